@@ -1,0 +1,166 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One target per component of DESIGN.md. Dependency arrows point inward:
+// inputs and outputs depend on RunnelCore / RunnelConfig / RunnelPipeline,
+// never on each other; only RunnelApp knows every plugin.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "runnel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "runnel", targets: ["runnel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
+    ],
+    targets: [
+        // zlib from the system (Debian: zlib1g-dev), for gzip/zlib in Forward and Kinesis.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // The event vocabulary: EventTime, MessagePack, event streams, tag patterns, JSON from MessagePack.
+        .target(
+            name: "RunnelCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+
+        // Fluentd configuration: classic and YAML syntax into one tree, typed parameters, errors with file/line.
+        .target(
+            name: "RunnelConfig",
+            dependencies: ["Yams", "RunnelCore"],
+            swiftSettings: swiftSettings),
+
+        // Plugin protocols, registry, router, labels, built-in filters and simple outputs.
+        .target(
+            name: "RunnelPipeline",
+            dependencies: [
+                "RunnelCore", "RunnelConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // Fluentd's <buffer>: memory and file chunks, flush and retry policy, secondary.
+        .target(
+            name: "RunnelBuffer",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // in_forward and in_unix: the Fluentd Forward protocol over TCP/TLS/Unix sockets.
+        .target(
+            name: "RunnelForward",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // Parsers shared by in_tail and the parser filter.
+        .target(
+            name: "RunnelParsers",
+            dependencies: ["RunnelCore", "RunnelConfig", "RunnelPipeline"],
+            swiftSettings: swiftSettings),
+
+        // in_tail: files, rotation, pos_file; Kubernetes container logs and metadata.
+        .target(
+            name: "RunnelTail",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // SigV4 signing, pure: no sockets, no clocks.
+        .target(
+            name: "RunnelSigV4",
+            dependencies: ["RunnelCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+
+        // AWS credential providers and the default chain.
+        .target(
+            name: "RunnelAWS",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelSigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // kinesis_streams, kinesis_streams_aggregated, kinesis_firehose.
+        .target(
+            name: "RunnelKinesis",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // The command line and the wiring of every plugin; the executable is a thin shell around it.
+        .target(
+            name: "RunnelApp",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
+                "RunnelParsers", "RunnelTail", "RunnelAWS", "RunnelKinesis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "runnel", dependencies: ["RunnelApp"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "RunnelCoreTests", dependencies: ["RunnelCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelConfigTests", dependencies: ["RunnelConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelPipelineTests", dependencies: ["RunnelPipeline"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelBufferTests",
+            dependencies: ["RunnelBuffer", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelForwardTests",
+            dependencies: [
+                "RunnelForward",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelSigV4Tests", dependencies: ["RunnelSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelAWSTests", dependencies: ["RunnelAWS"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelKinesisTests", dependencies: ["RunnelKinesis"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp"], swiftSettings: swiftSettings),
+    ]
+)

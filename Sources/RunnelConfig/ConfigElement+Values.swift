@@ -1,0 +1,267 @@
+import RunnelCore
+
+import Foundation
+
+/// Typed parameter reading with Fluentd's value types (Fluent::Config's `size_value`,
+/// `time_value`, `bool_value`, array and hash types). A value that does not parse is a
+/// `ConfigError` naming the file, line, section and parameter, and what was expected.
+extension ConfigElement {
+    public func string(_ key: String) -> String? { rawValue(key) }
+
+    public func string(_ key: String, default defaultValue: String) -> String { rawValue(key) ?? defaultValue }
+
+    public func requiredString(_ key: String) throws -> String {
+        guard let value = rawValue(key) else {
+            throw ConfigError(.missingParameter, at: location, "\(title): '\(key)' parameter is required")
+        }
+        return value
+    }
+
+    /// A secret parameter (keys, passwords): read like a string, never echoed in errors.
+    public func secret(_ key: String) -> Secret? { rawValue(key).map(Secret.init) }
+
+    public func integer(_ key: String) throws -> Int? {
+        guard let raw = rawValue(key) else { return nil }
+        guard let value = ConfigValue.integer(raw) else { throw invalid(key, raw, expected: "an integer") }
+        return value
+    }
+
+    public func integer(_ key: String, default defaultValue: Int) throws -> Int {
+        try integer(key) ?? defaultValue
+    }
+
+    public func float(_ key: String) throws -> Double? {
+        guard let raw = rawValue(key) else { return nil }
+        guard let value = ConfigValue.float(raw) else { throw invalid(key, raw, expected: "a number") }
+        return value
+    }
+
+    public func float(_ key: String, default defaultValue: Double) throws -> Double {
+        try float(key) ?? defaultValue
+    }
+
+    /// A byte size: an integer, optionally with k, m, g or t (powers of 1024), e.g. `8m`.
+    public func size(_ key: String) throws -> Int? {
+        guard let raw = rawValue(key) else { return nil }
+        guard let value = ConfigValue.size(raw) else {
+            throw invalid(key, raw, expected: "a size such as 1024, 256k, 8m or 1g")
+        }
+        return value
+    }
+
+    public func size(_ key: String, default defaultValue: Int) throws -> Int {
+        try size(key) ?? defaultValue
+    }
+
+    /// A duration in seconds: a number, optionally with s, m, h or d, e.g. `60s`, `1.5h`, `0.5`.
+    public func time(_ key: String) throws -> Double? {
+        guard let raw = rawValue(key) else { return nil }
+        guard let value = ConfigValue.time(raw) else {
+            throw invalid(key, raw, expected: "a time such as 30, 10s, 5m, 1h or 1d")
+        }
+        return value
+    }
+
+    public func time(_ key: String, default defaultValue: Double) throws -> Double {
+        try time(key) ?? defaultValue
+    }
+
+    /// true/yes/false/no; a key written with no value means true.
+    public func bool(_ key: String) throws -> Bool? {
+        guard let raw = rawValue(key) else { return nil }
+        guard let value = ConfigValue.bool(raw) else { throw invalid(key, raw, expected: "true or false") }
+        return value
+    }
+
+    public func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
+        try bool(key) ?? defaultValue
+    }
+
+    /// One of a fixed set of words.
+    public func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: E) throws -> E
+    where E.RawValue == String {
+        guard let raw = rawValue(key) else { return defaultValue }
+        guard let value = E(rawValue: raw) else {
+            let allowed = E.allCases.map { $0.rawValue }.joined(separator: ", ")
+            throw invalid(key, raw, expected: "one of \(allowed)")
+        }
+        return value
+    }
+
+    public func enumeration<E: RawRepresentable & CaseIterable>(_ key: String) throws -> E? where E.RawValue == String {
+        guard has(key) else { return nil }
+        return try enumeration(key, default: E.allCases.first!)
+    }
+
+    /// A JSON array (`["a","b"]`) or a comma-separated list (`a,b`), as strings.
+    public func array(_ key: String) throws -> [String]? {
+        guard let raw = rawValue(key) else { return nil }
+        guard let value = ConfigValue.array(raw) else {
+            throw invalid(key, raw, expected: "a JSON array or a comma-separated list")
+        }
+        return value
+    }
+
+    public func array(_ key: String, default defaultValue: [String]) throws -> [String] {
+        try array(key) ?? defaultValue
+    }
+
+    /// A JSON object (`{"k":"v"}`) or `k1:v1,k2:v2`, as ordered string pairs.
+    public func hash(_ key: String) throws -> [(key: String, value: String)]? {
+        guard let raw = rawValue(key) else { return nil }
+        guard let value = ConfigValue.hash(raw) else {
+            throw invalid(key, raw, expected: "a JSON object or a list such as k1:v1,k2:v2")
+        }
+        return value
+    }
+
+    /// The error for a parameter whose value is wrong; the message names section, parameter and value.
+    public func invalid(_ key: String, _ raw: String, expected: String) -> ConfigError {
+        let where_ = parameter(key)?.location ?? location
+        return ConfigError(.invalidValue, at: where_, "\(title): parameter '\(key)' has value \"\(raw)\"; expected \(expected)")
+    }
+
+    /// An error about a parameter that parsed but is not acceptable (out of range, conflicting).
+    public func rejected(_ key: String, _ message: String) -> ConfigError {
+        let where_ = parameter(key)?.location ?? location
+        return ConfigError(.invalidValue, at: where_, "\(title): parameter '\(key)': \(message)")
+    }
+}
+
+/// Fluentd's value coercions, on plain strings.
+public enum ConfigValue {
+    public static func integer(_ raw: String) -> Int? {
+        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
+        return Int(text)
+    }
+
+    public static func float(_ raw: String) -> Double? {
+        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
+        guard !text.isEmpty, let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
+    public static func size(_ raw: String) -> Int? {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard let last = text.last else { return nil }
+        let multipliers: [Character: Int] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
+        if let multiplier = multipliers[Character(last.lowercased())] {
+            let number = String(text.dropLast())
+            if let whole = Int(number), whole >= 0 {
+                let (product, overflow) = whole.multipliedReportingOverflow(by: multiplier)
+                return overflow ? nil : product
+            }
+            if let fraction = Double(number), fraction >= 0, fraction.isFinite, fraction * Double(multiplier) < Double(Int.max) {
+                return Int(fraction * Double(multiplier))
+            }
+            return nil
+        }
+        guard let value = Int(text), value >= 0 else { return nil }
+        return value
+    }
+
+    public static func time(_ raw: String) -> Double? {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard let last = text.last else { return nil }
+        let multipliers: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let multiplier = multipliers[last] {
+            guard let number = Double(text.dropLast()), number.isFinite, number >= 0 else { return nil }
+            return number * multiplier
+        }
+        guard let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
+    public static func bool(_ raw: String) -> Bool? {
+        switch raw.trimmingCharacters(in: .whitespaces) {
+        case "true", "yes", "": return true
+        case "false", "no": return false
+        default: return nil
+        }
+    }
+
+    public static func array(_ raw: String) -> [String]? {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("[") {
+            guard let data = text.data(using: .utf8),
+                let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [Any]
+            else { return nil }
+            return parsed.map { element in
+                if let string = element as? String { return string }
+                if let number = element as? NSNumber { return number.stringValue }
+                if element is NSNull { return "" }
+                return String(describing: element)
+            }
+        }
+        if text.isEmpty { return [] }
+        return text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    public static func hash(_ raw: String) -> [(key: String, value: String)]? {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("{") {
+            // Keep the order the user wrote: walk the JSON object's keys by hand via JSONSerialization
+            // would lose it, so parse pairs of the top-level object as a list of (key, value).
+            guard let data = text.data(using: .utf8),
+                let parsed = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return nil }
+            let ordered = orderedJSONKeys(text).filter { parsed[$0] != nil }
+            let keys = ordered.count == parsed.count ? ordered : parsed.keys.sorted()
+            return keys.map { key in
+                let element = parsed[key]!
+                if let string = element as? String { return (key, string) }
+                if let number = element as? NSNumber { return (key, number.stringValue) }
+                if let nested = try? JSONSerialization.data(withJSONObject: element, options: [.fragmentsAllowed]) {
+                    return (key, String(decoding: nested, as: UTF8.self))
+                }
+                return (key, "")
+            }
+        }
+        if text.isEmpty { return [] }
+        var pairs: [(key: String, value: String)] = []
+        for item in text.split(separator: ",") {
+            guard let colon = item.firstIndex(of: ":") else { return nil }
+            pairs.append((
+                item[..<colon].trimmingCharacters(in: .whitespaces),
+                item[item.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            ))
+        }
+        return pairs
+    }
+
+    /// The keys of a flat-or-nested JSON object's top level, in written order.
+    static func orderedJSONKeys(_ text: String) -> [String] {
+        var keys: [String] = []
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var current = ""
+        var expectKey = false
+        for ch in text {
+            if inString {
+                if escaped { escaped = false; current.append(ch); continue }
+                if ch == "\\" { escaped = true; current.append(ch); continue }
+                if ch == "\"" {
+                    inString = false
+                    if depth == 1 && expectKey { keys.append(current); expectKey = false }
+                    continue
+                }
+                current.append(ch)
+                continue
+            }
+            switch ch {
+            case "\"": inString = true; current = ""
+            case "{", "[":
+                depth += 1
+                if depth == 1 && ch == "{" { expectKey = true }
+            case "}", "]": depth -= 1
+            case ",": if depth == 1 { expectKey = true }
+            case ":": if depth == 1 { expectKey = false }
+            default: break
+            }
+        }
+        return keys
+    }
+}

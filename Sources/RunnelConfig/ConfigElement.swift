@@ -1,0 +1,109 @@
+import Synchronization
+
+/// One section of a Fluentd configuration: `<source>`, `<match app.**>`, `<buffer tag,time>`, or
+/// the root. Classic and YAML syntax both load into this tree.
+///
+/// Parameters keep their order and the place they were written. Reading a parameter marks it
+/// used, so that after every plugin has read its section the parameters nobody read can be
+/// reported by name (Fluentd's "parameter 'x' is not used" warning).
+public final class ConfigElement: Sendable, CustomStringConvertible {
+    /// The section name (`source`, `match`, `buffer`, ...); `ROOT` for the top.
+    public let name: String
+    /// The text after the name in the opening tag (`app.**`, `tag,time`, `@mylabel`); empty if none.
+    public let argument: String
+    public let parameters: [ConfigParameter]
+    public let children: [ConfigElement]
+    public let location: SourceLocation
+    private let used: Mutex<Set<String>>
+
+    public init(
+        name: String, argument: String = "", parameters: [ConfigParameter] = [], children: [ConfigElement] = [],
+        location: SourceLocation = .synthesized
+    ) {
+        self.name = name
+        self.argument = argument
+        self.parameters = parameters
+        self.children = children
+        self.location = location
+        self.used = Mutex([])
+    }
+
+    /// A section built in code, with parameters given as a literal (for tests and defaults).
+    public convenience init(
+        _ name: String, _ argument: String = "", _ parameters: KeyValuePairs<String, String>,
+        children: [ConfigElement] = []
+    ) {
+        self.init(
+            name: name, argument: argument,
+            parameters: parameters.map { ConfigParameter(key: $0.key, value: $0.value, location: .synthesized) },
+            children: children)
+    }
+
+    /// The last occurrence of a parameter (Fluentd keeps the last one when a key repeats).
+    public func parameter(_ key: String) -> ConfigParameter? {
+        parameters.last { $0.key == key }
+    }
+
+    /// The raw value of a parameter, marking it used.
+    public func rawValue(_ key: String) -> String? {
+        guard let parameter = parameter(key) else { return nil }
+        markUsed(key)
+        return parameter.value
+    }
+
+    public func has(_ key: String) -> Bool { parameter(key) != nil }
+
+    public func markUsed(_ key: String) {
+        _ = used.withLock { $0.insert(key) }
+    }
+
+    /// Parameters that were never read, excluding `@`-prefixed system parameters.
+    public var unusedParameters: [ConfigParameter] {
+        let usedKeys = used.withLock { $0 }
+        return parameters.filter { !usedKeys.contains($0.key) && !$0.key.hasPrefix("@") }
+    }
+
+    /// Child sections with the given name, in file order.
+    public func elements(named name: String) -> [ConfigElement] {
+        children.filter { $0.name == name }
+    }
+
+    public func element(named name: String) -> ConfigElement? {
+        children.first { $0.name == name }
+    }
+
+    /// The plugin type: `@type`, or the older `type`.
+    public var pluginType: String? {
+        rawValue("@type") ?? rawValue("type")
+    }
+
+    /// `match app.**`, `buffer tag` ... for messages.
+    public var title: String { argument.isEmpty ? "<\(name)>" : "<\(name) \(argument)>" }
+
+    public var description: String { dump(indent: "") }
+
+    /// The tree written back as classic syntax (used by `--dry-run` and to compare YAML with classic).
+    public func dump(indent: String = "") -> String {
+        var lines: [String] = []
+        let inner = name == "ROOT" ? indent : indent + "  "
+        if name != "ROOT" { lines.append(indent + title) }
+        for parameter in parameters { lines.append("\(inner)\(parameter.key) \(parameter.value)") }
+        for child in children { lines.append(child.dump(indent: inner)) }
+        if name != "ROOT" { lines.append(indent + "</\(name)>") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// One `key value` line of a section.
+public struct ConfigParameter: Sendable, Equatable {
+    public var key: String
+    /// The value after quotes, escapes and `#{...}` interpolation have been applied.
+    public var value: String
+    public var location: SourceLocation
+
+    public init(key: String, value: String, location: SourceLocation) {
+        self.key = key
+        self.value = value
+        self.location = location
+    }
+}

@@ -1,0 +1,198 @@
+/// Writes JSON text straight from MessagePack bytes into a reused byte buffer.
+///
+/// Foundation's JSON encoders cost 10-100x more per record (shared/PERFORMANCE.md), so records
+/// never become objects on the way out. Output follows Ruby's `JSON.generate`, which Fluentd's
+/// json formatter uses: compact, keys in record order, non-ASCII left as UTF-8, control
+/// characters escaped, non-string map keys written as strings, EventTime values as their
+/// integer seconds. Invalid UTF-8 becomes U+FFFD rather than an invalid document;
+/// NaN and infinities (which Ruby refuses) become null.
+public enum JSONWriter {
+    /// Appends the JSON for the value at `reader`, advancing the reader past it.
+    public static func appendValue(from reader: inout MessagePackReader, to out: inout [UInt8], depth: Int = 0) throws {
+        guard depth <= reader.maxDepth else {
+            throw MessagePackError.nestingTooDeep(limit: reader.maxDepth, offset: reader.offset)
+        }
+        switch try reader.peekType() {
+        case .nil:
+            try reader.readNil()
+            out.append(contentsOf: nullLiteral)
+        case .bool:
+            out.append(contentsOf: try reader.readBool() ? trueLiteral : falseLiteral)
+        case .int:
+            appendInteger(try reader.readInt(), to: &out)
+        case .uint:
+            if reader.bytes[reader.offset] == 0xcf {
+                let value = try reader.readValue()
+                if case .uint(let u) = value { out.append(contentsOf: String(u).utf8) }
+            } else {
+                appendInteger(try reader.readInt(), to: &out)
+            }
+        case .float, .double:
+            appendDouble(try reader.readDouble(), to: &out)
+        case .string, .binary:
+            let range = try reader.readStringOrBinaryRange()
+            appendString(UnsafeRawBufferPointer(rebasing: reader.bytes[range]), to: &out)
+        case .array:
+            let count = try reader.readArrayHeader()
+            out.append(UInt8(ascii: "["))
+            for index in 0..<count {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                try appendValue(from: &reader, to: &out, depth: depth + 1)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .map:
+            let count = try reader.readMapHeader()
+            out.append(UInt8(ascii: "{"))
+            for index in 0..<count {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                try appendKey(from: &reader, to: &out)
+                out.append(UInt8(ascii: ":"))
+                try appendValue(from: &reader, to: &out, depth: depth + 1)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .extension:
+            let (type, range) = try reader.readExtensionRange()
+            if type == EventTime.extensionType, range.count == 8 {
+                appendInteger(Int64(reader.bigEndian32(at: range.lowerBound)), to: &out)
+            } else {
+                out.append(contentsOf: nullLiteral)
+            }
+        }
+    }
+
+    /// Appends a map key: strings as they are, anything else as a string of its JSON text.
+    static func appendKey(from reader: inout MessagePackReader, to out: inout [UInt8]) throws {
+        switch try reader.peekType() {
+        case .string, .binary:
+            let range = try reader.readStringOrBinaryRange()
+            appendString(UnsafeRawBufferPointer(rebasing: reader.bytes[range]), to: &out)
+        default:
+            var text: [UInt8] = []
+            try appendValue(from: &reader, to: &text)
+            text.withUnsafeBytes { appendString($0, to: &out) }
+        }
+    }
+
+    /// Appends the JSON of a whole `MessagePackValue`.
+    public static func append(_ value: MessagePackValue, to out: inout [UInt8]) {
+        let bytes = value.encoded
+        MessagePackReader.withReader(bytes) { reader in
+            try? appendValue(from: &reader, to: &out)
+        }
+    }
+
+    /// The JSON text of a value, as a String.
+    public static func string(_ value: MessagePackValue) -> String {
+        var out: [UInt8] = []
+        append(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value >= 0 && value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        // Digits into a small stack buffer, then copied: no String allocation per number.
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = 20
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index..<20]))
+        }
+    }
+
+    static func appendDouble(_ value: Double, to out: inout [UInt8]) {
+        guard value.isFinite else {
+            out.append(contentsOf: nullLiteral)
+            return
+        }
+        out.append(contentsOf: value.description.utf8)
+    }
+
+    /// Appends `bytes` as a JSON string literal, escaping as Ruby's generator does.
+    public static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var runStart = 0
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte < 0x80 {
+                index += 1
+                continue
+            }
+            if byte >= 0x80 {
+                let length = validUTF8SequenceLength(bytes, at: index)
+                if length > 0 {
+                    index += length
+                    continue
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+                out.append(contentsOf: replacementCharacter)
+                index += 1
+                runStart = index
+                continue
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+            switch byte {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+            case 0x0a: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0d: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
+            case 0x0c: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
+            default:
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0f)])
+            }
+            index += 1
+            runStart = index
+        }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<count]))
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public static func appendString(_ string: String, to out: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { appendString(UnsafeRawBufferPointer($0), to: &out) }
+    }
+
+    /// Length of the well-formed UTF-8 sequence starting at `index`, or 0 if it is not one.
+    static func validUTF8SequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
+        let b0 = bytes[index]
+        let remaining = bytes.count - index
+        func continuation(_ offset: Int) -> Bool { bytes[index + offset] & 0xc0 == 0x80 }
+        switch b0 {
+        case 0xc2...0xdf:
+            return remaining >= 2 && continuation(1) ? 2 : 0
+        case 0xe0...0xef:
+            guard remaining >= 3, continuation(1), continuation(2) else { return 0 }
+            let b1 = bytes[index + 1]
+            if b0 == 0xe0 && b1 < 0xa0 { return 0 }  // overlong
+            if b0 == 0xed && b1 >= 0xa0 { return 0 }  // surrogates
+            return 3
+        case 0xf0...0xf4:
+            guard remaining >= 4, continuation(1), continuation(2), continuation(3) else { return 0 }
+            let b1 = bytes[index + 1]
+            if b0 == 0xf0 && b1 < 0x90 { return 0 }
+            if b0 == 0xf4 && b1 >= 0x90 { return 0 }
+            return 4
+        default:
+            return 0
+        }
+    }
+
+    static let nullLiteral: [UInt8] = Array("null".utf8)
+    static let trueLiteral: [UInt8] = Array("true".utf8)
+    static let falseLiteral: [UInt8] = Array("false".utf8)
+    static let replacementCharacter: [UInt8] = [0xef, 0xbf, 0xbd]
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}

@@ -1,0 +1,17 @@
+/// A value that must never be printed: keys, tokens, shared keys, passwords.
+///
+/// `description`, `debugDescription` and string interpolation all show a redaction marker,
+/// so a secret that slips into a log line or an error message leaks nothing.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    private let value: String
+
+    public init(_ value: String) { self.value = value }
+
+    /// The secret itself, for the code that has to use it (signing, hashing).
+    public func reveal() -> String { value }
+
+    public var isEmpty: Bool { value.isEmpty }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "Secret(<redacted>)" }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// A Fluentd tag pattern, as in `<match a.* b.**>`.
+///
+/// Follows Fluentd's `GlobMatchPattern` exactly: `*` matches one tag part, `**` zero or more
+/// parts (`a.**` matches `a` and `a.b.c`), `{x,y}` either alternative (and may contain globs),
+/// `\` escapes the next character, and a pattern written as `/regexp/` is a regular expression.
+/// Several space-separated patterns in one directive are an `OrTagPattern`.
+public struct TagPattern: Sendable, CustomStringConvertible {
+    public let source: String
+    private let regex: NSRegularExpressionBox
+
+    public init(_ pattern: String) throws {
+        self.source = pattern
+        let expression = try TagPattern.regularExpression(for: pattern)
+        do {
+            self.regex = NSRegularExpressionBox(try NSRegularExpression(pattern: expression))
+        } catch {
+            throw TagPatternError(pattern: pattern, reason: "not a valid pattern")
+        }
+    }
+
+    public func matches(_ tag: String) -> Bool {
+        let range = NSRange(tag.startIndex..<tag.endIndex, in: tag)
+        return regex.value.firstMatch(in: tag, options: [.anchored], range: range)?.range == range
+    }
+
+    public var description: String { source }
+
+    /// Translates a glob pattern to the regular expression Fluentd builds for it.
+    static func regularExpression(for pattern: String) throws -> String {
+        let chars = Array(pattern)
+        if chars.first == "/" {
+            guard chars.count >= 2, chars.last == "/" else {
+                throw TagPatternError(pattern: pattern, reason: "a regexp pattern must end with '/'")
+            }
+            return "\\A" + String(chars[1..<(chars.count - 1)]) + "\\z"
+        }
+        var stack: [[String]] = []
+        var regex: [String] = [""]
+        var dot = false
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\" {
+                if i + 1 < chars.count { regex[regex.count - 1] += NSRegularExpression.escapedPattern(for: String(chars[i + 1])) }
+                i += 2
+                continue
+            } else if c == "*" && i + 1 < chars.count && chars[i + 1] == "*" {
+                if dot {
+                    regex[regex.count - 1] += "(?![^\\.])"
+                    dot = false
+                }
+                if i + 2 < chars.count && chars[i + 2] == "." {
+                    regex[regex.count - 1] += "(?:.*\\.|\\A)"
+                    i += 3
+                } else {
+                    regex[regex.count - 1] += ".*"
+                    i += 2
+                }
+                continue
+            } else if dot {
+                regex[regex.count - 1] += "\\."
+                dot = false
+            }
+
+            if c == "." {
+                dot = true
+            } else if c == "*" {
+                regex[regex.count - 1] += "[^\\.]*"
+            } else if c == "{" {
+                stack.append([])
+                regex.append("")
+            } else if c == "}" && !stack.isEmpty {
+                stack[stack.count - 1].append(regex.removeLast())
+                let alternatives = stack.removeLast()
+                regex[regex.count - 1] += "(?:" + alternatives.map { "(?:\($0))" }.joined(separator: "|") + ")"
+            } else if c == "," && !stack.isEmpty {
+                stack[stack.count - 1].append(regex.removeLast())
+                regex.append("")
+            } else if c.isASCII && (c.isLetter || c.isNumber || c == "_") {
+                regex[regex.count - 1].append(c)
+            } else {
+                regex[regex.count - 1] += "\\" + String(c)
+            }
+            i += 1
+        }
+        while !stack.isEmpty {
+            stack[stack.count - 1].append(regex.removeLast())
+            let alternatives = stack.removeLast()
+            regex[regex.count - 1] += "(?:" + alternatives.map { "(?:\($0))" }.joined(separator: "|") + ")"
+        }
+        return "\\A" + regex[regex.count - 1] + "\\z"
+    }
+}
+
+/// The patterns of one `<match>` or `<filter>` directive: matches when any of them does.
+public struct OrTagPattern: Sendable, CustomStringConvertible {
+    public let patterns: [TagPattern]
+
+    /// Parses a directive argument such as `app.** system.{a,b}`; an empty argument means `**`.
+    public init(_ argument: String) throws {
+        let words = argument.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        patterns = try (words.isEmpty ? ["**"] : words).map(TagPattern.init)
+    }
+
+    public func matches(_ tag: String) -> Bool { patterns.contains { $0.matches(tag) } }
+
+    public var description: String { patterns.map(\.source).joined(separator: " ") }
+}
+
+public struct TagPatternError: Error, Sendable, CustomStringConvertible {
+    public var pattern: String
+    public var reason: String
+    public var description: String { "invalid tag pattern '\(pattern)': \(reason)" }
+}
+
+/// NSRegularExpression is immutable and documented thread-safe, but not marked Sendable on Linux.
+final class NSRegularExpressionBox: @unchecked Sendable {
+    let value: NSRegularExpression
+    init(_ value: NSRegularExpression) { self.value = value }
+}

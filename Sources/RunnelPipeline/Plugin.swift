@@ -1,0 +1,99 @@
+import Logging
+import RunnelConfig
+import RunnelCore
+import ServiceLifecycle
+
+/// Where inputs, filters and the router send events.
+public protocol EventSink: Sendable {
+    /// Accepts a batch of events.
+    ///
+    /// Returns once the events are held as the receiver promises: for a buffered output, written
+    /// to its buffer (and fsynced when the buffer is `durable`). An input acknowledges its client
+    /// only after this returns. While a buffer with `overflow_action block` is full, this suspends,
+    /// which is how back-pressure reaches the inputs. Throws `PipelineError` when the events were
+    /// not taken (a full buffer with `throw_exception`), so the input must not acknowledge them.
+    func emit(_ stream: EventStream) async throws
+}
+
+/// A `<source>`: produces events until its service is asked to stop.
+///
+/// `run()` returns after graceful shutdown once everything it read has been emitted
+/// (and, for a Forward input, acknowledged).
+public protocol InputPlugin: Service {}
+
+/// A `<filter>`: transforms a batch. It may drop events (returning fewer) or change tags.
+public protocol FilterPlugin: Sendable {
+    func filter(_ stream: EventStream) throws -> [EventStream]
+}
+
+/// A `<match>` output. Its `emit` takes events in (into its buffer, if any); its `run()` sends
+/// them on and, at graceful shutdown, flushes what `flush_at_shutdown` says before returning.
+public protocol OutputPlugin: Service, EventSink {
+    /// Sends everything buffered now (SIGUSR1).
+    func flushNow() async
+}
+
+extension OutputPlugin {
+    public func flushNow() async {}
+}
+
+/// Everything a plugin is given when it is built from its configuration section.
+public struct PluginContext: Sendable {
+    /// The plugin's own section (`<source>`, `<match ...>`, `<filter ...>`, `<store>`).
+    public var element: ConfigElement
+    public var logger: Logger
+    /// Where this plugin's events go: the router of its `@label`, or the root router.
+    public var router: any EventSink
+    /// The router of a named label (`@ERROR`, a `relabel` target), if the configuration has it.
+    public var labelRouter: @Sendable (String) -> (any EventSink)?
+    /// Builds a nested output (`copy`'s `<store>` sections).
+    public var makeOutput: @Sendable (ConfigElement) throws -> any OutputPlugin
+    public var system: SystemConfiguration
+
+    public init(
+        element: ConfigElement, logger: Logger, router: any EventSink,
+        labelRouter: @escaping @Sendable (String) -> (any EventSink)?,
+        makeOutput: @escaping @Sendable (ConfigElement) throws -> any OutputPlugin,
+        system: SystemConfiguration
+    ) {
+        self.element = element
+        self.logger = logger
+        self.router = router
+        self.labelRouter = labelRouter
+        self.makeOutput = makeOutput
+        self.system = system
+    }
+
+    /// The `@ERROR` label's router, where records an output rejects are sent, if one is configured.
+    public var errorRouter: (any EventSink)? { labelRouter("@ERROR") }
+}
+
+/// The `<system>` section: process-wide settings.
+public struct SystemConfiguration: Sendable {
+    /// `root_dir`: where buffers without an explicit `path` keep their files.
+    public var rootDirectory: String?
+    public var logLevel: Logger.Level
+    /// `suppress_repeated_stacktrace`-like settings are accepted and ignored; `workers` must be 1.
+    public var workers: Int
+
+    public init(rootDirectory: String? = nil, logLevel: Logger.Level = .info, workers: Int = 1) {
+        self.rootDirectory = rootDirectory
+        self.logLevel = logLevel
+        self.workers = workers
+    }
+}
+
+/// Builds plugins by `@type`. RunnelApp registers every plugin Runnel has.
+public struct PluginRegistry: Sendable {
+    public typealias InputFactory = @Sendable (PluginContext) throws -> any InputPlugin
+    public typealias FilterFactory = @Sendable (PluginContext) throws -> any FilterPlugin
+    public typealias OutputFactory = @Sendable (PluginContext) throws -> any OutputPlugin
+
+    public var inputs: [String: InputFactory] = [:]
+    public var filters: [String: FilterFactory] = [:]
+    public var outputs: [String: OutputFactory] = [:]
+    /// Types a Fluentd user may write that Runnel knows of but does not have yet, with a reason.
+    public var planned: [String: String] = [:]
+
+    public init() {}
+}

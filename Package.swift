@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "runnel", targets: ["runnel"]),
+        .executable(name: "runnel-bench", targets: ["runnel-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -138,6 +139,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "runnel", dependencies: ["RunnelApp"], swiftSettings: swiftSettings),
+
+        // Micro and component benchmarks, run by scripts/bench in release mode (never as test assertions).
+        .executableTarget(
+            name: "runnel-bench",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
+                "RunnelParsers", "RunnelTail", "RunnelSigV4", "RunnelAWS", "RunnelKinesis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/RunnelBench",
+            swiftSettings: swiftSettings),
 
         .testTarget(name: "RunnelCoreTests", dependencies: ["RunnelCore"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelConfigTests", dependencies: ["RunnelConfig"], swiftSettings: swiftSettings),

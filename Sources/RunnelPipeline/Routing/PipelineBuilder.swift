@@ -1,0 +1,223 @@
+import Logging
+import RunnelConfig
+import RunnelCore
+import Synchronization
+
+/// Builds a `Pipeline` from a configuration tree and a plugin registry.
+///
+/// Validates once, at start-up: unknown sections and plugin types, missing `@type`, labels that
+/// are referenced but never defined, and (through each plugin's configuration) every parameter's
+/// value. Errors name the file and line.
+public struct PipelineBuilder: Sendable {
+    public var registry: PluginRegistry
+    public var logger: Logger
+
+    public init(registry: PluginRegistry, logger: Logger) {
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public func build(_ root: ConfigElement) throws -> Pipeline {
+        let system = try SystemConfiguration(root.element(named: "system"))
+        let table = RouterTable()
+        let labelNames = try definedLabels(root)
+        var state = BuildState()
+
+        for element in root.children {
+            switch element.name {
+            case "source", "match", "filter", "label", "system", "worker": continue
+            default:
+                throw ConfigError(.structure, at: element.location, "unknown section <\(element.name)>; expected <source>, <match>, <filter>, <label> or <system>")
+            }
+        }
+
+        // Sources first: each sends to its @label's router, or the top-level one.
+        var graph: [String] = []
+        for element in root.elements(named: "source") {
+            let type = try requireType(element, kind: "input")
+            let target: String
+            if let label = element.rawValue("@label") {
+                guard labelNames.contains(label) || label == RouterTable.rootName else {
+                    throw ConfigError(.structure, at: element.parameter("@label")?.location ?? element.location, "<source> sends to label \(label), which no <label \(label)> section defines")
+                }
+                target = label
+            } else {
+                target = RouterTable.rootName
+            }
+            guard let factory = registry.inputs[type] else { throw unknownType(type, kind: "input", element: element, known: registry.inputs.keys) }
+            let id = state.pluginID(element, type: type)
+            let context = makeContext(element, id: id, router: LabelSink(name: target, table: table), table: table, labels: labelNames, system: system, state: &state)
+            let plugin = try factory(context)
+            state.inputs.append(.init(id: id, type: type, plugin: plugin, element: element))
+            graph.append("<source> \(type) (\(id)) -> \(target == RouterTable.rootName ? "top level" : "label " + target)")
+        }
+
+        let top = try buildRouter(label: nil, section: root, table: table, labels: labelNames, system: system, state: &state, graph: &graph)
+        table.register(top, as: RouterTable.rootName)
+        for element in root.elements(named: "label") {
+            let router = try buildRouter(label: element.argument, section: element, table: table, labels: labelNames, system: system, state: &state, graph: &graph)
+            table.register(router, as: element.argument)
+        }
+
+        return Pipeline(
+            root: root, system: system, inputs: state.inputs, outputs: state.outputs, filters: state.filters, routers: table,
+            unusedParameters: Self.unusedParameters(root), graph: graph.joined(separator: "\n"))
+    }
+
+    struct BuildState {
+        var inputs: [Pipeline.Plugin<any InputPlugin>] = []
+        var outputs: [Pipeline.Plugin<any OutputPlugin>] = []
+        var filters: [Pipeline.Plugin<any FilterPlugin>] = []
+        var counts: [String: Int] = [:]
+        var ids: Set<String> = []
+
+        mutating func pluginID(_ element: ConfigElement, type: String) -> String {
+            if let id = element.rawValue("@id") { return id }
+            let index = counts[type, default: 0]
+            counts[type] = index + 1
+            return "\(type).\(index)"
+        }
+    }
+
+    func buildRouter(
+        label: String?, section: ConfigElement, table: RouterTable, labels: Set<String>, system: SystemConfiguration,
+        state: inout BuildState, graph: inout [String]
+    ) throws -> Router {
+        var directives: [Router.Directive] = []
+        graph.append(label.map { "<label \($0)>" } ?? "top level:")
+        for element in section.children where element.name == "filter" || element.name == "match" {
+            let pattern: OrTagPattern
+            do { pattern = try OrTagPattern(element.argument) } catch let error as TagPatternError {
+                throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(error)")
+            }
+            if element.name == "filter" {
+                let type = try requireType(element, kind: "filter")
+                guard let factory = registry.filters[type] else { throw unknownType(type, kind: "filter", element: element, known: registry.filters.keys) }
+                let id = state.pluginID(element, type: type)
+                let context = makeContext(element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system, state: &state)
+                let filter = try factory(context)
+                state.filters.append(.init(id: id, type: type, plugin: filter, element: element))
+                directives.append(.filter(pattern, filter, name: id))
+                graph.append("  <filter \(pattern)> \(type) (\(id))")
+            } else {
+                let output = try makeOutput(element, label: label, table: table, labels: labels, system: system, state: &state)
+                state.outputs.append(output)
+                directives.append(.match(pattern, output.plugin, name: output.id))
+                graph.append("  <match \(pattern)> \(output.type) (\(output.id))")
+            }
+        }
+        if label != nil {
+            for element in section.children where element.name != "filter" && element.name != "match" {
+                throw ConfigError(.structure, at: element.location, "<\(element.name)> is not allowed inside <label \(label!)>; only <filter> and <match> are")
+            }
+        }
+        return Router(label: label, directives: directives, logger: logger)
+    }
+
+    func makeOutput(
+        _ element: ConfigElement, label: String?, table: RouterTable, labels: Set<String>, system: SystemConfiguration,
+        state: inout BuildState
+    ) throws -> Pipeline.Plugin<any OutputPlugin> {
+        let type = try requireType(element, kind: "output")
+        guard let factory = registry.outputs[type] else { throw unknownType(type, kind: "output", element: element, known: registry.outputs.keys) }
+        let id = state.pluginID(element, type: type)
+        let context = makeContext(element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system, state: &state)
+        return .init(id: id, type: type, plugin: try factory(context), element: element)
+    }
+
+    func makeContext(
+        _ element: ConfigElement, id: String, router: any EventSink, table: RouterTable, labels: Set<String>,
+        system: SystemConfiguration, state: inout BuildState
+    ) -> PluginContext {
+        var pluginLogger = logger
+        pluginLogger[metadataKey: "plugin.id"] = "\(id)"
+        if let level = element.rawValue("@log_level").flatMap(Logger.Level.init(fluentdName:)) { pluginLogger.logLevel = level }
+        let builder = self
+        let nested = Mutex(state.counts)
+        return PluginContext(
+            element: element, logger: pluginLogger, router: router,
+            labelRouter: { name in
+                (labels.contains(name) || name == RouterTable.rootName) ? LabelSink(name: name, table: table) : nil
+            },
+            makeOutput: { store in
+                // Stores of a `copy` are built like outputs of the same label.
+                var inner = BuildState()
+                inner.counts = nested.withLock { $0 }
+                let output = try builder.makeOutput(store, label: nil, table: table, labels: labels, system: system, state: &inner)
+                nested.withLock { $0 = inner.counts }
+                return output.plugin
+            },
+            system: system)
+    }
+
+    func requireType(_ element: ConfigElement, kind: String) throws -> String {
+        guard let type = element.pluginType, !type.isEmpty else {
+            throw ConfigError(.structure, at: element.location, "\(element.title) has no @type; every \(kind) needs one")
+        }
+        return type
+    }
+
+    func unknownType(_ type: String, kind: String, element: ConfigElement, known: some Sequence<String>) -> ConfigError {
+        let location = element.parameter("@type")?.location ?? element.parameter("type")?.location ?? element.location
+        if let reason = registry.planned[type] {
+            return ConfigError(.unknownPluginType, at: location, "\(element.title): \(kind) type '\(type)' is not yet available in Runnel: \(reason)")
+        }
+        return ConfigError(.unknownPluginType, at: location, "\(element.title): unknown \(kind) type '\(type)'; Runnel has: \(known.sorted().joined(separator: ", "))")
+    }
+
+    func definedLabels(_ root: ConfigElement) throws -> Set<String> {
+        var names: Set<String> = []
+        for element in root.elements(named: "label") {
+            guard element.argument.hasPrefix("@") else {
+                throw ConfigError(.structure, at: element.location, "label name '\(element.argument)' must start with '@'")
+            }
+            guard names.insert(element.argument).inserted else {
+                throw ConfigError(.structure, at: element.location, "<label \(element.argument)> is defined twice")
+            }
+        }
+        return names
+    }
+
+    /// Parameters nobody read, in every section of the tree.
+    static func unusedParameters(_ element: ConfigElement) -> [(element: ConfigElement, parameter: ConfigParameter)] {
+        var result = element.name == "ROOT" ? [] : element.unusedParameters.map { (element, $0) }
+        for child in element.children { result.append(contentsOf: unusedParameters(child)) }
+        return result
+    }
+}
+
+extension SystemConfiguration {
+    /// Reads `<system>`: `root_dir`, `log_level`, `workers` (Runnel runs one worker).
+    public init(_ element: ConfigElement?) throws {
+        self.init()
+        guard let element else { return }
+        rootDirectory = element.string("root_dir")
+        if let level = element.string("log_level") {
+            guard let parsed = Logger.Level(fluentdName: level) else {
+                throw element.invalid("log_level", level, expected: "one of trace, debug, info, warn, error, fatal")
+            }
+            logLevel = parsed
+        }
+        workers = try element.integer("workers", default: 1)
+        guard workers >= 1 else { throw element.rejected("workers", "must be at least 1") }
+        for key in ["suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source", "process_name", "log_event_verbose", "enable_input_metrics", "enable_size_metrics"] {
+            element.markUsed(key)
+        }
+    }
+}
+
+extension Logger.Level {
+    /// Fluentd's level names (`warn`, `fatal`) as well as swift-log's.
+    public init?(fluentdName: String) {
+        switch fluentdName.lowercased() {
+        case "trace": self = .trace
+        case "debug": self = .debug
+        case "info": self = .info
+        case "notice": self = .notice
+        case "warn", "warning": self = .warning
+        case "error": self = .error
+        case "fatal", "critical": self = .critical
+        default: return nil
+        }
+    }
+}

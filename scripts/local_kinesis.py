@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Helpers for scripts/run-local: create a stream on a local Kinesis endpoint, send events to
+Runnel with fluent-logger, and read every record back to check none was lost."""
+import argparse
+import json
+import socket
+import sys
+import time
+
+import boto3
+
+
+def client(endpoint):
+    return boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def wait_for_port(port, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
+
+
+def create(args):
+    port = int(args.endpoint.rsplit(":", 1)[1])
+    wait_for_port(port)
+    kinesis = client(args.endpoint)
+    kinesis.create_stream(StreamName=args.stream, ShardCount=args.shards)
+    kinesis.get_waiter("stream_exists").wait(StreamName=args.stream, WaiterConfig={"Delay": 0.2})
+    print(f"stream {args.stream} with {args.shards} shards at {args.endpoint}")
+
+
+def send(args):
+    from fluent import sender
+    wait_for_port(args.port)
+    logger = sender.FluentSender("app", host="127.0.0.1", port=args.port, timeout=10)
+    for i in range(args.events):
+        if not logger.emit("web", {"user_id": f"user-{i % 37}", "seq": i, "message": f"GET /orders/{i} 200"}):
+            sys.exit(f"fluent-logger could not send event {i}: {logger.last_error}")
+    logger.close()
+    print(f"sent {args.events} events with fluent-logger to 127.0.0.1:{args.port}")
+
+
+def read_all(kinesis, stream):
+    records = []
+    shards = kinesis.list_shards(StreamName=stream)["Shards"]
+    for shard in shards:
+        iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            page = kinesis.get_records(ShardIterator=iterator, Limit=10000)
+            records.extend(page["Records"])
+            if not page["Records"]:
+                break
+            iterator = page.get("NextShardIterator")
+    return records
+
+
+def verify(args):
+    kinesis = client(args.endpoint)
+    deadline = time.time() + args.timeout
+    while True:
+        records = read_all(kinesis, args.stream)
+        seqs = {json.loads(r["Data"])["seq"] for r in records}
+        if len(seqs) >= args.events or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    missing = set(range(args.events)) - seqs
+    print(f"read back {len(records)} records ({len(seqs)} distinct events) from stream {args.stream}")
+    if records:
+        r = records[0]
+        print(f"first record: partition key {r['PartitionKey']!r}, data {r['Data'].decode()!s}")
+    if missing:
+        sys.exit(f"{len(missing)} events missing, e.g. {sorted(missing)[:10]}")
+    print("every event arrived")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("create"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--shards", type=int, default=2)
+    p = sub.add_parser("send"); p.add_argument("--port", type=int); p.add_argument("--events", type=int)
+    p = sub.add_parser("verify"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--events", type=int); p.add_argument("--timeout", type=float, default=60)
+    args = parser.parse_args()
+    {"create": create, "send": send, "verify": verify}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

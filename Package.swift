@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "runnel", targets: ["runnel"]),
         .executable(name: "runnel-bench", targets: ["runnel-bench"]),
+        .executable(name: "runnel-loadgen", targets: ["runnel-loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -133,12 +134,20 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "runnel", dependencies: ["RunnelApp"], swiftSettings: swiftSettings),
+
+        // Load generator for benchmarks, soak and crash runs: Forward messages or rotating files.
+        .executableTarget(
+            name: "runnel-loadgen",
+            dependencies: ["RunnelCore"],
+            path: "Sources/RunnelLoadgen",
+            swiftSettings: swiftSettings),
 
         // Micro and component benchmarks, run by scripts/bench in release mode (never as test assertions).
         .executableTarget(

@@ -145,7 +145,13 @@ let package = Package(
         // Load generator for benchmarks, soak and crash runs: Forward messages or rotating files.
         .executableTarget(
             name: "runnel-loadgen",
-            dependencies: ["RunnelCore"],
+            dependencies: [
+                "RunnelCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Sources/RunnelLoadgen",
             swiftSettings: swiftSettings),
 
@@ -183,6 +189,6 @@ let package = Package(
         .testTarget(name: "RunnelSigV4Tests", dependencies: ["RunnelSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelAWSTests", dependencies: ["RunnelAWS"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelKinesisTests", dependencies: ["RunnelKinesis"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", .product(name: "Prometheus", package: "swift-prometheus")], swiftSettings: swiftSettings),
     ]
 )

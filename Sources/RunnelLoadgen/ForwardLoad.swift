@@ -25,6 +25,11 @@ struct ForwardLoad {
             guard let handle = FileHandle(forWritingAtPath: path) else { throw LoadgenError("cannot write \(path)") }
             return handle
         }
+        let sentLog = try options.sentLog.map { path -> FileHandle in
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw LoadgenError("cannot write \(path)") }
+            return handle
+        }
         let logLock = Mutex(())
         let perConnection = options.events / options.connections
         let start = Date()
@@ -37,10 +42,17 @@ struct ForwardLoad {
             Thread.detachNewThread {
                 defer { done.leave() }
                 do {
-                    let result = try ForwardLoad.send(options: options, connection: connection, events: events, firstSequence: firstSequence) { first, last in
-                        guard let ackedLog else { return }
-                        logLock.withLock { _ in ackedLog.write(Data("\(first) \(last)\n".utf8)) }
-                    }
+                    let result = try ForwardLoad.send(
+                        options: options, connection: connection, events: events, firstSequence: firstSequence,
+                        onSend: { first, count in
+                            guard let sentLog else { return }
+                            let line = "\(first) \(count) \(Date().timeIntervalSince1970)\n"
+                            logLock.withLock { _ in sentLog.write(Data(line.utf8)) }
+                        },
+                        onAck: { first, last in
+                            guard let ackedLog else { return }
+                            logLock.withLock { _ in ackedLog.write(Data("\(first) \(last)\n".utf8)) }
+                        })
                     totals.withLock {
                         $0.sent += result.sent
                         $0.acknowledged += result.acknowledged
@@ -53,12 +65,14 @@ struct ForwardLoad {
         }
         done.wait()
         try ackedLog?.close()
+        try sentLog?.close()
         return (totals.withLock { $0 }, Date().timeIntervalSince(start))
     }
 
     /// One connection's work; returns what it sent and what was acknowledged.
     static func send(
-        options: LoadgenOptions, connection: Int, events: Int, firstSequence: Int, onAck: (Int, Int) -> Void
+        options: LoadgenOptions, connection: Int, events: Int, firstSequence: Int,
+        onSend: (Int, Int) -> Void, onAck: (Int, Int) -> Void
     ) throws -> Totals {
         let socket = try ForwardLoad.connect(host: options.host, port: options.port)
         defer { close(socket) }
@@ -84,6 +98,7 @@ struct ForwardLoad {
                 if due > elapsed { usleep(useconds_t((due - elapsed) * 1_000_000)) }
             }
             try writeAll(socket, current.bytes)
+            onSend(sequence, current.count)
             totals.sent += current.count
             totals.bytes += current.bytes.count
             if options.ack {

@@ -18,12 +18,12 @@ struct LoadgenOptions: Sendable {
     /// Events per second across all connections; 0 means as fast as possible.
     var rate = 0
     var tag = "bench.load"
-    /// gzip the entries (CompressedPackedForward).
-    var compressed = false
     /// Start of the sequence numbers written into each record's `seq` field.
     var sequenceStart = 0
     /// Append "first last" lines for every acknowledged message (with --ack).
     var ackedLog: String?
+    /// Append "first count unix-time" lines for every message sent (for latency measurement).
+    var sentLog: String?
     /// File mode: write lines to this path instead of sending Forward messages.
     var filePath: String?
     /// File mode: rotate (rename to .1 and start anew) after this many lines; 0 never.
@@ -32,7 +32,7 @@ struct LoadgenOptions: Sendable {
     static let usage = """
         usage: runnel-loadgen [--host H] [--port P] [--connections N] [--events N] [--batch N]
                               [--record-size BYTES] [--ack] [--window N] [--rate EVENTS_PER_S]
-                              [--tag TAG] [--compressed] [--seq-start N] [--acked-log FILE]
+                              [--tag TAG] [--seq-start N] [--acked-log FILE] [--sent-log FILE]
                runnel-loadgen --file PATH [--events N] [--rate N] [--record-size BYTES] [--rotate-every N]
         Prints one JSON line: events sent, acknowledged, seconds, events/s, MB/s.
         """
@@ -61,9 +61,9 @@ struct LoadgenOptions: Sendable {
             case "--window": options.window = max(1, try number(argument))
             case "--rate": options.rate = try number(argument)
             case "--tag": options.tag = try value(argument)
-            case "--compressed": options.compressed = true
             case "--seq-start": options.sequenceStart = try number(argument)
             case "--acked-log": options.ackedLog = try value(argument)
+            case "--sent-log": options.sentLog = try value(argument)
             case "--file": options.filePath = try value(argument)
             case "--rotate-every": options.rotateEvery = try number(argument)
             case "-h", "--help": throw LoadgenError(usage)

@@ -1,7 +1,37 @@
 import Foundation
+import NIOSSL
 
 // runnel-loadgen: Forward load (PackedForward over N connections, optional acks and rate) or
 // file load (lines appended and rotated). Prints one JSON line with what it did.
+// runnel-loadgen sink [--port P] [--sample-every N] [--tls-cert PEM --tls-key PEM]: a counting Kinesis endpoint.
+if CommandLine.arguments.dropFirst().first == "sink" {
+    var port = 0
+    var sampleEvery = 100
+    var certificate: String?
+    var key: String?
+    var arguments = CommandLine.arguments.dropFirst(2).makeIterator()
+    while let argument = arguments.next() {
+        switch argument {
+        case "--port": port = Int(arguments.next() ?? "") ?? 0
+        case "--sample-every": sampleEvery = max(1, Int(arguments.next() ?? "") ?? 100)
+        case "--tls-cert": certificate = arguments.next()
+        case "--tls-key": key = arguments.next()
+        default:
+            FileHandle.standardError.write(Data("runnel-loadgen sink: unknown option \(argument)\n".utf8))
+            exit(2)
+        }
+    }
+    var tls: NIOSSLContext?
+    if let certificate, let key {
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls = try NIOSSLContext(configuration: configuration)
+    }
+    try await KinesisSink(sampleEvery: sampleEvery).run(host: "127.0.0.1", port: port, tls: tls)
+    exit(0)
+}
+
 do {
     let options = try LoadgenOptions.parse(Array(CommandLine.arguments.dropFirst()))
     if let path = options.filePath {

@@ -1,0 +1,210 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import RunnelCore
+import Synchronization
+
+/// A Kinesis Data Streams / Firehose endpoint that accepts everything and counts it, fast enough
+/// that benchmarks measure the forwarder rather than the endpoint.
+///
+/// It answers `PutRecords` with one `SequenceNumber`/`ShardId` per record and `PutRecordBatch`
+/// with one `RecordId` per record (API shapes of the Kinesis and Firehose references), counts
+/// records, bytes and, inside KPL aggregated records, the user records. One record in
+/// `sampleEvery` is decoded to find its `seq` field, and its acceptance time is kept for latency.
+/// `GET /stats` returns the counters as JSON; `GET /samples` the `seq acceptance-time` pairs.
+final class KinesisSink: Sendable {
+    struct Stats: Sendable {
+        var requests = 0
+        var records = 0
+        var events = 0
+        var bytes = 0
+        var firstAccept: Double = 0
+        var lastAccept: Double = 0
+        var samples: [(seq: Int, time: Double)] = []
+    }
+
+    let stats = Mutex(Stats())
+    let sampleEvery: Int
+
+    init(sampleEvery: Int) { self.sampleEvery = sampleEvery }
+
+    func run(host: String, port: Int, tls: NIOSSLContext?) async throws {
+        let sink = self
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(KinesisSinkHandler(sink: sink))
+                }
+            }
+            .bind(host: host, port: port).get()
+        FileHandle.standardOutput.write(Data("{\"port\":\(server.localAddress?.port ?? port)}\n".utf8))
+        try await server.closeFuture.get()
+    }
+
+    /// Handles one request body; returns the response body.
+    func accept(target: String, body: ByteBuffer) -> [UInt8] {
+        let now = Date().timeIntervalSince1970
+        let bytes = body.readableBytesView
+        let isFirehose = target.hasPrefix("Firehose")
+        var records = 0
+        var events = 0
+        var samples: [(Int, Double)] = []
+        var sampleCountdown = sampleEvery
+        // Walk the "Data":"<base64>" values: base64 never contains a quote.
+        var index = bytes.startIndex
+        let dataKey = Array("\"Data\":\"".utf8)
+        while let found = KinesisSink.find(dataKey, in: bytes, from: index) {
+            let start = found + dataKey.count
+            guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { break }
+            records += 1
+            let encoded = bytes[start..<end]
+            if encoded.starts(with: Array("84mawg".utf8)) {
+                events += KinesisSink.aggregatedCount(Data(base64Encoded: Data(encoded)) ?? Data())
+            } else {
+                events += 1
+                sampleCountdown -= 1
+                if sampleCountdown == 0 {
+                    sampleCountdown = sampleEvery
+                    if let decoded = Data(base64Encoded: Data(encoded)), let seq = KinesisSink.sequence(in: decoded) {
+                        samples.append((seq, now))
+                    }
+                }
+            }
+            index = end
+        }
+        stats.withLock { stats in
+            if stats.firstAccept == 0 { stats.firstAccept = now }
+            stats.lastAccept = now
+            stats.requests += 1
+            stats.records += records
+            stats.events += events
+            stats.bytes += bytes.count
+            stats.samples.append(contentsOf: samples)
+        }
+        var out = isFirehose ? Array("{\"FailedPutCount\":0,\"Encryption\":false,\"RequestResponses\":[".utf8) : Array("{\"FailedRecordCount\":0,\"Records\":[".utf8)
+        let entry = isFirehose
+            ? Array("{\"RecordId\":\"49543463076548007577105092703039560359975228518395019266\"}".utf8)
+            : Array("{\"SequenceNumber\":\"49543463076548007577105092703039560359975228518395019266\",\"ShardId\":\"shardId-000000000000\"}".utf8)
+        for index in 0..<records {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: entry)
+        }
+        out.append(contentsOf: Array("]}".utf8))
+        return out
+    }
+
+    func statsJSON() -> [UInt8] {
+        let stats = self.stats.withLock { $0 }
+        return Array("{\"requests\":\(stats.requests),\"records\":\(stats.records),\"events\":\(stats.events),\"bytes\":\(stats.bytes),\"first_accept\":\(stats.firstAccept),\"last_accept\":\(stats.lastAccept)}".utf8)
+    }
+
+    func samplesText() -> [UInt8] {
+        let samples = stats.withLock { $0.samples }
+        return Array(samples.map { "\($0.seq) \($0.time)" }.joined(separator: "\n").utf8)
+    }
+
+    static func find(_ needle: [UInt8], in haystack: ByteBufferView, from start: ByteBufferView.Index) -> ByteBufferView.Index? {
+        var index = start
+        let last = haystack.endIndex - needle.count
+        while index <= last {
+            guard let candidate = haystack[index...last].firstIndex(of: needle[0]) else { return nil }
+            if haystack[candidate..<(candidate + needle.count)].elementsEqual(needle) { return candidate }
+            index = candidate + 1
+        }
+        return nil
+    }
+
+    /// The `seq` value of a JSON record: `"seq":"000000001234"` (the load generator's records).
+    static func sequence(in data: Data) -> Int? {
+        guard let range = data.range(of: Data("\"seq\":\"".utf8)) else { return nil }
+        let digits = data[range.upperBound...].prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        return Int(String(decoding: digits, as: UTF8.self))
+    }
+
+    /// How many user records a KPL aggregated record holds: occurrences of field 3 (`records`)
+    /// in the protobuf `AggregatedRecord` between the 4 magic bytes and the 16-byte MD5.
+    static func aggregatedCount(_ data: Data) -> Int {
+        let bytes = [UInt8](data)
+        guard bytes.count > 20 else { return 0 }
+        var index = 4
+        let end = bytes.count - 16
+        var count = 0
+        func varint() -> Int? {
+            var result = 0
+            var shift = 0
+            while index < end {
+                let byte = bytes[index]
+                index += 1
+                result |= Int(byte & 0x7f) << shift
+                if byte & 0x80 == 0 { return result }
+                shift += 7
+                if shift > 63 { return nil }
+            }
+            return nil
+        }
+        while index < end {
+            guard let key = varint() else { break }
+            let wireType = key & 7
+            if wireType == 2 {
+                guard let length = varint(), length <= end - index else { break }
+                if key >> 3 == 3 { count += 1 }
+                index += length
+            } else if wireType == 0 {
+                guard varint() != nil else { break }
+            } else {
+                break
+            }
+        }
+        return count
+    }
+}
+
+/// One HTTP connection of the sink: gathers a request, answers it.
+final class KinesisSinkHandler: ChannelInboundHandler, @unchecked Sendable {
+    // Only touched on its channel's event loop.
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let sink: KinesisSink
+    var head: HTTPRequestHead?
+    var body = ByteBuffer()
+
+    init(sink: KinesisSink) { self.sink = sink }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.clear()
+        case .body(var chunk):
+            body.writeBuffer(&chunk)
+        case .end:
+            guard let head else { return }
+            let response: [UInt8]
+            var contentType = "application/x-amz-json-1.1"
+            if head.method == .GET && head.uri.hasPrefix("/stats") {
+                response = sink.statsJSON()
+                contentType = "application/json"
+            } else if head.method == .GET && head.uri.hasPrefix("/samples") {
+                response = sink.samplesText()
+                contentType = "text/plain"
+            } else {
+                let target = head.headers["X-Amz-Target"].first ?? ""
+                response = sink.accept(target: target.contains("Firehose") ? "Firehose" : "Kinesis", body: body)
+            }
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: contentType)
+            headers.add(name: "Content-Length", value: String(response.count))
+            headers.add(name: "x-amzn-RequestId", value: "runnel-loadgen-sink")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            self.head = nil
+        }
+    }
+}

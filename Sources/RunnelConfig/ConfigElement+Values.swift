@@ -176,6 +176,8 @@ public enum ConfigValue {
         switch raw.trimmingCharacters(in: .whitespaces) {
         case "true", "yes", "": return true
         case "false", "no": return false
+        // `flag # comment` gives the value "# comment" in Fluentd's parser, which reads it as true.
+        case let text where text.hasPrefix("#"): return true
         default: return nil
         }
     }
@@ -190,13 +192,19 @@ public enum ConfigValue {
                 if let string = element as? String { return string }
                 if let number = element as? NSNumber { return number.stringValue }
                 if element is NSNull { return "" }
+                if let nested = try? JSONSerialization.data(withJSONObject: element, options: [.fragmentsAllowed]) {
+                    return String(decoding: nested, as: UTF8.self)
+                }
                 return String(describing: element)
             }
         }
         if text.isEmpty { return [] }
-        return text.split(separator: ",", omittingEmptySubsequences: false).map {
+        var items = text.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }
+        // Ruby's String#split drops trailing empty fields: "a,b," is ["a", "b"].
+        while items.last?.isEmpty == true { items.removeLast() }
+        return items
     }
 
     public static func hash(_ raw: String) -> [(key: String, value: String)]? {

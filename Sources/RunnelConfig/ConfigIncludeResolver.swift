@@ -1,0 +1,97 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds and reads the files an `@include` (classic) or `!include` (YAML) names, like Fluentd's
+/// `eval_include`: a path relative to the including file's directory, glob patterns expanded and
+/// sorted. A plain path that does not exist is an error; a glob matching nothing includes nothing
+/// (as in Fluentd, so `@include conf.d/*.conf` works with an empty directory).
+///
+/// Reads files synchronously: configuration is loaded once at start-up (and on SIGHUP), by the
+/// caller's choice of thread.
+enum ConfigIncludeResolver {
+    struct IncludedFile {
+        /// The path as written for messages (the including directory joined with the pattern's match).
+        var path: String
+        /// The resolved path, used to detect cycles.
+        var canonicalPath: String
+        var text: String
+    }
+
+    /// The directory relative includes of `file` are resolved against.
+    static func directory(of file: String) -> String {
+        let directory = (file as NSString).deletingLastPathComponent
+        return directory.isEmpty ? FileManager.default.currentDirectoryPath : directory
+    }
+
+    static func canonicalPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// The files `pattern` names, sorted, read.
+    static func files(matching pattern: String, relativeTo directory: String, at location: SourceLocation) throws
+        -> [IncludedFile]
+    {
+        let trimmed = pattern.hasPrefix("file://") ? String(pattern.dropFirst("file://".count)) : pattern
+        guard !trimmed.isEmpty else {
+            throw ConfigError(.include, at: location, "@include needs a file path or glob pattern")
+        }
+        if let scheme = trimmed.range(of: "://"), !trimmed[..<scheme.lowerBound].contains("/") {
+            throw ConfigError(
+                .include, at: location,
+                "cannot include '\(pattern)': only local files can be included, not URLs")
+        }
+        let full = trimmed.hasPrefix("/") ? trimmed : (directory as NSString).appendingPathComponent(trimmed)
+        let paths: [String]
+        if isGlob(trimmed) {
+            paths = expandGlob(full).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        } else {
+            paths = [full]
+        }
+        return try paths.map { try read($0, pattern: pattern, at: location) }
+    }
+
+    static func read(_ path: String, pattern: String, at location: SourceLocation) throws -> IncludedFile {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigError(
+                .include, at: location,
+                "cannot include '\(pattern)': no such file \(path); check the path (relative paths start at the including file's directory)")
+        }
+        if isDirectory.boolValue {
+            throw ConfigError(
+                .include, at: location,
+                "cannot include '\(pattern)': \(path) is a directory; use a glob such as '\(pattern.hasSuffix("/") ? pattern : pattern + "/")*.conf'")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(.include, at: location, "cannot include '\(pattern)': \(path) cannot be read (permissions?)")
+        }
+        return IncludedFile(path: path, canonicalPath: canonicalPath(path), text: String(decoding: data, as: UTF8.self))
+    }
+
+    static func isGlob(_ pattern: String) -> Bool {
+        pattern.contains { "*?[{".contains($0) }
+    }
+
+    private static func expandGlob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        #if canImport(Darwin)
+        let flags = GLOB_BRACE | GLOB_TILDE
+        #else
+        let flags = Int32(GLOB_BRACE | GLOB_TILDE)
+        #endif
+        guard glob(pattern, flags, nil, &result) == 0 else { return [] }
+        var paths: [String] = []
+        for index in 0..<Int(result.gl_pathc) {
+            if let pointer = result.gl_pathv[index] { paths.append(String(cString: pointer)) }
+        }
+        return paths
+    }
+}

@@ -1,0 +1,47 @@
+import Metrics
+import Prometheus
+import RunnelPipeline
+
+/// Every plugin this build of Runnel has, by `@type`.
+public enum PluginCatalog {
+    public static func registry(monitoring: Monitoring = Monitoring()) -> PluginRegistry {
+        var registry = PluginRegistry()
+        registry.inputs["monitor_agent"] = { context in
+            try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24220)
+        }
+        registry.inputs["prometheus"] = { context in
+            try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24231)
+        }
+        for (type, reason) in planned where registry.inputs[type] == nil && registry.outputs[type] == nil && registry.filters[type] == nil {
+            registry.planned[type] = reason
+        }
+        return registry
+    }
+
+    /// Types a Fluentd configuration may name that this build does not have yet.
+    static let planned: [String: String] = [
+        "forward": "the Forward input is not in this build",
+        "unix": "the Unix socket input is not in this build",
+        "tail": "the tail input is not in this build",
+        "kinesis_streams": "the Kinesis outputs are not in this build",
+        "kinesis_streams_aggregated": "the Kinesis outputs are not in this build",
+        "kinesis_firehose": "the Kinesis outputs are not in this build",
+    ]
+}
+
+/// The monitoring state shared by the runtime and the monitoring endpoint.
+public final class Monitoring: Sendable {
+    let directory = PipelineDirectory()
+    let prometheus = PrometheusCollectorRegistry()
+
+    public init() {}
+
+    /// Sends every swift-metrics metric to the Prometheus registry served at `/metrics`.
+    public func bootstrapMetrics() {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+    }
+
+    public func publish(_ pipeline: Pipeline) {
+        directory.publish(pipeline)
+    }
+}

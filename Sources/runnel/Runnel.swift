@@ -1,0 +1,8 @@
+import RunnelApp
+
+@main
+struct Runnel {
+    static func main() async {
+        await RunnelCommand.start()
+    }
+}

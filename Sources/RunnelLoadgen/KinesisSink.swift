@@ -18,6 +18,7 @@ final class KinesisSink: Sendable {
     struct Stats: Sendable {
         var requests = 0
         var records = 0
+        var failed: [Bool] = []
         var events = 0
         var bytes = 0
         var firstAccept: Double = 0
@@ -27,8 +28,24 @@ final class KinesisSink: Sendable {
 
     let stats = Mutex(Stats())
     let sampleEvery: Int
+    /// Fraction of records answered with ProvisionedThroughputExceededException.
+    let throttleFraction: Double
+    /// Fraction of requests answered with HTTP 500 InternalFailure.
+    let errorFraction: Double
 
-    init(sampleEvery: Int) { self.sampleEvery = sampleEvery }
+    init(sampleEvery: Int, throttleFraction: Double = 0, errorFraction: Double = 0) {
+        self.sampleEvery = sampleEvery
+        self.throttleFraction = throttleFraction
+        self.errorFraction = errorFraction
+    }
+
+    /// The body of a whole-request failure, as Kinesis' JSON protocol writes it.
+    static let internalFailure = Array("{\"__type\":\"InternalFailure\",\"message\":\"injected by runnel-loadgen sink\"}".utf8)
+
+    /// True when this request should fail as a whole (HTTP 500).
+    func shouldFailRequest() -> Bool {
+        errorFraction > 0 && Double.random(in: 0..<1) < errorFraction
+    }
 
     func run(host: String, port: Int, tls: NIOSSLContext?) async throws {
         let sink = self
@@ -52,6 +69,7 @@ final class KinesisSink: Sendable {
         let bytes = body.readableBytesView
         let isFirehose = target.hasPrefix("Firehose")
         var records = 0
+        var failed: [Bool] = []
         var events = 0
         var samples: [(Int, Double)] = []
         var sampleCountdown = sampleEvery
@@ -62,6 +80,10 @@ final class KinesisSink: Sendable {
             let start = found + dataKey.count
             guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { break }
             records += 1
+            index = end
+            let throttled = throttleFraction > 0 && Double.random(in: 0..<1) < throttleFraction
+            failed.append(throttled)
+            if throttled { continue }
             let encoded = bytes[start..<end]
             if encoded.starts(with: Array("84mawg".utf8)) {
                 events += KinesisSink.aggregatedCount(Data(base64Encoded: Data(encoded)) ?? Data())
@@ -75,24 +97,29 @@ final class KinesisSink: Sendable {
                     }
                 }
             }
-            index = end
         }
         stats.withLock { stats in
             if stats.firstAccept == 0 { stats.firstAccept = now }
             stats.lastAccept = now
             stats.requests += 1
-            stats.records += records
+            stats.records += failed.filter { !$0 }.count
             stats.events += events
             stats.bytes += bytes.count
             stats.samples.append(contentsOf: samples)
         }
-        var out = isFirehose ? Array("{\"FailedPutCount\":0,\"Encryption\":false,\"RequestResponses\":[".utf8) : Array("{\"FailedRecordCount\":0,\"Records\":[".utf8)
+        let failures = failed.filter { $0 }.count
+        var out = isFirehose
+            ? Array("{\"FailedPutCount\":\(failures),\"Encryption\":false,\"RequestResponses\":[".utf8)
+            : Array("{\"FailedRecordCount\":\(failures),\"Records\":[".utf8)
         let entry = isFirehose
             ? Array("{\"RecordId\":\"49543463076548007577105092703039560359975228518395019266\"}".utf8)
             : Array("{\"SequenceNumber\":\"49543463076548007577105092703039560359975228518395019266\",\"ShardId\":\"shardId-000000000000\"}".utf8)
+        let throttledEntry = isFirehose
+            ? Array("{\"ErrorCode\":\"ServiceUnavailableException\",\"ErrorMessage\":\"Slow down.\"}".utf8)
+            : Array("{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded for shard shardId-000000000000 in stream bench under account 111111111111.\"}".utf8)
         for index in 0..<records {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: entry)
+            out.append(contentsOf: failed[index] ? throttledEntry : entry)
         }
         out.append(contentsOf: Array("]}".utf8))
         return out
@@ -186,6 +213,7 @@ final class KinesisSinkHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let head else { return }
             let response: [UInt8]
+            var status = HTTPResponseStatus.ok
             var contentType = "application/x-amz-json-1.1"
             if head.method == .GET && head.uri.hasPrefix("/stats") {
                 response = sink.statsJSON()
@@ -193,6 +221,9 @@ final class KinesisSinkHandler: ChannelInboundHandler, @unchecked Sendable {
             } else if head.method == .GET && head.uri.hasPrefix("/samples") {
                 response = sink.samplesText()
                 contentType = "text/plain"
+            } else if sink.shouldFailRequest() {
+                status = .internalServerError
+                response = KinesisSink.internalFailure
             } else {
                 let target = head.headers["X-Amz-Target"].first ?? ""
                 response = sink.accept(target: target.contains("Firehose") ? "Firehose" : "Kinesis", body: body)
@@ -201,7 +232,7 @@ final class KinesisSinkHandler: ChannelInboundHandler, @unchecked Sendable {
             headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Length", value: String(response.count))
             headers.add(name: "x-amzn-RequestId", value: "runnel-loadgen-sink")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             self.head = nil

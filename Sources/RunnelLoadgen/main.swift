@@ -3,10 +3,13 @@ import NIOSSL
 
 // runnel-loadgen: Forward load (PackedForward over N connections, optional acks and rate) or
 // file load (lines appended and rotated). Prints one JSON line with what it did.
-// runnel-loadgen sink [--port P] [--sample-every N] [--tls-cert PEM --tls-key PEM]: a counting Kinesis endpoint.
+// runnel-loadgen sink [--port P] [--sample-every N] [--throttle-fraction F] [--error-fraction F]
+//                    [--tls-cert PEM --tls-key PEM]: a counting Kinesis endpoint for benchmarks and soak runs.
 if CommandLine.arguments.dropFirst().first == "sink" {
     var port = 0
     var sampleEvery = 100
+    var throttleFraction = 0.0
+    var errorFraction = 0.0
     var certificate: String?
     var key: String?
     var arguments = CommandLine.arguments.dropFirst(2).makeIterator()
@@ -14,6 +17,8 @@ if CommandLine.arguments.dropFirst().first == "sink" {
         switch argument {
         case "--port": port = Int(arguments.next() ?? "") ?? 0
         case "--sample-every": sampleEvery = max(1, Int(arguments.next() ?? "") ?? 100)
+        case "--throttle-fraction": throttleFraction = Double(arguments.next() ?? "") ?? 0
+        case "--error-fraction": errorFraction = Double(arguments.next() ?? "") ?? 0
         case "--tls-cert": certificate = arguments.next()
         case "--tls-key": key = arguments.next()
         default:
@@ -28,7 +33,7 @@ if CommandLine.arguments.dropFirst().first == "sink" {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         tls = try NIOSSLContext(configuration: configuration)
     }
-    try await KinesisSink(sampleEvery: sampleEvery).run(host: "127.0.0.1", port: port, tls: tls)
+    try await KinesisSink(sampleEvery: sampleEvery, throttleFraction: throttleFraction, errorFraction: errorFraction).run(host: "127.0.0.1", port: port, tls: tls)
     exit(0)
 }
 

@@ -1,0 +1,98 @@
+import RunnelCore
+
+extension ForwardFrame {
+    /// `[tag, entries(, option)]` where entries is a str/bin of concatenated `[time, record]`
+    /// arrays, gzip-compressed when `option.compressed == "gzip"`. The entries are validated and
+    /// copied as they are, never re-encoded record by record.
+    static func parsePacked(
+        tag: String, payload: UnsafeRawBufferPointer, option: ForwardOption, options: ForwardDecodingOptions
+    ) throws -> ForwardMessage {
+        let entries: [UInt8]
+        let mode: ForwardMessage.Mode
+        switch option.compressed {
+        case nil, "text":
+            entries = Array(payload)
+            mode = .packedForward
+        case "gzip":
+            entries = try GzipInflater.inflate(payload, limit: options.chunkSizeLimit)
+            mode = .compressedPackedForward
+        case let other?:
+            throw ForwardError(.unsupportedCompression(other))
+        }
+        do {
+            let count = try EventStream.validateEntries(entries)
+            return ForwardMessage(mode: mode, tag: tag, entries: entries, count: count)
+        } catch let error as MessagePackError {
+            guard options.skipInvalidEvents else { throw ForwardError(.invalidEntries(error.description)) }
+            let (valid, count, skipped) = validEntries(of: entries)
+            return ForwardMessage(mode: mode, tag: tag, entries: valid, count: count, skipped: skipped)
+        }
+    }
+
+    /// Keeps the well-formed entries; an entry that is valid MessagePack but not `[time, record]`
+    /// is skipped, and bytes that are not MessagePack end the walk (nothing after them can be found).
+    static func validEntries(of entries: [UInt8]) -> (entries: [UInt8], count: Int, skipped: Int) {
+        MessagePackReader.withReader(entries) { reader in
+            var kept: [UInt8] = []
+            kept.reserveCapacity(entries.count)
+            var count = 0
+            var skipped = 0
+            while !reader.isAtEnd {
+                let start = reader.offset
+                do {
+                    try reader.readEntry { _, _ in }
+                    kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.offset]))
+                    count += 1
+                } catch {
+                    reader.offset = start
+                    skipped += 1
+                    do { try reader.skipValue() } catch { break }
+                }
+            }
+            return (kept, count, skipped)
+        }
+    }
+}
+
+/// The option map of a message (spec: "Option"): `size`, `chunk`, `compressed`; other keys are ignored.
+struct ForwardOption: Sendable, Equatable {
+    var size: Int?
+    var chunk: String?
+    var compressed: String?
+
+    init(size: Int? = nil, chunk: String? = nil, compressed: String? = nil) {
+        self.size = size
+        self.chunk = chunk
+        self.compressed = compressed
+    }
+
+    init(reading reader: inout MessagePackReader) throws {
+        if try reader.readNilIfPresent() { return }
+        let pairs = try reader.readMapHeader()
+        for _ in 0..<pairs {
+            guard try reader.peekType() == .string else {
+                try reader.skipValue()
+                try reader.skipValue()
+                continue
+            }
+            switch try reader.readString() {
+            case "size":
+                guard let value = try? reader.readInt(), value >= 0 else {
+                    throw ForwardError(.malformedFrame("option size is not a non-negative integer"))
+                }
+                size = Int(value)
+            case "chunk":
+                let range = try reader.readStringOrBinaryRange()
+                chunk = String(decoding: UnsafeRawBufferPointer(rebasing: reader.bytes[range]), as: UTF8.self)
+            case "compressed":
+                compressed = try reader.readString()
+            default:
+                try reader.skipValue()
+            }
+        }
+    }
+
+    func check(count: Int) throws {
+        if let size, size != count { throw ForwardError(.sizeMismatch(declared: size, actual: count)) }
+    }
+}

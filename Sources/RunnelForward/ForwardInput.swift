@@ -1,0 +1,147 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RunnelCore
+import RunnelPipeline
+import ServiceLifecycle
+
+/// `<source> @type forward` (and `@type unix`): a Forward protocol v1 server.
+///
+/// Accepts with the async `ServerBootstrap.bind` and serves each connection in a discarding
+/// task group. A connection's pipeline is TLS (optional), the frame-timeout guard,
+/// `ByteToMessageHandler(ForwardFrameDecoder)` and an `NIOAsyncChannel`; emitting and acking is
+/// straight-line async code, so while `emit` is suspended the connection stops reading.
+/// On graceful shutdown it stops accepting, lets every in-flight message be emitted and
+/// acknowledged, closes the connections and returns.
+public final class ForwardInput: InputPlugin, Sendable {
+    public let configuration: ForwardInputConfiguration
+    let sink: any EventSink
+    let logger: Logger
+    let group: any EventLoopGroup
+    let sslContext: NIOSSLContext?
+    let assembler: ForwardEventAssembler
+    let limiter = ForwardLogLimiter()
+    private let bound = ForwardBoundAddress()
+
+    public init(
+        configuration: ForwardInputConfiguration, sink: any EventSink, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        self.configuration = configuration
+        self.sink = sink
+        self.logger = logger
+        self.group = group
+        self.sslContext = try configuration.tls?.makeServerContext()
+        self.assembler = ForwardEventAssembler(configuration: configuration)
+    }
+
+    /// The address the listener is bound to, once it is (for `port 0`).
+    public var boundAddress: SocketAddress {
+        get async throws { try await bound.wait() }
+    }
+
+    /// The TCP port actually bound (useful with `port 0`).
+    public var boundPort: Int {
+        get async throws {
+            guard let port = try await bound.wait().port else {
+                throw ForwardError(.configuration("the Forward input listens on a Unix socket, not a port"))
+            }
+            return port
+        }
+    }
+
+    public func run() async throws {
+        let server: NIOAsyncChannel<ForwardConnection, Never>
+        do {
+            server = try await bind()
+        } catch {
+            bound.fail(error)
+            logger.error("cannot listen for Forward connections", metadata: [
+                "forward.endpoint": "\(configuration.endpoint)", "error": "\(error)",
+            ])
+            throw error
+        }
+        let address = server.channel.localAddress!
+        let heartbeat = try await startHeartbeat(address)
+        bound.set(address)
+        logger.info("listening for Forward connections", metadata: ["forward.address": "\(address)"])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+        try? await heartbeat?.close()
+        if case .unix(let path) = configuration.endpoint { unlink(path) }
+        logger.info("Forward input stopped", metadata: ["forward.address": "\(address)"])
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<ForwardConnection, Never> {
+        let address: SocketAddress
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
+        switch configuration.endpoint {
+        case .tcp(let host, let port):
+            address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+            bootstrap = bootstrap
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.socketOption(.so_keepalive), value: configuration.sendKeepalivePacket ? 1 : 0)
+        case .unix(let path):
+            try? BaseSocketCleanup.remove(path)
+            address = try SocketAddress(unixDomainSocketPath: path)
+        }
+        return try await bootstrap.bind(to: address) { channel in
+            channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
+        }
+    }
+
+    private func startHeartbeat(_ address: SocketAddress) async throws -> (any Channel)? {
+        guard configuration.udpHeartbeat, case .tcp = configuration.endpoint else { return nil }
+        do {
+            return try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ForwardHeartbeatHandler()) }
+                }
+                .bind(to: address).get()
+        } catch {
+            logger.warning("cannot answer UDP heartbeats on the Forward port; out_forward with heartbeat_type udp will see this node as down", metadata: [
+                "forward.address": "\(address)", "error": "\(error)",
+            ])
+            return nil
+        }
+    }
+}
+
+/// One accepted connection, as handed from the channel initializer to the serving task.
+struct ForwardConnection: Sendable {
+    var channel: NIOAsyncChannel<ForwardFrame, ByteBuffer>
+    var gate: ForwardConnectionGate
+}
+
+enum BaseSocketCleanup {
+    /// Removes a stale Unix socket file left by a previous run (only if it is a socket).
+    static func remove(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw ForwardError(.configuration("'\(path)' exists and is not a socket; choose another path"))
+        }
+        unlink(path)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -71,7 +71,10 @@ def verify(args):
             break
         time.sleep(0.5)
     missing = set(range(args.events)) - seqs
+    wrong_keys = [r for r in records if json.loads(r["Data"]).get("user_id") != r["PartitionKey"]]
     print(f"read back {len(records)} records ({len(seqs)} distinct events) from stream {args.stream}")
+    if wrong_keys:
+        sys.exit(f"{len(wrong_keys)} records have a partition key other than their user_id, e.g. {wrong_keys[0]}")
     if records:
         r = records[0]
         print(f"first record: partition key {r['PartitionKey']!r}, data {r['Data'].decode()!s}")

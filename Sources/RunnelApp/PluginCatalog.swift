@@ -1,11 +1,14 @@
 import Metrics
 import Prometheus
+import RunnelForward
 import RunnelPipeline
 
 /// Every plugin this build of Runnel has, by `@type`.
 public enum PluginCatalog {
     public static func registry(monitoring: Monitoring = Monitoring()) -> PluginRegistry {
         var registry = PluginRegistry()
+        registry.inputs["forward"] = ForwardInputPlugin.make
+        registry.inputs["unix"] = UnixInputPlugin.make
         registry.inputs["monitor_agent"] = { context in
             try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24220)
         }
@@ -20,8 +23,6 @@ public enum PluginCatalog {
 
     /// Types a Fluentd configuration may name that this build does not have yet.
     static let planned: [String: String] = [
-        "forward": "the Forward input is not in this build",
-        "unix": "the Unix socket input is not in this build",
         "tail": "the tail input is not in this build",
         "kinesis_streams": "the Kinesis outputs are not in this build",
         "kinesis_streams_aggregated": "the Kinesis outputs are not in this build",

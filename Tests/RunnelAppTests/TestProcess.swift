@@ -1,0 +1,126 @@
+import Foundation
+
+/// A child process started by a test, stopped when the test is done with it.
+final class TestProcess: @unchecked Sendable {
+    // `process` is only mutated before `run()`; afterwards it is read-only apart from Foundation's own locking.
+    let process = Process()
+    let output: URL
+
+    /// Starts `executable` with `arguments`; stdout and stderr go to a temporary file.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("runnel-test-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : TestProcess.which(executable))
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = directory ?? Paths.packageRoot
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for exit up to `seconds`; returns the exit status, or nil if it is still running.
+    func wait(seconds: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// SIGTERM, then SIGKILL after 10 s.
+    func stop() async {
+        guard process.isRunning else { return }
+        signal(SIGTERM)
+        if await wait(seconds: 10) == nil { signal(SIGKILL) }
+        _ = await wait(seconds: 5)
+    }
+
+    static func which(_ name: String) -> String {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return name
+    }
+
+    /// Runs a command to completion and returns its exit status and combined output.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) async throws -> (status: Int32, output: String) {
+        let child = try TestProcess(executable, arguments, environment: environment)
+        guard let status = await child.wait(seconds: timeout) else {
+            await child.stop()
+            return (-1, child.log + "\n(timed out after \(timeout) s)")
+        }
+        return (status, child.log)
+    }
+}
+
+enum Paths {
+    /// The package's root directory (this file is Tests/RunnelAppTests/TestProcess.swift).
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Where `swift build` put the products: the directory of the running test bundle.
+    static var binaryDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+
+    static var runnel: String { binaryDirectory.appendingPathComponent("runnel").path }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// True once something accepts connections on 127.0.0.1:`port`.
+func waitForPort(_ port: Int, seconds: Double = 60) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        close(fd)
+        if connected { return true }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+    return false
+}
+
+/// moto_server on a free loopback port, for Kinesis and STS.
+final class MotoServer: Sendable {
+    let process: TestProcess
+    let port: Int
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    init() async throws {
+        port = try freePort()
+        process = try TestProcess("moto_server", ["-H", "127.0.0.1", "-p", "\(port)"])
+        guard await waitForPort(port) else {
+            await process.stop()
+            throw TestFailure("moto_server did not start on port \(port): \(process.log)")
+        }
+    }
+
+    func stop() async { await process.stop() }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

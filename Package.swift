@@ -59,11 +59,24 @@ let package = Package(
         .target(
             name: "RunnelBuffer",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings),
+
+        // A child process for the buffer's crash tests: appends acknowledged entries and flushes them
+        // to a file "destination" until it is killed (Tests/RunnelBufferTests/CrashTests.swift).
+        .executableTarget(
+            name: "runnel-buffer-crash-probe",
+            dependencies: [
+                "RunnelBuffer", "RunnelCore", "RunnelConfig", "RunnelPipeline",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/RunnelBufferCrashProbe",
             swiftSettings: swiftSettings),
 
         // in_forward and in_unix: the Fluentd Forward protocol over TCP/TLS/Unix sockets.
@@ -172,7 +185,12 @@ let package = Package(
         .testTarget(name: "RunnelPipelineTests", dependencies: ["RunnelPipeline"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelBufferTests",
-            dependencies: ["RunnelBuffer", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "RunnelBuffer", "runnel-buffer-crash-probe", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelForwardTests",

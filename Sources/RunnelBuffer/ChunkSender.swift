@@ -56,11 +56,15 @@ public struct ChunkMetadata: Sendable, Hashable, Codable {
     public var timekey: Int?
     /// Record-key chunk keys and their values.
     public var variables: [String: String]
+    /// Seconds east of UTC in which strftime placeholders are formatted (`timekey_use_utc`,
+    /// `timekey_zone`); nil means the local zone.
+    public var utcOffset: Int?
 
-    public init(tag: String? = nil, timekey: Int? = nil, variables: [String: String] = [:]) {
+    public init(tag: String? = nil, timekey: Int? = nil, variables: [String: String] = [:], utcOffset: Int? = nil) {
         self.tag = tag
         self.timekey = timekey
         self.variables = variables
+        self.utcOffset = utcOffset
     }
 }
 

@@ -1,0 +1,105 @@
+import CZlib
+import NIOPosix
+import RunnelConfig
+import RunnelCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `<secondary> @type secondary_file`: writes a chunk whose retries ran out to a local file, as
+/// Fluentd's out_secondary_file does (the chunk's MessagePack entries as they are).
+///
+/// | key | default | meaning |
+/// |---|---|---|
+/// | `directory` | required | where files go (placeholders allowed) |
+/// | `basename` | `dump.bin` | file name (placeholders allowed) |
+/// | `append` | false | append to one file instead of `basename.N` per chunk |
+/// | `compress` | text | `gzip` writes gzip (`.gz` added) |
+struct SecondaryFileWriter: ChunkSender {
+    enum Compression: String, CaseIterable, Sendable { case text, gzip }
+
+    let directory: String
+    let basename: String
+    let append: Bool
+    let compress: Compression
+    let filePermission: UInt16 = 0o644
+
+    init(element: ConfigElement, chunkKeys: ChunkKeys, pluginName: String) throws {
+        directory = try element.requiredString("directory")
+        basename = element.string("basename", default: "dump.bin")
+        append = try element.bool("append", default: false)
+        compress = try element.enumeration("compress", default: Compression.text)
+        for (key, value) in [("directory", directory), ("basename", basename)] {
+            try chunkKeys.validate(template: value, parameter: key)
+        }
+    }
+
+    init(directory: String, basename: String = "dump.bin", append: Bool = false, compress: Compression = .text) {
+        self.directory = directory
+        self.basename = basename
+        self.append = append
+        self.compress = compress
+    }
+
+    func send(_ chunk: ChunkToSend) async -> DeliveryResult {
+        var pending: [UInt8] = []
+        pending.reserveCapacity(chunk.entries.count)
+        do {
+            try chunk.entries.withUnsafeBytes { raw in
+                var reader = MessagePackReader(bytes: raw)
+                var index = 0
+                while !reader.isAtEnd {
+                    let start = reader.offset
+                    try reader.skipValue()
+                    if !chunk.delivered.contains(index) { pending.append(contentsOf: raw[start..<reader.offset]) }
+                    index += 1
+                }
+            }
+            let bytes = compress == .gzip ? try Self.gzip(pending) : pending
+            let directory = chunk.metadata.expand(self.directory)
+            let base = chunk.metadata.expand(basename) + (compress == .gzip ? ".gz" : "")
+            try await NIOThreadPool.singleton.runIfActive { [append, filePermission] in
+                try FileIO.makeDirectories(directory, permission: 0o755)
+                var path = directory + "/" + base
+                if !append {
+                    var n = 0
+                    while FileIO.exists("\(path).\(n)") { n += 1 }
+                    path = "\(path).\(n)"
+                }
+                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode_t(filePermission))
+                guard fd >= 0 else { throw FileIO.error("open", path) }
+                defer { close(fd) }
+                try FileIO.writeAll(fd, bytes, path: path)
+                if fsync(fd) != 0 { throw FileIO.error("fsync", path) }
+            }
+            return .delivered
+        } catch {
+            return .retry(DeliveryError("secondary_file could not write: \(error)"))
+        }
+    }
+
+    /// One gzip member of `bytes`.
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw BufferError.corruptData(path: "<gzip>", offset: 0, reason: "deflateInit2 failed")
+        }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 32)
+        var input = bytes
+        let written: Int = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                stream.next_in = inBuffer.baseAddress
+                stream.avail_in = uInt(inBuffer.count)
+                stream.next_out = outBuffer.baseAddress
+                stream.avail_out = uInt(outBuffer.count)
+                _ = deflate(&stream, Z_FINISH)
+                return outBuffer.count - Int(stream.avail_out)
+            }
+        }
+        return Array(output[0..<written])
+    }
+}

@@ -122,6 +122,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
 
@@ -209,7 +212,17 @@ let package = Package(
         .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelSigV4Tests", dependencies: ["RunnelSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelAWSTests", dependencies: ["RunnelAWS"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelAWSTests",
+            dependencies: [
+                "RunnelAWS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "RunnelKinesisTests", dependencies: ["RunnelKinesis"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", .product(name: "Prometheus", package: "swift-prometheus")], swiftSettings: swiftSettings),
     ]

@@ -7,9 +7,14 @@ import RunnelCore
 /// Pure: the time and the credentials are arguments, nothing here reads a clock or a socket.
 /// Follows "Create a signed AWS API request" (AWS IAM User Guide, Signature Version 4):
 /// canonical request -> string to sign -> derived key -> signature -> Authorization header.
+/// Checked against botocore's `SigV4Auth` by the fixtures `scripts/gen-sigv4-fixtures.py` writes.
+///
+/// The derived signing key is cached per secret and day (region and service are fixed per
+/// signer), so a signer shared by many requests does four HMACs less per request.
 public struct SigV4Signer: Sendable {
     public var service: String
     public var region: String
+    private let keyCache = SigningKeyCache()
 
     public init(service: String, region: String) {
         self.service = service
@@ -40,50 +45,48 @@ public struct SigV4Signer: Sendable {
     }
 
     /// The intermediate products, exposed so tests can compare each with an independent signer.
-    public struct Signature: Sendable {
+    /// `description` shows neither the signature nor the session token.
+    public struct Signature: Sendable, CustomStringConvertible {
         public var canonicalRequest: String
         public var stringToSign: String
         public var signature: String
         /// The headers to add to the request: `Authorization`, `X-Amz-Date`, `X-Amz-Security-Token`
         /// when there is a session token, and `Host`.
         public var headers: [(name: String, value: String)]
+
+        /// The `Authorization` header's value.
+        public var authorization: String { headers.first { $0.name == "Authorization" }?.value ?? "" }
+
+        public var description: String {
+            "SigV4Signer.Signature(signedHeaders: \(headers.map(\.name).joined(separator: ",")), <redacted>)"
+        }
     }
 
     /// Signs `request` at `date` with `credentials`.
-    /// `host` should include the port when it is not the scheme's default (`localhost:4567`).
+    /// `host` should include the port when it is not the scheme's default (`localhost:4567`);
+    /// `SigV4Signer.hostHeader(host:port:scheme:)` builds it as AWS clients do.
     public func sign(_ request: Request, credentials: AWSCredentials, date: Date) -> Signature {
         let amzDate = SigV4Signer.amzDateFormatter(date)
         let day = String(amzDate.prefix(8))
-        let payloadHash = SHA256.hash(data: request.body).hexString
 
-        var headers = request.headers
-        if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.append(("Host", request.host)) }
+        // A retried request may carry the headers of an earlier signature: drop them.
+        var headers = request.headers.filter {
+            !SigV4Signer.replacedHeaders.contains($0.name.lowercased())
+        }
+        let hasHost = headers.contains { $0.name.lowercased() == "host" }
+        if !hasHost { headers.append(("Host", request.host)) }
         headers.append(("X-Amz-Date", amzDate))
         if let token = credentials.sessionToken { headers.append(("X-Amz-Security-Token", token.reveal())) }
 
-        // Canonical headers: lower-case names, trimmed values with inner runs of spaces folded,
-        // sorted by name; repeated names joined with commas.
-        var grouped: [String: [String]] = [:]
-        for header in headers {
-            let name = header.name.lowercased()
-            let value = header.value.trimmingCharacters(in: .whitespaces)
-                .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-            grouped[name, default: []].append(value)
-        }
-        let sortedNames = grouped.keys.sorted()
-        let canonicalHeaders = sortedNames.map { "\($0):\(grouped[$0]!.joined(separator: ","))\n" }.joined()
-        let signedHeaders = sortedNames.joined(separator: ";")
-
-        let encodedQuery: [(String, String)] = request.query.map {
-            (SigV4Signer.uriEncode($0.name, encodeSlash: true), SigV4Signer.uriEncode($0.value, encodeSlash: true))
-        }
-        let sortedQuery = encodedQuery.sorted { lhs, rhs in lhs.0 == rhs.0 ? lhs.1 < rhs.1 : lhs.0 < rhs.0 }
-        let canonicalQuery = sortedQuery.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let payloadHash =
+            headers.last { $0.name.lowercased() == "x-amz-content-sha256" }?.value
+            ?? SHA256.hash(data: request.body).hexString
+        let (canonicalHeaders, signedHeaders) = SigV4Signer.canonicalHeaders(headers)
 
         let canonicalRequest = [
             request.method.uppercased(),
             SigV4Signer.canonicalPath(request.path),
-            canonicalQuery,
+            SigV4Signer.canonicalQuery(request.query),
             canonicalHeaders,
             signedHeaders,
             payloadHash,
@@ -97,7 +100,9 @@ public struct SigV4Signer: Sendable {
             SHA256.hash(data: Array(canonicalRequest.utf8)).hexString,
         ].joined(separator: "\n")
 
-        let key = signingKey(secret: credentials.secretAccessKey, day: day)
+        let key = keyCache.key(secret: credentials.secretAccessKey, day: day) {
+            signingKey(secret: credentials.secretAccessKey, day: day)
+        }
         let signature = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key).hexString
 
         var added: [(name: String, value: String)] = [
@@ -106,7 +111,7 @@ public struct SigV4Signer: Sendable {
             ("X-Amz-Date", amzDate),
         ]
         if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token.reveal())) }
-        if !request.headers.contains(where: { $0.name.lowercased() == "host" }) { added.append(("Host", request.host)) }
+        if !hasHost { added.append(("Host", request.host)) }
         return Signature(canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature, headers: added)
     }
 
@@ -119,39 +124,8 @@ public struct SigV4Signer: Sendable {
         return key
     }
 
-    /// Normalizes and encodes the path as AWS does for every service but S3: empty segments
-    /// and dot segments are resolved, then each segment is URI-encoded again.
-    static func canonicalPath(_ path: String) -> String {
-        if path.isEmpty { return "/" }
-        var segments: [Substring] = []
-        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if segment == "." { continue }
-            if segment == ".." { _ = segments.popLast(); continue }
-            segments.append(segment)
-        }
-        let encoded = segments.map { uriEncode(String($0), encodeSlash: true) }.joined(separator: "/")
-        let trailing = path.hasSuffix("/") && !segments.isEmpty ? "/" : ""
-        return "/" + encoded + trailing
-    }
-
-    /// RFC 3986 encoding as SigV4 wants it: unreserved characters kept, everything else %XX (upper case).
-    public static func uriEncode(_ string: String, encodeSlash: Bool) -> String {
-        var out = ""
-        out.reserveCapacity(string.utf8.count)
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            case UInt8(ascii: "/") where !encodeSlash:
-                out.append("/")
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
-    }
+    /// Headers a new signature replaces.
+    static let replacedHeaders: Set<String> = ["authorization", "x-amz-date", "x-amz-security-token"]
 
     /// `yyyyMMdd'T'HHmmss'Z'` in UTC, without a DateFormatter (they are slow and not Sendable).
     public static func amzDateFormatter(_ date: Date) -> String {

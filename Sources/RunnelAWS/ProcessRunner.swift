@@ -1,0 +1,154 @@
+import Foundation
+import Synchronization
+
+/// Runs a program without a shell, collects stdout and stderr, and gives up after a timeout
+/// (terminating the program). Output is read by Foundation's readability handlers, so no
+/// thread of ours blocks on a pipe.
+enum ProcessRunner {
+    struct Result {
+        var status: Int32
+        var stdout: Data
+        var stderr: Data
+    }
+
+    enum Failure: Error {
+        case notStarted(String)
+        case timedOut
+    }
+
+    /// Resolves `program` on PATH (from `environment`) unless it contains a slash.
+    static func resolve(_ program: String, environment: [String: String]) -> String? {
+        if program.contains("/") { return program }
+        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func run(
+        arguments: [String], environment: [String: String], timeout: Duration, maximumOutput: Int = 1 << 20
+    ) async throws -> Result {
+        guard let program = arguments.first, let executable = resolve(program, environment: environment) else {
+            throw Failure.notStarted("\(arguments.first ?? "") not found on PATH")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = environment
+        let stdoutPipe = Pipe()
+        let stderrPipe = Pipe()
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        process.standardInput = FileHandle.nullDevice
+
+        let collector = Collector(maximumOutput: maximumOutput)
+        stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil }
+            collector.received(data, stream: .stdout)
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil }
+            collector.received(data, stream: .stderr)
+        }
+        process.terminationHandler = { process in collector.exited(process.terminationStatus) }
+
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        collector.setContinuation(continuation)
+                        do {
+                            try process.run()
+                        } catch {
+                            collector.fail(Failure.notStarted("\(error.localizedDescription)"))
+                        }
+                    }
+                } onCancel: {
+                    collector.fail(CancellationError())
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                if process.isRunning { process.terminate() }
+                collector.fail(Failure.timedOut)
+                throw Failure.timedOut
+            }
+            return result
+        }
+    }
+
+    /// Gathers the two streams and the exit status; resumes the waiting task once, when all three
+    /// are in or on failure. Shared with Foundation's handler threads, hence the Mutex.
+    final class Collector: Sendable {
+        enum Stream { case stdout, stderr }
+        private struct State {
+            var stdout = Data()
+            var stderr = Data()
+            var stdoutClosed = false
+            var stderrClosed = false
+            var status: Int32?
+            var continuation: CheckedContinuation<Result?, any Error>?
+            var finished = false
+        }
+
+        private let state = Mutex(State())
+        private let maximumOutput: Int
+
+        init(maximumOutput: Int) { self.maximumOutput = maximumOutput }
+
+        func setContinuation(_ continuation: CheckedContinuation<Result?, any Error>) {
+            let ready: Result?? = state.withLock { state in
+                if state.finished { return .some(nil) }
+                state.continuation = continuation
+                return nil
+            }
+            if case .some(.none) = ready { continuation.resume(throwing: CancellationError()) }
+        }
+
+        func received(_ data: Data, stream: Stream) {
+            finishIfDone { state in
+                switch stream {
+                case .stdout:
+                    if data.isEmpty { state.stdoutClosed = true } else if state.stdout.count < maximumOutput { state.stdout.append(data) }
+                case .stderr:
+                    if data.isEmpty { state.stderrClosed = true } else if state.stderr.count < maximumOutput { state.stderr.append(data) }
+                }
+            }
+        }
+
+        func exited(_ status: Int32) {
+            finishIfDone { $0.status = status }
+        }
+
+        func fail(_ error: any Error) {
+            let continuation: CheckedContinuation<Result?, any Error>? = state.withLock { state in
+                guard !state.finished else { return nil }
+                state.finished = true
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            continuation?.resume(throwing: error)
+        }
+
+        private func finishIfDone(_ update: (inout State) -> Void) {
+            let ready: (CheckedContinuation<Result?, any Error>, Result)? = state.withLock { state in
+                update(&state)
+                guard !state.finished, state.stdoutClosed, state.stderrClosed, let status = state.status,
+                    let continuation = state.continuation
+                else { return nil }
+                state.finished = true
+                state.continuation = nil
+                return (continuation, Result(status: status, stdout: state.stdout, stderr: state.stderr))
+            }
+            if let (continuation, result) = ready { continuation.resume(returning: result) }
+        }
+    }
+}

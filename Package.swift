@@ -117,6 +117,8 @@ let package = Package(
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -173,7 +175,15 @@ let package = Package(
         .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelSigV4Tests", dependencies: ["RunnelSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelAWSTests", dependencies: ["RunnelAWS"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelKinesisTests", dependencies: ["RunnelKinesis"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelKinesisTests",
+            dependencies: [
+                "RunnelKinesis", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp"], swiftSettings: swiftSettings),
     ]
 )

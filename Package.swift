@@ -134,6 +134,8 @@ let package = Package(
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -223,7 +225,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelKinesisTests", dependencies: ["RunnelKinesis"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelKinesisTests",
+            dependencies: [
+                "RunnelKinesis", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", .product(name: "Prometheus", package: "swift-prometheus")], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,173 @@
+import Foundation
+import RunnelConfig
+
+/// Reading a `<match>` of `@type kinesis_streams`, `kinesis_streams_aggregated` or `kinesis_firehose`.
+///
+/// | key | type | default | fluent-plugin-kinesis |
+/// |---|---|---|---|
+/// | `stream_name` (streams, aggregated) | string, `${tag}`/`${key}` placeholders | required | same |
+/// | `delivery_stream_name` (firehose) | string, placeholders | required | same |
+/// | `region` | string | `AWS_REGION`, else `AWS_DEFAULT_REGION` | same |
+/// | `endpoint` | URL, http or https, any port | AWS endpoint of the region | same |
+/// | `ssl_verify_peer` | bool | true | same (used by the HTTP client the app builds) |
+/// | `http_proxy` | URL | none | same (used by the HTTP client the app builds) |
+/// | `partition_key` (streams) | field or `$.a.b` | random key | same; missing/empty/over-256 keys fall back to random |
+/// | `fixed_partition_key` (aggregated) | string | random per aggregated record | same |
+/// | `data_key` | field | none (whole record formatted) | same |
+/// | `log_truncate_max_size` | integer | 1024 (0: no truncation) | same |
+/// | `compression` | `zlib` or `gzip` | none | same |
+/// | `chomp_record` | bool | false | same |
+/// | `append_new_line` | bool | true for firehose, false otherwise | firehose only |
+/// | `max_record_size` | size | 1 MiB (firehose 1,000 KiB); up to 10 MiB for streams | 1 MiB max |
+/// | `retries_on_batch_request` | integer | 8 | same |
+/// | `reset_backoff_if_success` | bool | true | same |
+/// | `batch_request_max_count` | integer | 500 (aggregated: 100,000), never more | same |
+/// | `batch_request_max_size` | size | 5 MiB (firehose 4 MiB, aggregated 1 MiB); streams up to 10 MiB | same |
+/// | `drop_failed_records_after_batch_request_retries` | bool | **false** | true |
+/// | `monitor_num_of_batch_request_retries` | bool | false | same |
+/// | `retain_ordering` | bool | false | Runnel only |
+/// | `request_timeout` | time | 30s | Runnel only |
+/// | `debug` | bool | false | accepted, ignored |
+/// | `<format>` | section | `@type json` | same formatters: json, single_value, ltsv, csv, msgpack, hash, out_file |
+/// | `<inject>` | section | `time_type string`, `time_format %Y-%m-%dT%H:%M:%S.%N%z` | same |
+extension KinesisConfiguration {
+    public init(
+        from element: ConfigElement, kind: KinesisOutputKind,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        let nameKey = kind == .firehose ? "delivery_stream_name" : "stream_name"
+        let streamName = try element.requiredString(nameKey)
+        guard let region = element.string("region") ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"],
+            !region.isEmpty
+        else {
+            throw ConfigError(
+                .missingParameter, at: element.location,
+                "\(element.title): 'region' is required (or set AWS_REGION / AWS_DEFAULT_REGION)")
+        }
+        self.init(kind: kind, streamName: streamName, region: region)
+
+        if let raw = element.string("endpoint") {
+            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                url.host != nil
+            else { throw element.invalid("endpoint", raw, expected: "an http:// or https:// URL") }
+            endpoint = url
+        }
+        sslVerifyPeer = try element.bool("ssl_verify_peer", default: true)
+        httpProxy = element.string("http_proxy")
+        if kind == .streams, let raw = element.string("partition_key") {
+            guard let accessor = RecordAccessor(raw) else {
+                throw element.invalid("partition_key", raw, expected: "a field name or a record accessor such as $.a.b")
+            }
+            partitionKey = accessor
+        }
+        if kind == .streamsAggregated { fixedPartitionKey = element.string("fixed_partition_key") }
+        dataKey = element.string("data_key")
+        logTruncateMaxSize = try element.integer("log_truncate_max_size", default: 1024)
+        if let raw = element.string("compression") {
+            // fluent-plugin-kinesis compresses with zlib or gzip and ignores any other value.
+            compression = RecordCompression(rawValue: raw) ?? .none
+        }
+        chompRecord = try element.bool("chomp_record", default: false)
+        appendNewLine = try element.bool("append_new_line", default: kind == .firehose)
+        maxRecordSize = try element.size("max_record_size", default: kind.defaultRecordSize)
+        guard maxRecordSize > 0, maxRecordSize <= kind.maximumRecordSize else {
+            throw element.rejected("max_record_size", "must be between 1 and \(kind.maximumRecordSize) bytes")
+        }
+        retriesOnBatchRequest = try element.integer("retries_on_batch_request", default: 8)
+        guard retriesOnBatchRequest >= 0 else { throw element.rejected("retries_on_batch_request", "must be 0 or more") }
+        resetBackoffIfSuccess = try element.bool("reset_backoff_if_success", default: true)
+        batchRequestMaxCount = try element.integer("batch_request_max_count", default: kind.apiRecordLimit)
+        guard batchRequestMaxCount > 0, batchRequestMaxCount <= kind.apiRecordLimit else {
+            throw element.rejected("batch_request_max_count", "can't be greater than \(kind.apiRecordLimit)")
+        }
+        batchRequestMaxSize = try element.size("batch_request_max_size", default: kind.defaultRequestSize)
+        guard batchRequestMaxSize > 0, batchRequestMaxSize <= kind.maximumRequestSize else {
+            throw element.rejected("batch_request_max_size", "can't be greater than \(kind.maximumRequestSize) bytes")
+        }
+        dropFailedRecordsAfterBatchRequestRetries = try element.bool(
+            "drop_failed_records_after_batch_request_retries", default: false)
+        monitorNumOfBatchRequestRetries = try element.bool("monitor_num_of_batch_request_retries", default: false)
+        retainOrdering = try element.bool("retain_ordering", default: false)
+        let timeout = try element.time("request_timeout", default: 30)
+        guard timeout > 0 else { throw element.rejected("request_timeout", "must be positive") }
+        requestTimeout = .milliseconds(Int64(timeout * 1000))
+        _ = try element.bool("debug")
+
+        if let section = element.element(named: "format") { format = try FormatConfiguration(from: section) }
+        if let section = element.element(named: "inject") {
+            let parsed = try InjectConfiguration(from: section)
+            inject = parsed.isEmpty ? nil : parsed
+        }
+    }
+}
+
+extension FormatConfiguration {
+    public init(from element: ConfigElement) throws {
+        self.init()
+        let typeKey = element.has("@type") ? "@type" : "type"
+        if let raw = element.string(typeKey) {
+            guard let parsed = Kind(rawValue: raw) else {
+                throw element.invalid(typeKey, raw, expected: "one of " + Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            kind = parsed
+        }
+        addNewline = try element.bool("add_newline", default: true)
+        messageKey = element.string("message_key", default: "message")
+        switch kind {
+        case .ltsv:
+            delimiter = Array(FormatConfiguration.unescape(element.string("delimiter", default: "\t")).utf8)
+            labelDelimiter = Array(FormatConfiguration.unescape(element.string("label_delimiter", default: ":")).utf8)
+        case .csv:
+            delimiter = Array(FormatConfiguration.unescape(element.string("delimiter", default: ",")).utf8)
+            fields = try element.array("fields") ?? []
+            guard !fields.isEmpty else { throw element.rejected("fields", "csv format needs 'fields'") }
+            forceQuotes = try element.bool("force_quotes", default: true)
+        case .outFile:
+            let raw = element.string("delimiter", default: "TAB")
+            switch raw.uppercased() {
+            case "TAB", "\\T": delimiter = [0x09]
+            case "SPACE": delimiter = [0x20]
+            case "COMMA": delimiter = [UInt8(ascii: ",")]
+            default: delimiter = Array(raw.utf8)
+            }
+            outputTag = try element.bool("output_tag", default: true)
+            outputTime = try element.bool("output_time", default: true)
+            let offset = try TimeConfiguration.offset(from: element)
+            outFileTime = TimeFormatter(format: element.string("time_format", default: "%Y-%m-%dT%H:%M:%S%z"), utcOffset: offset)
+        default:
+            break
+        }
+    }
+
+    /// `\t` written as two characters in a config file means a tab.
+    static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n")
+    }
+}
+
+extension InjectConfiguration {
+    public init(from element: ConfigElement) throws {
+        self.init()
+        timeKey = element.string("time_key")
+        tagKey = element.string("tag_key")
+        hostnameKey = element.string("hostname_key")
+        hostname = element.string("hostname") ?? ProcessInfo.processInfo.hostName
+        timeType = try element.enumeration("time_type", default: TimeType.string)
+        let offset = try TimeConfiguration.offset(from: element)
+        time = TimeFormatter(format: element.string("time_format", default: "%Y-%m-%dT%H:%M:%S.%N%z"), utcOffset: offset)
+    }
+}
+
+/// Fluentd's `localtime` (default true), `utc` and `timezone` parameters, as a fixed UTC offset.
+enum TimeConfiguration {
+    static func offset(from element: ConfigElement) throws -> Int {
+        if let zone = element.string("timezone") {
+            guard let offset = TimeFormatter.parseOffset(zone) else {
+                throw element.invalid("timezone", zone, expected: "an offset such as +09:00 or UTC")
+            }
+            return offset
+        }
+        if try element.bool("utc", default: false) { return 0 }
+        return try element.bool("localtime", default: true) ? TimeFormatter.localOffset() : 0
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The answer to PutRecords (`FailedRecordCount`, `Records`) or PutRecordBatch
+/// (`FailedPutCount`, `RequestResponses`): one result per record sent, in order.
+struct PutRecordsResponse: Sendable, Equatable {
+    struct Result: Sendable, Equatable {
+        /// nil when the record was accepted.
+        var errorCode: String?
+        var errorMessage: String?
+    }
+
+    var failedCount: Int
+    var results: [Result]
+
+    /// Parses a response body; nil when it is not the expected document.
+    init?(json body: [UInt8], kind: KinesisOutputKind) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        let countKey = kind == .firehose ? "FailedPutCount" : "FailedRecordCount"
+        let listKey = kind == .firehose ? "RequestResponses" : "Records"
+        guard let list = object[listKey] as? [[String: Any]] else { return nil }
+        results = list.map { entry in
+            let code = (entry["ErrorCode"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            return Result(errorCode: code, errorMessage: entry["ErrorMessage"] as? String)
+        }
+        failedCount = (object[countKey] as? Int) ?? results.filter { $0.errorCode != nil }.count
+    }
+
+    init(failedCount: Int, results: [Result]) {
+        self.failedCount = failedCount
+        self.results = results
+    }
+}
+
+/// An AWS JSON-protocol error document: `{"__type": "...#Code", "message": "..."}`.
+struct AWSErrorDocument: Sendable {
+    var code: String
+    var message: String
+
+    init(body: [UInt8], errorTypeHeader: String?) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        let rawType = (object?["__type"] as? String) ?? errorTypeHeader ?? ""
+        code = AWSErrorDocument.shortCode(rawType)
+        message = (object?["message"] as? String) ?? (object?["Message"] as? String) ?? ""
+    }
+
+    /// `com.amazonaws.kinesis.v20131202#ResourceNotFoundException:http://...` → `ResourceNotFoundException`.
+    static func shortCode(_ raw: String) -> String {
+        var code = Substring(raw)
+        if let hash = code.lastIndex(of: "#") { code = code[code.index(after: hash)...] }
+        if let colon = code.firstIndex(of: ":") { code = code[..<colon] }
+        return String(code)
+    }
+}

@@ -1,0 +1,159 @@
+import RunnelCore
+
+extension RecordFormatter {
+    /// The `<format>` formatters, as Fluentd's built-in formatter plugins write them.
+    func appendFormatted(tag: String, time: EventTime, record: MessagePackReader, to out: inout [UInt8]) throws {
+        var reader = record
+        switch format.kind {
+        case .json:
+            try JSONWriter.appendValue(from: &reader, to: &out)
+            if format.addNewline { out.append(0x0a) }
+        case .msgpack:
+            let range = try reader.skipValueRange()
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: reader.bytes[range]))
+        case .singleValue:
+            if try RecordAccessor.seekKey(format.messageKey, in: &reader) {
+                try RubyText.appendToS(from: &reader, to: &out)
+            }
+            if format.addNewline { out.append(0x0a) }
+        case .hash:
+            try RubyText.appendInspect(from: &reader, to: &out)
+            if format.addNewline { out.append(0x0a) }
+        case .ltsv:
+            let count = try reader.readMapHeader()
+            for index in 0..<count {
+                if index > 0 { out.append(contentsOf: format.delimiter) }
+                try RubyText.appendToS(from: &reader, to: &out)
+                out.append(contentsOf: format.labelDelimiter)
+                try RubyText.appendToS(from: &reader, to: &out)
+            }
+            if format.addNewline { out.append(0x0a) }
+        case .csv:
+            try appendCSV(record: record, to: &out)
+            if format.addNewline { out.append(0x0a) }
+        case .outFile:
+            if format.outputTime {
+                format.outFileTime.append(time, to: &out)
+                out.append(contentsOf: format.delimiter)
+            }
+            if format.outputTag {
+                out.append(contentsOf: tag.utf8)
+                out.append(contentsOf: format.delimiter)
+            }
+            try JSONWriter.appendValue(from: &reader, to: &out)
+            if format.addNewline { out.append(0x0a) }
+        }
+    }
+
+    /// Ruby's `CSV.generate_line(fields.map { record[_1] }, col_sep:, force_quotes:)` without its newline.
+    func appendCSV(record: MessagePackReader, to out: inout [UInt8]) throws {
+        var field: [UInt8] = []
+        for (index, key) in format.fields.enumerated() {
+            if index > 0 { out.append(contentsOf: format.delimiter) }
+            field.removeAll(keepingCapacity: true)
+            var reader = record
+            var present = false
+            if try RecordAccessor.seekKey(key, in: &reader), try reader.peekType() != .nil {
+                present = true
+                try RubyText.appendToS(from: &reader, to: &field)
+            }
+            let needsQuotes =
+                format.forceQuotes
+                || (present && field.isEmpty)
+                || field.contains { $0 == 0x22 || $0 == 0x0a || $0 == 0x0d }
+                || (!format.delimiter.isEmpty && RecordFormatter.contains(field, format.delimiter))
+            if needsQuotes {
+                out.append(0x22)
+                for byte in field {
+                    if byte == 0x22 { out.append(0x22) }
+                    out.append(byte)
+                }
+                out.append(0x22)
+            } else {
+                out.append(contentsOf: field)
+            }
+        }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        if needle.count == 1 { return haystack.contains(needle[0]) }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return true
+        }
+        return false
+    }
+}
+
+/// Ruby's `to_s` and `inspect` of decoded MessagePack values, as Fluentd's text formatters print them.
+enum RubyText {
+    /// `value.to_s`: strings as they are, numbers in decimal, nil empty, hashes and arrays inspected.
+    static func appendToS(from reader: inout MessagePackReader, to out: inout [UInt8]) throws {
+        switch try reader.peekType() {
+        case .string, .binary:
+            let range = try reader.readStringOrBinaryRange()
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: reader.bytes[range]))
+        case .nil:
+            try reader.readNil()
+        case .map, .array:
+            try appendInspect(from: &reader, to: &out)
+        default:
+            try JSONWriter.appendValue(from: &reader, to: &out)
+        }
+    }
+
+    /// `value.inspect` (Ruby before 3.4): `{"a"=>1, "b"=>[nil, true]}`.
+    static func appendInspect(from reader: inout MessagePackReader, to out: inout [UInt8], depth: Int = 0) throws {
+        guard depth <= reader.maxDepth else { throw MessagePackError.nestingTooDeep(limit: reader.maxDepth, offset: reader.offset) }
+        switch try reader.peekType() {
+        case .nil:
+            try reader.readNil()
+            out.append(contentsOf: "nil".utf8)
+        case .string, .binary:
+            let range = try reader.readStringOrBinaryRange()
+            appendQuoted(UnsafeRawBufferPointer(rebasing: reader.bytes[range]), to: &out)
+        case .map:
+            let count = try reader.readMapHeader()
+            out.append(UInt8(ascii: "{"))
+            for index in 0..<count {
+                if index > 0 { out.append(contentsOf: ", ".utf8) }
+                try appendInspect(from: &reader, to: &out, depth: depth + 1)
+                out.append(contentsOf: "=>".utf8)
+                try appendInspect(from: &reader, to: &out, depth: depth + 1)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array:
+            let count = try reader.readArrayHeader()
+            out.append(UInt8(ascii: "["))
+            for index in 0..<count {
+                if index > 0 { out.append(contentsOf: ", ".utf8) }
+                try appendInspect(from: &reader, to: &out, depth: depth + 1)
+            }
+            out.append(UInt8(ascii: "]"))
+        default:
+            try JSONWriter.appendValue(from: &reader, to: &out)
+        }
+    }
+
+    static func appendQuoted(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        out.append(0x22)
+        for byte in bytes {
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5c, 0x22])
+            case 0x5c: out.append(contentsOf: [0x5c, 0x5c])
+            case 0x0a: out.append(contentsOf: [0x5c, UInt8(ascii: "n")])
+            case 0x09: out.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            case 0x0d: out.append(contentsOf: [0x5c, UInt8(ascii: "r")])
+            case 0x1b: out.append(contentsOf: [0x5c, UInt8(ascii: "e")])
+            case 0x23:
+                out.append(0x23)  // Ruby escapes only "#{", "#$", "#@"; kept simple.
+            case 0..<0x20, 0x7f:
+                out.append(contentsOf: "\\x".utf8)
+                out.append(contentsOf: Array("0123456789ABCDEF".utf8)[Int(byte >> 4)...Int(byte >> 4)])
+                out.append(contentsOf: Array("0123456789ABCDEF".utf8)[Int(byte & 15)...Int(byte & 15)])
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+    }
+}

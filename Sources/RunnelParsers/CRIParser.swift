@@ -12,7 +12,8 @@ import RunnelCore
 public struct CRIParser: LineParser {
     public let messageKey: String
     public let keepTimeKey: Bool
-    let timeParser = TimeParser(format: "%Y-%m-%dT%H:%M:%S.%N%z")
+    /// nil format: RFC 3339 with or without a fraction (Fluent Bit would fall back to the read time).
+    let timeParser = TimeParser(format: nil, zone: .fixed(offsetSeconds: 0))
     /// Partial messages in progress, per stream (stdout, stderr).
     var partial: [String: (time: String, message: [UInt8])] = [:]
 

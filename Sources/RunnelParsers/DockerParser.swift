@@ -9,7 +9,8 @@ import RunnelCore
 /// those are joined per stream until the part that ends with `\n` (Fluent Bit's docker mode).
 public struct DockerParser: LineParser {
     public let keepTimeKey: Bool
-    let timeParser = TimeParser(format: "%Y-%m-%dT%H:%M:%S.%N%z")
+    /// nil format: RFC 3339 with or without a fraction (Fluent Bit would fall back to the read time).
+    let timeParser = TimeParser(format: nil, zone: .fixed(offsetSeconds: 0))
     var partial: [String: [(String, MessagePackValue)]] = [:]
 
     public init(keepTimeKey: Bool = true) {

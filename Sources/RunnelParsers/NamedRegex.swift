@@ -27,13 +27,41 @@ public struct NamedRegex: @unchecked Sendable {
         }
         // Ruby's \h is a hex digit; ICU's is horizontal space.
         pattern = pattern.replacingOccurrences(of: "\\h", with: "[0-9a-fA-F]")
+        // ICU allows only ASCII letters and digits in group names; Ruby also allows `_` and more.
+        let (rewritten, originalNames) = NamedRegex.renameGroups(pattern)
         do {
-            regex = try NSRegularExpression(pattern: pattern, options: options)
+            regex = try NSRegularExpression(pattern: rewritten, options: options)
         } catch {
             throw ParserError.invalidExpression(written, reason: "\(error)")
         }
-        names = NamedRegex.captureNames(pattern)
+        names = originalNames
         source = written
+    }
+
+    /// Replaces every `(?<name>` with `(?<gN>` and returns the original names in order.
+    static func renameGroups(_ pattern: String) -> (String, [String]) {
+        var names: [String] = []
+        var out: [UInt8] = []
+        let chars = Array(pattern.utf8)
+        var i = 0
+        while i < chars.count {
+            if chars[i] == UInt8(ascii: "\\"), i + 1 < chars.count {
+                out.append(chars[i]); out.append(chars[i + 1]); i += 2; continue
+            }
+            if i + 3 < chars.count, chars[i] == UInt8(ascii: "("), chars[i + 1] == UInt8(ascii: "?"),
+                chars[i + 2] == UInt8(ascii: "<"), chars[i + 3] != UInt8(ascii: "="), chars[i + 3] != UInt8(ascii: "!")
+            {
+                var j = i + 3
+                while j < chars.count, chars[j] != UInt8(ascii: ">") { j += 1 }
+                names.append(String(decoding: chars[(i + 3)..<j], as: UTF8.self))
+                out.append(contentsOf: Array("(?<g\(names.count)".utf8))
+                i = j
+                continue
+            }
+            out.append(chars[i])
+            i += 1
+        }
+        return (String(decoding: out, as: UTF8.self), names)
     }
 
     static func captureNames(_ pattern: String) -> [String] {
@@ -59,8 +87,8 @@ public struct NamedRegex: @unchecked Sendable {
     public func match(_ text: String) -> [(name: String, value: String?)]? {
         let range = NSRange(text.startIndex..<text.endIndex, in: text)
         guard let result = regex.firstMatch(in: text, options: [], range: range) else { return nil }
-        return names.map { name in
-            let r = result.range(withName: name)
+        return names.enumerated().map { index, name in
+            let r = result.range(withName: "g\(index + 1)")
             guard r.location != NSNotFound, let swiftRange = Range(r, in: text) else { return (name, nil) }
             return (name, String(text[swiftRange]))
         }

@@ -1,0 +1,66 @@
+import RunnelConfig
+import RunnelCore
+import Testing
+@testable import RunnelParsers
+
+/// Expected records follow Fluent Bit's parsers: `cri` (regex
+/// `^(?<time>[^ ]+) (?<stream>stdout|stderr) (?<logtag>[^ ]*) (?<message>.*)$`, Time_Keep On,
+/// `%Y-%m-%dT%H:%M:%S.%L%z`) with partial lines joined, and `docker` (json, Time_Keep On).
+struct ContainerParserTests {
+    static let criLog = [
+        "2023-11-14T22:13:20.000000001Z stdout F hello",
+        "2023-11-14T22:13:21.5Z stdout P part one, ",
+        "2023-11-14T22:13:21.6Z stderr F an error",
+        "2023-11-14T22:13:21.7Z stdout P part two, ",
+        "2023-11-14T22:13:21.8Z stdout F end",
+        "2023-11-14T22:13:22+00:00 stdout F ",
+        "not a cri line",
+    ]
+
+    @Test func criJoinsPartialLines() throws {
+        let r = try run(["@type": "cri"], ContainerParserTests.criLog)
+        #expect(r.outcomes == [.emitted, .held, .emitted, .held, .emitted, .emitted, .unmatched])
+        #expect(r.events.map(\.record) == [
+            .record(["time": "2023-11-14T22:13:20.000000001Z", "stream": "stdout", "logtag": "F", "message": "hello"]),
+            .record(["time": "2023-11-14T22:13:21.6Z", "stream": "stderr", "logtag": "F", "message": "an error"]),
+            .record(["time": "2023-11-14T22:13:21.5Z", "stream": "stdout", "logtag": "F", "message": "part one, part two, end"]),
+            .record(["time": "2023-11-14T22:13:22+00:00", "stream": "stdout", "logtag": "F", "message": ""]),
+        ])
+        #expect(r.events.map(\.time) == [
+            EventTime(seconds: 1_700_000_000, nanoseconds: 1), EventTime(seconds: 1_700_000_001, nanoseconds: 600_000_000),
+            EventTime(seconds: 1_700_000_001, nanoseconds: 500_000_000), EventTime(seconds: 1_700_000_002),
+        ])
+    }
+
+    @Test func criFlushEmitsHeldPartial() throws {
+        let r = try run(["@type": "cri"], ["2023-11-14T22:13:20Z stdout P dangling"], flush: true)
+        #expect(r.events.first?.record == .record(["time": "2023-11-14T22:13:20Z", "stream": "stdout", "logtag": "P", "message": "dangling"]))
+    }
+
+    static let dockerLog = [
+        #"{"log":"hello\n","stream":"stdout","time":"2023-11-14T22:13:20.123456789Z"}"#,
+        #"{"log":"long line first 16k ","stream":"stdout","time":"2023-11-14T22:13:21.000000000Z"}"#,
+        #"{"log":"oops\n","stream":"stderr","time":"2023-11-14T22:13:21.100000000Z"}"#,
+        #"{"log":"and the rest\n","stream":"stdout","time":"2023-11-14T22:13:21.200000000Z"}"#,
+        #"{"stream":"stdout"}"#,
+    ]
+
+    @Test func dockerJsonFile() throws {
+        let r = try run(["@type": "docker"], ContainerParserTests.dockerLog)
+        #expect(r.outcomes == [.emitted, .held, .emitted, .emitted, .unmatched])
+        #expect(r.events.map(\.record) == [
+            .record(["log": "hello\n", "stream": "stdout", "time": "2023-11-14T22:13:20.123456789Z"]),
+            .record(["log": "oops\n", "stream": "stderr", "time": "2023-11-14T22:13:21.100000000Z"]),
+            .record(["log": "long line first 16k and the rest\n", "stream": "stdout", "time": "2023-11-14T22:13:21.000000000Z"]),
+        ])
+        #expect(r.events[0].time == EventTime(seconds: 1_700_000_000, nanoseconds: 123_456_789))
+    }
+
+    @Test func containerDetectsEachLine() throws {
+        let r = try run(["@type": "container"], [ContainerParserTests.dockerLog[0], ContainerParserTests.criLog[0]])
+        #expect(r.events.map(\.record) == [
+            .record(["log": "hello\n", "stream": "stdout", "time": "2023-11-14T22:13:20.123456789Z"]),
+            .record(["time": "2023-11-14T22:13:20.000000001Z", "stream": "stdout", "logtag": "F", "message": "hello"]),
+        ])
+    }
+}

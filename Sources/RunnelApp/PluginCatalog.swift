@@ -1,7 +1,10 @@
 import Metrics
 import Prometheus
 import RunnelForward
+import RunnelKinesis
+import RunnelParsers
 import RunnelPipeline
+import RunnelTail
 
 /// Every plugin this build of Runnel has, by `@type`.
 public enum PluginCatalog {
@@ -9,6 +12,11 @@ public enum PluginCatalog {
         var registry = PluginRegistry()
         registry.inputs["forward"] = ForwardInputPlugin.make
         registry.inputs["unix"] = UnixInputPlugin.make
+        registry.inputs["tail"] = TailInputPlugin.make
+        registry.filters["parser"] = ParserFilterPlugin.make
+        registry.outputs["kinesis_streams"] = { try KinesisOutputPlugin($0, kind: .streams) }
+        registry.outputs["kinesis_streams_aggregated"] = { try KinesisOutputPlugin($0, kind: .streamsAggregated) }
+        registry.outputs["kinesis_firehose"] = { try KinesisOutputPlugin($0, kind: .firehose) }
         registry.inputs["monitor_agent"] = { context in
             try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24220)
         }
@@ -23,10 +31,7 @@ public enum PluginCatalog {
 
     /// Types a Fluentd configuration may name that this build does not have yet.
     static let planned: [String: String] = [
-        "tail": "the tail input is not in this build",
-        "kinesis_streams": "the Kinesis outputs are not in this build",
-        "kinesis_streams_aggregated": "the Kinesis outputs are not in this build",
-        "kinesis_firehose": "the Kinesis outputs are not in this build",
+        "kubernetes_metadata": "the Kubernetes metadata filter is not in this build",
     ]
 }
 

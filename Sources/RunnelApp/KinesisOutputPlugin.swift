@@ -1,0 +1,102 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import RunnelAWS
+import RunnelBuffer
+import RunnelConfig
+import RunnelCore
+import RunnelKinesis
+import RunnelPipeline
+import RunnelSigV4
+
+/// `kinesis_streams`, `kinesis_streams_aggregated` and `kinesis_firehose` as `<match>` outputs:
+/// the sender of RunnelKinesis behind a `BufferedOutput`, with its own HTTP client and the
+/// credential chain of RunnelAWS.
+final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, DestinationCheckable {
+    let buffered: BufferedOutput
+    let httpClient: HTTPClient
+    let configuration: KinesisConfiguration
+    let credentials: any CredentialProvider
+
+    init(_ context: PluginContext, kind: KinesisOutputKind, environment: [String: String] = ProcessInfoEnvironment.current) throws {
+        let element = context.element
+        configuration = try KinesisConfiguration(from: element, kind: kind, environment: environment)
+        let credentialConfiguration = try AWSCredentialsConfiguration(from: element)
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration.httpClientConfiguration())
+        do {
+            credentials = try makeCredentialProvider(credentialConfiguration, httpClient: httpClient, logger: context.logger, environment: environment)
+            let sender: any ChunkSender
+            switch kind {
+            case .streams:
+                sender = KinesisStreamsSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
+            case .streamsAggregated:
+                sender = KinesisStreamsAggregatedSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
+            case .firehose:
+                sender = FirehoseSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
+            }
+            let name = element.rawValue("@id") ?? "\(element.pluginType ?? "kinesis")"
+            buffered = try BufferedOutput(name: name, element: element, sender: sender, context: context)
+        } catch {
+            try? httpClient.syncShutdown()
+            throw error
+        }
+    }
+
+    func emit(_ stream: EventStream) async throws {
+        try await buffered.emit(stream)
+    }
+
+    func run() async throws {
+        do {
+            try await buffered.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+
+    func flushNow() async {
+        await buffered.flushNow()
+    }
+
+    func monitorStatus() -> [(key: String, value: MessagePackValue)] {
+        buffered.monitorStatus()
+    }
+
+    /// `--check-outputs`: the stream exists and the credentials may describe it
+    /// (DescribeStreamSummary, or DescribeDeliveryStream for Firehose).
+    func checkDestination() async throws -> String {
+        let isFirehose = configuration.kind == .firehose
+        let service = isFirehose ? "firehose" : "kinesis"
+        let endpoint = configuration.endpoint ?? URL(string: "https://\(service).\(configuration.region).amazonaws.com")!
+        let target = isFirehose ? "Firehose_20150804.DescribeDeliveryStream" : "Kinesis_20131202.DescribeStreamSummary"
+        let body = Array((isFirehose ? "{\"DeliveryStreamName\":\(jsonString(configuration.streamName))}" : "{\"StreamName\":\(jsonString(configuration.streamName))}").utf8)
+        let host = endpoint.port.map { "\(endpoint.host ?? ""):\($0)" } ?? (endpoint.host ?? "")
+        let headers: [(name: String, value: String)] = [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)]
+        let signed = SigV4Signer(service: service, region: configuration.region).sign(
+            .init(method: "POST", host: host, path: endpoint.path.isEmpty ? "/" : endpoint.path, headers: headers, body: body),
+            credentials: try await credentials.credentials(), date: Date())
+        var request = HTTPClientRequest(url: endpoint.absoluteString)
+        request.method = .POST
+        for header in headers + signed.headers { request.headers.add(name: header.name, value: header.value) }
+        request.body = .bytes(body)
+        let response = try await httpClient.execute(request, timeout: .seconds(15))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard response.status == .ok else {
+            throw KinesisCheckError(message: "\(isFirehose ? "delivery stream" : "stream") '\(configuration.streamName)' in \(configuration.region): HTTP \(response.status.code) \(text)")
+        }
+        return "\(isFirehose ? "delivery stream" : "stream") '\(configuration.streamName)' in \(configuration.region) is reachable with the configured credentials"
+    }
+
+    func jsonString(_ text: String) -> String {
+        var out: [UInt8] = []
+        JSONWriter.appendString(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+struct KinesisCheckError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

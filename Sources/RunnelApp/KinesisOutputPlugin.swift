@@ -42,6 +42,12 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
         }
     }
 
+    deinit {
+        // A plugin that was built but never run (--dry-run, a reload that failed) still owns its
+        // client; after run() this second shutdown only reports that it already happened.
+        httpClient.shutdown(queue: .global()) { _ in }
+    }
+
     func emit(_ stream: EventStream) async throws {
         try await buffered.emit(stream)
     }

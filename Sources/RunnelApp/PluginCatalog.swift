@@ -10,6 +10,7 @@ import RunnelTail
 public enum PluginCatalog {
     public static func registry(monitoring: Monitoring = Monitoring()) -> PluginRegistry {
         var registry = PluginRegistry()
+        StandardPlugins.register(into: &registry)
         registry.inputs["forward"] = ForwardInputPlugin.make
         registry.inputs["unix"] = UnixInputPlugin.make
         registry.inputs["tail"] = TailInputPlugin.make

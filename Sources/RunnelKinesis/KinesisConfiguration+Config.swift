@@ -1,3 +1,4 @@
+import RunnelCore
 import Foundation
 import RunnelConfig
 

@@ -1,3 +1,4 @@
+import RunnelCore
 import Foundation
 
 /// Which of fluent-plugin-kinesis' outputs a configuration is for; decides API, limits and defaults.

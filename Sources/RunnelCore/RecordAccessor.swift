@@ -47,7 +47,7 @@ public struct RecordAccessor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// With `reader` at a map, moves it to the value of `key` (string keys only).
-    static func seekKey(_ key: String, in reader: inout MessagePackReader) throws -> Bool {
+    public static func seekKey(_ key: String, in reader: inout MessagePackReader) throws -> Bool {
         let count = try reader.readMapHeader()
         var key = key
         return try key.withUTF8 { wanted in

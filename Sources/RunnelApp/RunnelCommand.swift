@@ -10,7 +10,7 @@ public struct RunnelCommand: AsyncParsableCommand {
         commandName: "runnel",
         abstract: "A Fluentd-compatible log forwarder for Amazon Kinesis.",
         version: RunnelVersion.string,
-        subcommands: [RunCommand.self],
+        subcommands: [RunCommand.self, CatCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}

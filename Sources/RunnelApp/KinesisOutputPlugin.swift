@@ -22,7 +22,9 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
         let element = context.element
         configuration = try KinesisConfiguration(from: element, kind: kind, environment: environment)
         let credentialConfiguration = try AWSCredentialsConfiguration(from: element)
-        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration.httpClientConfiguration())
+        httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: KinesisOutputPlugin.clientConfiguration(configuration, environment: environment))
         do {
             credentials = try makeCredentialProvider(credentialConfiguration, httpClient: httpClient, logger: context.logger, environment: environment)
             let sender: any ChunkSender
@@ -40,6 +42,18 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
             try? httpClient.syncShutdown()
             throw error
         }
+    }
+
+    /// The output's HTTP client settings; `SSL_CERT_FILE`, as Ruby's OpenSSL (and so Fluentd)
+    /// honours it, replaces the system trust store with the CA certificates in that PEM file.
+    static func clientConfiguration(_ configuration: KinesisConfiguration, environment: [String: String]) -> HTTPClient.Configuration {
+        var client = configuration.httpClientConfiguration()
+        if configuration.sslVerifyPeer, let caFile = environment["SSL_CERT_FILE"], !caFile.isEmpty {
+            var tls = client.tlsConfiguration ?? .makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            client.tlsConfiguration = tls
+        }
+        return client
     }
 
     deinit {

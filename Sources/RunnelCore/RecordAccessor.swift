@@ -69,5 +69,3 @@ public struct RecordAccessor: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-import RunnelCore

@@ -100,7 +100,8 @@ extension YAMLConfigLoader {
         }
         guard scalar.style == .plain else { return scalar.string }
         switch scalar.tag.rawValue {
-        case Tag.Name.null.rawValue: return ""
+        // `$type: null` names the null output plugin, not a missing value.
+        case Tag.Name.null.rawValue: return key == "@type" ? scalar.string : ""
         case Tag.Name.bool.rawValue:
             return ["y", "t", "on"].contains { scalar.string.lowercased().hasPrefix($0) } ? "true" : "false"
         default: return scalar.string

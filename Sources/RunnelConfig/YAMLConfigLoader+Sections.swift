@@ -25,7 +25,7 @@ extension YAMLConfigLoader {
         var argument = ""
         var parameters: [ConfigParameter] = []
         var children: [ConfigElement] = []
-        for reserved in Self.reservedKeys {
+        for reserved in Self.reservedKeys where reserved != argumentKey {
             if let pair = pairs.last(where: { $0.key.string == reserved }) {
                 let key = "@" + reserved.dropFirst()
                 parameters.append(ConfigParameter(key: key, value: try scalarValue(pair.value, key: key), location: self.location(of: pair.key)))
@@ -33,7 +33,7 @@ extension YAMLConfigLoader {
         }
         for (keyNode, value) in pairs {
             guard let key = keyNode.string else { throw error("expected a parameter name", at: keyNode) }
-            if Self.reservedKeys.contains(key) { continue }
+            if Self.reservedKeys.contains(key), key != argumentKey { continue }
             if key == argumentKey {
                 argument = try argumentValue(value, joinedBy: joinedBy)
             } else if key == listKey {

@@ -94,6 +94,15 @@ struct IncludeTests {
         #expect(error.message == "found '</match>' but no section is open here")
     }
 
+    @Test func quotedPathWithSpacesAndKeyAtEndOfFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let main = try directory.write("fluent.conf", "<source>\n  @include \"my parts/source.conf\" # comment\n</source>\n")
+        try directory.write("my parts/source.conf", "@type forward\nflag")
+        let root = try ConfigLoader.load(path: main, environment: [:])
+        #expect(root.dump() == "<source>\n  @type forward\n  flag\n</source>")
+    }
+
     @Test func urlsAreRefused() throws {
         let error = try #require(configError { try parseClassic("@include http://example.com/fluent.conf\n") })
         #expect(error.message == "cannot include 'http://example.com/fluent.conf': only local files can be included, not URLs")

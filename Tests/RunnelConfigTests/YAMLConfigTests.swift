@@ -207,6 +207,11 @@ struct YAMLConfigTests {
         #expect(error.location == SourceLocation(file: "f.yaml", line: errorCase.line, column: errorCase.column))
     }
 
+    @Test func labelNameFromDollarLabelToo() throws {
+        let root = try parseYAML("config:\n  - label:\n      $label: '@OUT'\n      config:\n        - match: {$tag: '**', $type: stdout}\n")
+        #expect(root.dump() == "<label @OUT>\n  <match **>\n    @type stdout\n  </match>\n</label>")
+    }
+
     @Test func emptyDocumentIsAnEmptyRoot() throws {
         #expect(try parseYAML("").children.isEmpty)
         #expect(try parseYAML("config:\n").children.isEmpty)

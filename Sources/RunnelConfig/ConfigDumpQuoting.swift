@@ -5,6 +5,14 @@ enum ConfigDumpQuoting {
         needsQuotes(value) ? quoted(value) : value
     }
 
+    /// A key is read up to the first blank, and a line starting with `#` or `<` is not a parameter.
+    static func key(_ key: String) -> String {
+        guard let first = key.unicodeScalars.first else { return "\"\"" }
+        let plain = !"\"'#<".unicodeScalars.contains(first)
+            && !key.unicodeScalars.contains { ConfigScanner.isBlank($0) || ConfigScanner.isNewline($0) }
+        return plain ? key : quoted(key)
+    }
+
     static func needsQuotes(_ value: String) -> Bool {
         guard let first = value.unicodeScalars.first, let last = value.unicodeScalars.last else { return false }
         if first == "\"" || first == "'" || ConfigScanner.isBlank(first) || ConfigScanner.isBlank(last) { return true }

@@ -90,7 +90,8 @@ public final class ConfigElement: Sendable, CustomStringConvertible {
         for parameter in parameters {
             // A key alone means an empty value; other values are quoted only where needed to read back the same.
             let value = ConfigDumpQuoting.classic(parameter.value)
-            lines.append(value.isEmpty ? inner + parameter.key : "\(inner)\(parameter.key) \(value)")
+            let key = ConfigDumpQuoting.key(parameter.key)
+            lines.append(value.isEmpty ? inner + key : "\(inner)\(key) \(value)")
         }
         for child in children { lines.append(child.dump(indent: inner)) }
         if name != "ROOT" { lines.append(indent + "</\(name)>") }

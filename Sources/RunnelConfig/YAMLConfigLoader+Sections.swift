@@ -15,7 +15,7 @@ extension YAMLConfigLoader {
         listKey: String? = nil
     ) throws -> ConfigElement {
         let location = self.location(of: keyNode)
-        if case .scalar(let scalar) = node, scalar.tag.rawValue == Tag.Name.null.rawValue || scalar.string.isEmpty {
+        if case .scalar(let scalar) = node, node.tag.rawValue == Tag.Name.null.rawValue || scalar.string.isEmpty {
             return ConfigElement(name: name, location: location)
         }
         guard case .mapping(let mapping) = node else {
@@ -99,7 +99,7 @@ extension YAMLConfigLoader {
             throw error("!include is only supported as an item of a 'config:' list", at: node)
         }
         guard scalar.style == .plain else { return scalar.string }
-        switch scalar.tag.rawValue {
+        switch node.tag.rawValue {
         // `$type: null` names the null output plugin, not a missing value.
         case Tag.Name.null.rawValue: return key == "@type" ? scalar.string : ""
         case Tag.Name.bool.rawValue:
@@ -128,7 +128,7 @@ extension YAMLConfigLoader {
                 }
             }
             guard scalar.style == .plain else { return JSONLiteralScanner.quoted(scalar.string) }
-            switch scalar.tag.rawValue {
+            switch node.tag.rawValue {
             case Tag.Name.null.rawValue: return "null"
             case Tag.Name.bool.rawValue: return try scalarValue(node, key: "")
             case Tag.Name.int.rawValue, Tag.Name.float.rawValue:

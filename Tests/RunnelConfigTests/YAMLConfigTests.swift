@@ -212,6 +212,14 @@ struct YAMLConfigTests {
         #expect(root.dump() == "<label @OUT>\n  <match **>\n    @type stdout\n  </match>\n</label>")
     }
 
+    @Test(arguments: ["", " ~", " null", " {}"])
+    func emptySections(_ value: String) throws {
+        let root = try parseYAML("config:\n  - match:\n      $tag: a\n      buffer:\(value)\n  - system:\(value)\n")
+        // As in Fluentd, a nested key without a mapping is a parameter with an empty value.
+        let buffer = value == " {}" ? "  <buffer>\n  </buffer>" : "  buffer"
+        #expect(root.dump() == "<match a>\n\(buffer)\n</match>\n<system>\n</system>")
+    }
+
     @Test func emptyDocumentIsAnEmptyRoot() throws {
         #expect(try parseYAML("").children.isEmpty)
         #expect(try parseYAML("config:\n").children.isEmpty)

@@ -35,4 +35,16 @@ struct UnusedParameterTests {
         #expect(section.has("j"))
         #expect(section.unusedParameters.map(\.key) == ["j"])
     }
+
+    @Test func unusedParametersOfTheWholeTreeWithTheirSectionPath() throws {
+        let root = try parseClassic(
+            "<match app.**>\n  @type stdout\n  used 1\n  <buffer tag>\n    flush_interval 1s\n    flush_intreval 2s\n  </buffer>\n</match>\n")
+        let match = try #require(root.element(named: "match"))
+        _ = match.string("used")
+        _ = try match.element(named: "buffer")?.time("flush_interval")
+        let unused = root.unusedParametersInTree
+        #expect(unused.map(\.path) == ["<match app.**> <buffer tag>"])
+        #expect(unused.map(\.parameter.key) == ["flush_intreval"])
+        #expect(unused.first?.parameter.location == SourceLocation(file: "test.conf", line: 6, column: 5))
+    }
 }

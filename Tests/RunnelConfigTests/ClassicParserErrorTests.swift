@@ -57,7 +57,7 @@ struct ClassicParserErrorTests {
         #expect(error.message == testCase.message)
         #expect(error.location == SourceLocation(file: "a.conf", line: testCase.line, column: testCase.column))
         #expect(error.kind == testCase.kind)
-        #expect(error.description.hasPrefix("a.conf:\(testCase.line)"))
+        #expect(error.description == "a.conf:\(testCase.line):\(testCase.column): \(testCase.message)")
     }
 
     @Test func nestingTooDeepIsAnErrorNotACrash() throws {

@@ -12,9 +12,12 @@ extension YAMLConfigLoader {
     ///   - listKey: a key holding a nested `config:` list (labels, workers).
     func section(
         _ name: String, _ node: Node, at keyNode: Node, argumentKey: String = "$arg", joinedBy: String = ",",
-        listKey: String? = nil
+        listKey: String? = nil, depth: Int = 1
     ) throws -> ConfigElement {
         let location = self.location(of: keyNode)
+        guard depth <= ClassicConfigParser.maximumNesting else {
+            throw error("sections are nested more than \(ClassicConfigParser.maximumNesting) deep", at: keyNode)
+        }
         if case .scalar(let scalar) = node, node.tag.rawValue == Tag.Name.null.rawValue || scalar.string.isEmpty {
             return ConfigElement(name: name, location: location)
         }
@@ -42,7 +45,7 @@ extension YAMLConfigLoader {
                 let known = (Self.reservedKeys + [argumentKey]).joined(separator: ", ")
                 throw error("unknown key '\(key)' in <\(name)>; known $-keys here: \(known)", at: keyNode)
             } else {
-                try member(key, value, at: keyNode, parameters: &parameters, children: &children)
+                try member(key, value, at: keyNode, depth: depth, parameters: &parameters, children: &children)
             }
         }
         return ConfigElement(name: name, argument: argument, parameters: parameters, children: children, location: location)
@@ -51,14 +54,15 @@ extension YAMLConfigLoader {
     /// One `key: value` of a section: a parameter, a nested section (mapping), or several
     /// nested sections (a list of mappings, like `store:` of copy).
     private func member(
-        _ key: String, _ value: Node, at keyNode: Node, parameters: inout [ConfigParameter], children: inout [ConfigElement]
+        _ key: String, _ value: Node, at keyNode: Node, depth: Int, parameters: inout [ConfigParameter],
+        children: inout [ConfigElement]
     ) throws {
         let location = self.location(of: keyNode)
         switch value {
         case .mapping where !isTagged(value, "fluent/json"):
-            children.append(try section(key, value, at: keyNode))
+            children.append(try section(key, value, at: keyNode, depth: depth + 1))
         case .sequence(let items) where items.first.map({ if case .mapping = $0 { true } else { false } }) == true:
-            for item in items { children.append(try section(key, item, at: item)) }
+            for item in items { children.append(try section(key, item, at: item, depth: depth + 1)) }
         case .mapping, .sequence:
             parameters.append(ConfigParameter(key: key, value: try json(value), location: location))
         default:

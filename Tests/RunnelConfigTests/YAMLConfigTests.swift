@@ -220,6 +220,18 @@ struct YAMLConfigTests {
         #expect(root.dump() == "<match a>\n\(buffer)\n</match>\n<system>\n</system>")
     }
 
+    @Test func nestingTooDeepIsAnErrorNotACrash() throws {
+        var yaml = "config:\n  - source:\n"
+        var indent = "      "
+        for _ in 0..<100 {
+            yaml += indent + "s:\n"
+            indent += "  "
+        }
+        let error = try #require(configError { try parseYAML(yaml) })
+        #expect(error.message == "sections are nested more than 64 deep")
+        #expect(error.location.line == 66)
+    }
+
     @Test func emptyDocumentIsAnEmptyRoot() throws {
         #expect(try parseYAML("").children.isEmpty)
         #expect(try parseYAML("config:\n").children.isEmpty)

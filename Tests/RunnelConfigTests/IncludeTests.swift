@@ -139,6 +139,17 @@ struct IncludeTests {
         #expect(error.message.hasPrefix("include cycle"))
     }
 
+    @Test func longIncludeChainsStop() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for index in 0..<40 { try directory.write("\(index).conf", "@include \(index + 1).conf\n") }
+        try directory.write("40.conf", "")
+        let error = try #require(configError { try ConfigLoader.load(path: directory.path + "/0.conf", environment: [:]) })
+        #expect(error.kind == .include)
+        #expect(error.message.hasPrefix("includes are nested more than 32 deep"))
+        #expect(error.location.file == directory.path + "/31.conf")
+    }
+
     @Test func missingMainFile() throws {
         let error = try #require(configError { try ConfigLoader.load(path: "/nonexistent/fluent.conf", environment: [:]) })
         #expect(error.description == "/nonexistent/fluent.conf:1: cannot load the configuration: no such file /nonexistent/fluent.conf")

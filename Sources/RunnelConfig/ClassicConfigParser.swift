@@ -81,6 +81,7 @@ struct ClassicConfigParser {
             throw scanner.error("expected '>' to end the closing tag '</\(name)', found \(scanner.excerpt())")
         }
         guard scanner.skipLineEnd() else {
+            scanner.skipBlanks()
             throw scanner.error("expected end of line after '</\(name)>', found \(scanner.excerpt())")
         }
         guard let section else {
@@ -116,6 +117,7 @@ struct ClassicConfigParser {
             throw scanner.error("expected '>' to end the tag '\(tag)' before the end of the line")
         }
         guard scanner.skipLineEnd() else {
+            scanner.skipBlanks()
             throw scanner.error("expected end of line after the tag <\(name)>, found \(scanner.excerpt())")
         }
         let open = OpenSection(name: name, argument: trimmedArgument, location: location, depth: depth)
@@ -150,6 +152,7 @@ struct ClassicConfigParser {
         }
         let value = try ConfigLiteralScanner.value(&scanner, context: context)
         guard scanner.skipLineEnd() else {
+            scanner.skipBlanks()
             throw scanner.error("expected end of line after the value of '\(key)', found \(scanner.excerpt())")
         }
         body.set(ConfigParameter(key: key, value: value, location: location))
@@ -159,6 +162,7 @@ struct ClassicConfigParser {
     private mutating func include(into body: inout Body, section: OpenSection?, at location: SourceLocation) throws {
         let pattern = try ConfigLiteralScanner.word(&scanner, context: context)
         guard scanner.skipLineEnd() else {
+            scanner.skipBlanks()
             throw scanner.error("expected end of line after '@include \(pattern)', found \(scanner.excerpt())")
         }
         let directory = ConfigIncludeResolver.directory(of: scanner.file)

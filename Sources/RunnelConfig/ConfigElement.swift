@@ -87,7 +87,12 @@ public final class ConfigElement: Sendable, CustomStringConvertible {
         var lines: [String] = []
         let inner = name == "ROOT" ? indent : indent + "  "
         if name != "ROOT" { lines.append(indent + title) }
-        for parameter in parameters { lines.append("\(inner)\(parameter.key) \(parameter.value)") }
+        for parameter in parameters {
+            // A key alone means an empty value; other values are quoted only where needed to read back the same.
+            let value = ConfigDumpQuoting.classic(parameter.value)
+            let key = ConfigDumpQuoting.key(parameter.key)
+            lines.append(value.isEmpty ? inner + key : "\(inner)\(key) \(value)")
+        }
         for child in children { lines.append(child.dump(indent: inner)) }
         if name != "ROOT" { lines.append(indent + "</\(name)>") }
         return lines.joined(separator: "\n")

@@ -27,5 +27,9 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(location): \(message)" }
+    public var description: String {
+        // A syntax error always names its column, the first one too (file:line:column for editors).
+        if kind == .syntax, location.column == 1 { return "\(location.file):\(location.line):1: \(message)" }
+        return "\(location): \(message)"
+    }
 }

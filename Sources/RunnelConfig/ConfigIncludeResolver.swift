@@ -54,23 +54,27 @@ enum ConfigIncludeResolver {
         } else {
             paths = [full]
         }
-        return try paths.map { try read($0, pattern: pattern, at: location) }
+        let hint = "; check the path (relative paths start at the including file's directory)"
+        return try paths.map { try read($0, failure: "cannot include '\(pattern)'", hint: hint, at: location) }
     }
 
-    static func read(_ path: String, pattern: String, at location: SourceLocation) throws -> IncludedFile {
+    /// Reads one file; `failure` starts the message if it cannot be read ("cannot include 'x'").
+    static func read(_ path: String, failure: String, hint: String = "", at location: SourceLocation) throws
+        -> IncludedFile
+    {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError(
                 .include, at: location,
-                "cannot include '\(pattern)': no such file \(path); check the path (relative paths start at the including file's directory)")
+                "\(failure): no such file \(path)\(hint)")
         }
         if isDirectory.boolValue {
             throw ConfigError(
                 .include, at: location,
-                "cannot include '\(pattern)': \(path) is a directory; use a glob such as '\(pattern.hasSuffix("/") ? pattern : pattern + "/")*.conf'")
+                "\(failure): \(path) is a directory; use a glob such as '\(path.hasSuffix("/") ? path : path + "/")*.conf'")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(.include, at: location, "cannot include '\(pattern)': \(path) cannot be read (permissions?)")
+            throw ConfigError(.include, at: location, "\(failure): \(path) cannot be read (check its permissions)")
         }
         return IncludedFile(path: path, canonicalPath: canonicalPath(path), text: String(decoding: data, as: UTF8.self))
     }

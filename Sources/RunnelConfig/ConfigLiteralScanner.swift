@@ -26,9 +26,7 @@ enum ConfigLiteralScanner {
     static func unquoted(_ scanner: inout ConfigScanner, stopAtBlank: Bool) -> String {
         var result = String.UnicodeScalarView()
         while let scalar = scanner.peek(), !ConfigScanner.isNewline(scalar) {
-            if scalar != "#", ConfigScanner.isBlank(scalar),
-                stopAtBlank || scanner.restOfLineIsBlank(from: scanner.position)
-            {
+            if ConfigScanner.isBlank(scalar), stopAtBlank || scanner.restOfLineIsBlank(from: scanner.position) {
                 break
             }
             result.append(scalar)

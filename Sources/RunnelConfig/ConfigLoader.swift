@@ -6,7 +6,8 @@ public enum ConfigLoader {
     public static func load(
         path: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ConfigElement {
-        let file = try ConfigIncludeResolver.read(path, pattern: path, at: SourceLocation(file: path, line: 0, column: 0))
+        let file = try ConfigIncludeResolver.read(
+            path, failure: "cannot load the configuration", at: SourceLocation(file: path, line: 1))
         if isYAML(path) {
             return try ConfigParser.parseYAML(text: file.text, file: path, environment: environment)
         }

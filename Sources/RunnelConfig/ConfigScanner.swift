@@ -9,7 +9,10 @@ struct ConfigScanner {
 
     init(text: String, file: String) {
         self.file = file
-        self.scalars = Array(text.unicodeScalars)
+        var scalars = Array(text.unicodeScalars)
+        // A byte-order mark some editors write is not part of the first key.
+        if scalars.first == "\u{FEFF}" { scalars[0] = " " }
+        self.scalars = scalars
         var starts = [0]
         for (index, scalar) in scalars.enumerated() where scalar == "\n" {
             starts.append(index + 1)

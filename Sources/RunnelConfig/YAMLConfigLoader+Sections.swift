@@ -12,10 +12,13 @@ extension YAMLConfigLoader {
     ///   - listKey: a key holding a nested `config:` list (labels, workers).
     func section(
         _ name: String, _ node: Node, at keyNode: Node, argumentKey: String = "$arg", joinedBy: String = ",",
-        listKey: String? = nil
+        listKey: String? = nil, depth: Int = 1
     ) throws -> ConfigElement {
         let location = self.location(of: keyNode)
-        if case .scalar(let scalar) = node, scalar.tag.rawValue == Tag.Name.null.rawValue || scalar.string.isEmpty {
+        guard depth <= ClassicConfigParser.maximumNesting else {
+            throw error("sections are nested more than \(ClassicConfigParser.maximumNesting) deep", at: keyNode)
+        }
+        if case .scalar(let scalar) = node, node.tag.rawValue == Tag.Name.null.rawValue || scalar.string.isEmpty {
             return ConfigElement(name: name, location: location)
         }
         guard case .mapping(let mapping) = node else {
@@ -25,7 +28,7 @@ extension YAMLConfigLoader {
         var argument = ""
         var parameters: [ConfigParameter] = []
         var children: [ConfigElement] = []
-        for reserved in Self.reservedKeys {
+        for reserved in Self.reservedKeys where reserved != argumentKey {
             if let pair = pairs.last(where: { $0.key.string == reserved }) {
                 let key = "@" + reserved.dropFirst()
                 parameters.append(ConfigParameter(key: key, value: try scalarValue(pair.value, key: key), location: self.location(of: pair.key)))
@@ -33,7 +36,7 @@ extension YAMLConfigLoader {
         }
         for (keyNode, value) in pairs {
             guard let key = keyNode.string else { throw error("expected a parameter name", at: keyNode) }
-            if Self.reservedKeys.contains(key) { continue }
+            if Self.reservedKeys.contains(key), key != argumentKey { continue }
             if key == argumentKey {
                 argument = try argumentValue(value, joinedBy: joinedBy)
             } else if key == listKey {
@@ -42,7 +45,7 @@ extension YAMLConfigLoader {
                 let known = (Self.reservedKeys + [argumentKey]).joined(separator: ", ")
                 throw error("unknown key '\(key)' in <\(name)>; known $-keys here: \(known)", at: keyNode)
             } else {
-                try member(key, value, at: keyNode, parameters: &parameters, children: &children)
+                try member(key, value, at: keyNode, depth: depth, parameters: &parameters, children: &children)
             }
         }
         return ConfigElement(name: name, argument: argument, parameters: parameters, children: children, location: location)
@@ -51,14 +54,15 @@ extension YAMLConfigLoader {
     /// One `key: value` of a section: a parameter, a nested section (mapping), or several
     /// nested sections (a list of mappings, like `store:` of copy).
     private func member(
-        _ key: String, _ value: Node, at keyNode: Node, parameters: inout [ConfigParameter], children: inout [ConfigElement]
+        _ key: String, _ value: Node, at keyNode: Node, depth: Int, parameters: inout [ConfigParameter],
+        children: inout [ConfigElement]
     ) throws {
         let location = self.location(of: keyNode)
         switch value {
         case .mapping where !isTagged(value, "fluent/json"):
-            children.append(try section(key, value, at: keyNode))
+            children.append(try section(key, value, at: keyNode, depth: depth + 1))
         case .sequence(let items) where items.first.map({ if case .mapping = $0 { true } else { false } }) == true:
-            for item in items { children.append(try section(key, item, at: item)) }
+            for item in items { children.append(try section(key, item, at: item, depth: depth + 1)) }
         case .mapping, .sequence:
             parameters.append(ConfigParameter(key: key, value: try json(value), location: location))
         default:
@@ -99,8 +103,9 @@ extension YAMLConfigLoader {
             throw error("!include is only supported as an item of a 'config:' list", at: node)
         }
         guard scalar.style == .plain else { return scalar.string }
-        switch scalar.tag.rawValue {
-        case Tag.Name.null.rawValue: return ""
+        switch node.tag.rawValue {
+        // `$type: null` names the null output plugin, not a missing value.
+        case Tag.Name.null.rawValue: return key == "@type" ? scalar.string : ""
         case Tag.Name.bool.rawValue:
             return ["y", "t", "on"].contains { scalar.string.lowercased().hasPrefix($0) } ? "true" : "false"
         default: return scalar.string
@@ -127,7 +132,7 @@ extension YAMLConfigLoader {
                 }
             }
             guard scalar.style == .plain else { return JSONLiteralScanner.quoted(scalar.string) }
-            switch scalar.tag.rawValue {
+            switch node.tag.rawValue {
             case Tag.Name.null.rawValue: return "null"
             case Tag.Name.bool.rawValue: return try scalarValue(node, key: "")
             case Tag.Name.int.rawValue, Tag.Name.float.rawValue:

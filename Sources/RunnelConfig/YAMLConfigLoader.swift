@@ -59,7 +59,7 @@ struct YAMLConfigLoader {
     /// The directives of a `config:` list (or of a label's), with `!include` items expanded.
     func configList(_ node: Node) throws -> [ConfigElement] {
         if isTagged(node, "include") { return try included(node) }
-        if case .scalar(let scalar) = node, scalar.tag.rawValue == Tag.Name.null.rawValue { return [] }
+        if case .scalar = node, node.tag.rawValue == Tag.Name.null.rawValue { return [] }
         guard case .sequence(let sequence) = node else {
             throw error("expected a list of directives ('- source:', '- match:', ...)", at: node)
         }

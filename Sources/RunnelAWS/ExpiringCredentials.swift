@@ -21,7 +21,7 @@ public actor ExpiringCredentials {
 
     public init(
         source: String, refreshAhead: TimeInterval = 300, minimumBackoff: TimeInterval = 1,
-        maximumBackoff: TimeInterval = 60, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+        maximumBackoff: TimeInterval = 60, logger: Logger = Logger(label: "runnel.aws.credentials"), now: @escaping @Sendable () -> Date = Date.init,
         fetch: @escaping Fetch
     ) {
         self.source = source

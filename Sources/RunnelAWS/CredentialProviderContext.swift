@@ -9,7 +9,8 @@ public struct CredentialProviderContext: Sendable {
     public var logger: Logger
     public var environment: [String: String]
     public var now: @Sendable () -> Date
-    /// The region STS calls go to when nothing more specific is configured.
+    /// The region STS calls go to when nothing more specific is configured: the output's
+    /// `region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION` (else us-east-1 at the call).
     public var region: String?
     /// How long a `credential_process` may run.
     public var processTimeout: Duration = .seconds(60)
@@ -23,7 +24,8 @@ public struct CredentialProviderContext: Sendable {
         self.httpClient = httpClient
         self.logger = logger
         self.environment = environment
-        self.region = region
+        self.region = [region, environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]]
+            .lazy.compactMap { $0 }.first { !$0.isEmpty }
         self.now = now
         if let disabled = environment["AWS_EC2_METADATA_V1_DISABLED"] {
             instanceMetadata.disableV1 = disabled.lowercased() == "true"

@@ -16,10 +16,12 @@ public actor ExpiringCredentials {
     private let now: @Sendable () -> Date
     private let source: String
     private let logger: Logger
+    /// Callers waiting on the refresh in flight (tests use it to line callers up).
+    private(set) var waitingCallersForTesting = 0
 
     public init(
         source: String, refreshAhead: TimeInterval = 300, minimumBackoff: TimeInterval = 1,
-        maximumBackoff: TimeInterval = 60, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+        maximumBackoff: TimeInterval = 60, logger: Logger = Logger(label: "runnel.aws.credentials"), now: @escaping @Sendable () -> Date = Date.init,
         fetch: @escaping Fetch
     ) {
         self.source = source
@@ -54,7 +56,9 @@ public actor ExpiringCredentials {
 
     private func awaitRefresh() async throws -> AWSCredentials {
         guard let task = inFlight else { return try await credentials() }
+        waitingCallersForTesting += 1
         let result = await task.result
+        waitingCallersForTesting -= 1
         // The first caller back records the outcome; the others see it done.
         if inFlight == task {
             inFlight = nil

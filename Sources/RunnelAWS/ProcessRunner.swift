@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// Runs a program without a shell, collects stdout and stderr, and gives up after a timeout
-/// (terminating the program). Output is read by Foundation's readability handlers, so no
-/// thread of ours blocks on a pipe.
+/// (terminating the program). Output is read by two dedicated threads, never on the
+/// cooperative pool.
 enum ProcessRunner {
     struct Result {
         var status: Int32
@@ -44,15 +44,18 @@ enum ProcessRunner {
         process.standardInput = FileHandle.nullDevice
 
         let collector = Collector(maximumOutput: maximumOutput)
-        stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil }
-            collector.received(data, stream: .stdout)
-        }
-        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil }
-            collector.received(data, stream: .stderr)
+        // One dedicated reader thread per stream: blocking reads never run on the cooperative pool.
+        for (pipe, stream) in [(stdoutPipe, Collector.Stream.stdout), (stderrPipe, Collector.Stream.stderr)] {
+            let handle = pipe.fileHandleForReading
+            let reader = Thread {
+                while true {
+                    let data = handle.availableData
+                    collector.received(data, stream: stream)
+                    if data.isEmpty { break }
+                }
+            }
+            reader.name = "runnel-credential-process-reader"
+            reader.start()
         }
         process.terminationHandler = { process in collector.exited(process.terminationStatus) }
 
@@ -77,7 +80,9 @@ enum ProcessRunner {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let result = first else {
-                if process.isRunning { process.terminate() }
+                // SIGKILL: the program may have inherited a mask that blocks SIGTERM (threads of
+                // this process block most signals), and a hung helper must not outlive the timeout.
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 collector.fail(Failure.timedOut)
                 throw Failure.timedOut
             }
@@ -86,7 +91,7 @@ enum ProcessRunner {
     }
 
     /// Gathers the two streams and the exit status; resumes the waiting task once, when all three
-    /// are in or on failure. Shared with Foundation's handler threads, hence the Mutex.
+    /// are in or on failure. Shared with the reader threads and Foundation's termination handler, hence the Mutex.
     final class Collector: Sendable {
         enum Stream { case stdout, stderr }
         private struct State {
@@ -126,6 +131,14 @@ enum ProcessRunner {
 
         func exited(_ status: Int32) {
             finishIfDone { $0.status = status }
+            // A grandchild may keep the pipes open after the program exited: what was written
+            // before the exit has arrived by now, so stop waiting for end-of-file.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(500)) { [self] in
+                finishIfDone { state in
+                    state.stdoutClosed = true
+                    state.stderrClosed = true
+                }
+            }
         }
 
         func fail(_ error: any Error) {

@@ -1,12 +1,5 @@
 import NIOCore
 
-/// Where a connection's current message started: shared by the two timeout handlers around the
-/// frame decoder. Only touched on the channel's event loop.
-final class ForwardFrameProgress {
-    var started: NIODeadline?
-    init() {}
-}
-
 /// Before the decoder: notes when bytes of a new message begin to arrive, and closes the
 /// connection when a message takes longer than `frame_timeout` to complete (a client that sends
 /// one byte a minute). Time spent waiting for the buffer (back-pressure) does not count.
@@ -63,20 +56,5 @@ final class ForwardFrameTimeoutHandler: ChannelInboundHandler, RemovableChannelH
         check = nil
         context.fireErrorCaught(ForwardError(.frameTimeout(seconds: Double(timeout.nanoseconds) / 1e9)))
         context.close(promise: nil)
-    }
-}
-
-/// After the decoder: a complete message arrived, so no message is in progress any more.
-final class ForwardFrameCompletionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ForwardFrame
-    typealias InboundOut = ForwardFrame
-
-    private let progress: ForwardFrameProgress
-
-    init(progress: ForwardFrameProgress) { self.progress = progress }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        progress.started = nil
-        context.fireChannelRead(data)
     }
 }

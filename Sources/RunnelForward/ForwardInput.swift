@@ -94,7 +94,7 @@ public final class ForwardInput: InputPlugin, Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.socketOption(.so_keepalive), value: configuration.sendKeepalivePacket ? 1 : 0)
         case .unix(let path):
-            try? BaseSocketCleanup.remove(path)
+            try UnixSocketFile.removeStale(path)
             address = try SocketAddress(unixDomainSocketPath: path)
         }
         return try await bootstrap.bind(to: address) { channel in
@@ -117,24 +117,6 @@ public final class ForwardInput: InputPlugin, Sendable {
             ])
             return nil
         }
-    }
-}
-
-/// One accepted connection, as handed from the channel initializer to the serving task.
-struct ForwardConnection: Sendable {
-    var channel: NIOAsyncChannel<ForwardFrame, ByteBuffer>
-    var gate: ForwardConnectionGate
-}
-
-enum BaseSocketCleanup {
-    /// Removes a stale Unix socket file left by a previous run (only if it is a socket).
-    static func remove(_ path: String) throws {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-            throw ForwardError(.configuration("'\(path)' exists and is not a socket; choose another path"))
-        }
-        unlink(path)
     }
 }
 

@@ -246,7 +246,12 @@ final class TailWatcher: @unchecked Sendable {
 
     /// The same events with one more field (`path_key`) at the end of each record.
     static func addingField(to stream: EventStream, encodedKey: [UInt8], encodedValue: [UInt8]) -> EventStream {
-        var writer = MessagePackWriter(capacity: stream.entries.count + stream.count * (encodedKey.count + encodedValue.count + 2))
+        addingField(to: stream, encoded: encodedKey + encodedValue)
+    }
+
+    /// The same events with one more encoded key/value pair at the end of each record.
+    static func addingField(to stream: EventStream, encoded pair: [UInt8]) -> EventStream {
+        var writer = MessagePackWriter(capacity: stream.entries.count + stream.count * (pair.count + 2))
         try? stream.forEachEntry { time, reader in
             guard let count = try? reader.readMapHeader() else { return }
             let start = reader.offset
@@ -255,8 +260,7 @@ final class TailWatcher: @unchecked Sendable {
             writer.write(time)
             writer.writeMapHeader(count: count + 1)
             writer.writeRaw(UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.offset]))
-            writer.writeRaw(encodedKey)
-            writer.writeRaw(encodedValue)
+            writer.writeRaw(pair)
         }
         return EventStream(tag: stream.tag, entries: writer.bytes, count: stream.count)
     }

@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import RunnelConfig
+import RunnelCore
+import RunnelParsers
+import Testing
+@testable import RunnelTail
+
+/// A fake API server on 127.0.0.1 (Python's http.server), answering one pod and its namespace,
+/// and checking the bearer token.
+final class FakeKubernetesAPI: Sendable {
+    static let script = #"""
+    import http.server, json, sys
+    POD = {"metadata": {"name": "web-1", "namespace": "shop", "uid": "pod-uid-1",
+                        "labels": {"app": "web", "app.kubernetes.io/version": "2"},
+                        "annotations": {"prometheus.io/scrape": "true", "other": "x"}},
+           "spec": {"nodeName": "node-a", "containers": [{"name": "nginx", "image": "nginx:1.25"}]},
+           "status": {"podIP": "10.1.2.3", "containerStatuses": [
+               {"name": "nginx", "image": "docker.io/library/nginx:1.25", "imageID": "docker.io/library/nginx@sha256:abc"}]}}
+    NS = {"metadata": {"name": "shop", "uid": "ns-uid-1", "labels": {"team": "payments"}}}
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.headers.get("Authorization") != "Bearer test-token":
+                self.send_response(401); self.end_headers(); return
+            body = {"/api/v1/namespaces/shop/pods/web-1": POD, "/api/v1/namespaces/shop": NS}.get(self.path)
+            if body is None:
+                self.send_response(404); self.end_headers(); return
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        def log_message(self, *args): pass
+    server = http.server.HTTPServer(("127.0.0.1", 0), H)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    """#
+
+    let process: Process
+    let port: Int
+
+    init(directory: String) throws {
+        let scriptPath = directory + "/fake_api.py"
+        try FakeKubernetesAPI.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", scriptPath]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0a) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+struct KubernetesMetadataFilterTests {
+    static let dockerID = String(repeating: "a1", count: 32)
+    static let tag = "kubernetes.var.log.containers.web-1_shop_nginx-\(dockerID).log"
+
+    func stream(tag: String = tag) -> EventStream {
+        var builder = EventStreamBuilder(tag: tag)
+        builder.append(time: EventTime(seconds: 1), record: .record(["log": "hello\n"]))
+        return builder.build()
+    }
+
+    @Test func podReferenceFromTag() throws {
+        let regex = try RunnelParsers.NamedRegex(KubernetesPodReference.defaultExpression)
+        #expect(KubernetesPodReference(KubernetesMetadataFilterTests.tag, regex: regex)
+            == KubernetesPodReference(podName: "web-1", namespace: "shop", containerName: "nginx", dockerID: KubernetesMetadataFilterTests.dockerID))
+        #expect(KubernetesPodReference("var.log.syslog", regex: regex) == nil)
+    }
+
+    @Test func offClusterAddsFileNameFields() throws {
+        let configuration = try KubernetesMetadataConfiguration(ConfigElement("filter", "kubernetes.**", ["@type": "kubernetes_metadata"]), environment: [:])
+        #expect(configuration.kubernetesURL == nil)
+        let plugin = try KubernetesMetadataFilterPlugin(configuration: configuration, logger: Logger(label: "k8s"))
+        let out = try plugin.filter(stream()).flatMap { try $0.decodedEntries() }
+        #expect(out.first?.record == .record([
+            "log": "hello\n",
+            "kubernetes": .record(["pod_name": "web-1", "namespace_name": "shop", "container_name": "nginx",
+                                   "docker_id": .string(KubernetesMetadataFilterTests.dockerID)]),
+        ]))
+        // Not a container log: untouched.
+        #expect(try plugin.filter(stream(tag: "app.log")) == [stream(tag: "app.log")])
+    }
+
+    @Test func inClusterFetchesAndCachesPodMetadata() async throws {
+        let dir = try TemporaryDirectory()
+        let api = try FakeKubernetesAPI(directory: dir.path)
+        try #require(api.port > 0, "python3 is needed for the fake API server")
+        try "test-token\n".write(toFile: dir.path + "/token", atomically: true, encoding: .utf8)
+        let environment = ["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "\(api.port)"]
+        var configuration = try KubernetesMetadataConfiguration(
+            ConfigElement("filter", "", ["bearer_token_file": dir.path + "/token", "annotation_match": "prometheus.io/.*"]),
+            environment: environment)
+        #expect(configuration.kubernetesURL == "https://127.0.0.1:\(api.port)")
+        configuration.kubernetesURL = "http://127.0.0.1:\(api.port)"
+        let plugin = try KubernetesMetadataFilterPlugin(configuration: configuration, logger: Logger(label: "k8s"))
+        // The first batch triggers the fetch and carries the names.
+        _ = try plugin.filter(stream())
+        let deadline = Date().addingTimeInterval(10)
+        while !plugin.isCached(namespace: "shop", pod: "web-1"), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let out = try plugin.filter(stream()).flatMap { try $0.decodedEntries() }
+        #expect(out.first?.record["kubernetes"] == .record([
+            "pod_name": "web-1", "namespace_name": "shop", "container_name": "nginx",
+            "docker_id": .string(KubernetesMetadataFilterTests.dockerID),
+            "container_image": "docker.io/library/nginx:1.25", "container_image_id": "docker.io/library/nginx@sha256:abc",
+            "pod_id": "pod-uid-1", "pod_ip": "10.1.2.3", "host": "node-a",
+            "labels": .record(["app": "web", "app_kubernetes_io/version": "2"]),
+            "annotations": .record(["prometheus.io/scrape": "true"]),
+            "master_url": .string("http://127.0.0.1:\(api.port)"),
+            "namespace_id": "ns-uid-1", "namespace_labels": .record(["team": "payments"]),
+        ]))
+    }
+
+    @Test func cacheExpiresAfterTTL() {
+        let cache = KubernetesMetadataCache(ttl: 10, capacity: 2)
+        #expect(cache.beginFetch("a", now: 0))
+        #expect(!cache.beginFetch("a", now: 0))
+        cache.store("a", .init(pod: nil, namespaceID: nil, namespaceLabels: [], expires: 10))
+        #expect(cache.lookup("a", now: 5) != nil)
+        #expect(cache.lookup("a", now: 10) == nil)
+        cache.store("b", .init(pod: nil, namespaceID: nil, namespaceLabels: [], expires: 100))
+        cache.store("c", .init(pod: nil, namespaceID: nil, namespaceLabels: [], expires: 100))
+        cache.store("d", .init(pod: nil, namespaceID: nil, namespaceLabels: [], expires: 100))
+        #expect(cache.lookup("b", now: 0) == nil)
+        #expect(cache.lookup("d", now: 0) != nil)
+    }
+}

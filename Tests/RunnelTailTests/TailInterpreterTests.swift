@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import RunnelTail
+
+/// Random write / rotate / copytruncate / restart sequences against one path, checked against the
+/// lines written: every line arrives exactly once and in order (Vector's file source tests' idea).
+@Suite(.serialized)
+struct TailInterpreterTests {
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    enum Action { case write(Int), rotateCreate, copytruncate, restart }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomActionsDeliverEveryLineOnce(seed: UInt64) async throws {
+        var rng = SplitMix64(state: seed)
+        let dir = try TemporaryDirectory()
+        let log = dir.path + "/app.log"
+        var written = 0
+        let sink = CollectingSink()
+        var configuration = testConfiguration(dir, paths: [log])
+        configuration.readLinesLimit = 7
+        var tail = RunningTail(configuration, sink: sink)
+        var restarted = false
+
+        func caughtUp() async throws {
+            let target = written
+            _ = try await sink.wait { $0.count >= target }
+        }
+
+        for _ in 0..<14 {
+            let roll = Int.random(in: 0..<10, using: &rng)
+            let action: Action = roll < 6 ? .write(Int.random(in: 1..<40, using: &rng))
+                : roll == 6 ? .rotateCreate : roll == 7 ? .copytruncate : roll == 8 ? .rotateCreate : .restart
+            switch action {
+            case .write(let count):
+                try appendLines("x", written..<(written + count), to: log)
+                written += count
+            case .rotateCreate:
+                try? FileManager.default.removeItem(atPath: log + ".1")
+                if FileManager.default.fileExists(atPath: log) {
+                    try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+                }
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
+            case .copytruncate:
+                try await caughtUp()
+                try? FileManager.default.removeItem(atPath: log + ".1")
+                if FileManager.default.fileExists(atPath: log) {
+                    try FileManager.default.copyItem(atPath: log, toPath: log + ".1")
+                    try FileHandle(forWritingTo: URL(fileURLWithPath: log)).truncate(atOffset: 0)
+                }
+                // Let the tailer see the shorter file before anything new is written.
+                try await Task.sleep(for: .milliseconds(150))
+            case .restart:
+                try await caughtUp()
+                try await tail.stop()
+                configuration.readFromHead = false
+                tail = RunningTail(configuration, sink: sink)
+                restarted = true
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<30, using: &rng)))
+        }
+        try await caughtUp()
+        try await tail.stop()
+        #expect(sink.messages == lines("x", 0..<written), "seed \(seed), restarted \(restarted)")
+    }
+}

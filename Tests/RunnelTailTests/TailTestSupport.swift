@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import RunnelCore
+import RunnelPipeline
+import ServiceLifecycle
+import Synchronization
+@testable import RunnelTail
+
+/// A temporary directory removed when the value goes away.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "runnel-tail-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Collects what the tail input emits.
+final class CollectingSink: EventSink {
+    let events = Mutex<[(tag: String, record: MessagePackValue)]>([])
+    let batches = Atomic<Int>(0)
+
+    func emit(_ stream: EventStream) async throws {
+        let decoded = try stream.decodedEntries().map { (stream.tag, $0.record) }
+        batches.add(1, ordering: .relaxed)
+        events.withLock { $0.append(contentsOf: decoded) }
+    }
+
+    var messages: [String] { events.withLock { $0.compactMap { $0.record["message"]?.stringValue } } }
+
+    /// Waits (polling, with a generous limit) until `condition` holds for the messages.
+    func wait(timeout: Double = 20, until condition: ([String]) -> Bool) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let current = messages
+            if condition(current) { return current }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return messages
+    }
+}
+
+/// A running tail input, stopped gracefully by `stop()`.
+struct RunningTail {
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    init(_ configuration: TailInputConfiguration, sink: CollectingSink, parser: any LineParserBox = NoneBox()) {
+        let plugin = TailInputPlugin(configuration: configuration, parser: parser.parser, router: sink,
+                                     logger: Logger(label: "tail-test"))
+        let group = ServiceGroup(services: [plugin], logger: Logger(label: "tail-test"))
+        self.group = group
+        task = Task { try await group.run() }
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}
+
+import RunnelParsers
+
+protocol LineParserBox { var parser: any LineParser { get } }
+struct NoneBox: LineParserBox { var parser: any LineParser { NoneParser() } }
+
+func testConfiguration(_ dir: TemporaryDirectory, paths: [String], readFromHead: Bool = true) -> TailInputConfiguration {
+    var c = TailInputConfiguration(paths: paths, tag: "test.*")
+    c.posFile = dir.path + "/tail.pos"
+    c.readFromHead = readFromHead
+    c.refreshInterval = 0.1
+    c.rotateWait = 0.5
+    c.watchInterval = 0.05
+    return c
+}
+
+/// Appends text to a file (creating it), as a logging application does.
+func append(_ text: String, to path: String) throws {
+    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data(text.utf8))
+    try handle.close()
+}
+
+func lines(_ prefix: String, _ range: Range<Int>) -> [String] { range.map { "\(prefix)-\($0)" } }
+
+func appendLines(_ prefix: String, _ range: Range<Int>, to path: String) throws {
+    try append(lines(prefix, range).map { $0 + "\n" }.joined(), to: path)
+}

@@ -12,6 +12,7 @@ Faults, from flags or at runtime via POST /_control with a JSON object of the sa
                      (Firehose: ServiceUnavailableException), on every request
   error_burst        the next N requests fail whole with HTTP error_status (500/503)
   error_status       status of those failures (default 503)
+  error_burst_after  let this many requests through before the burst starts
   delay              seconds to wait before answering each request
   drop_connections   the next N requests get their connection closed without an answer
   expired_token      the next N requests get 400 ExpiredTokenException
@@ -27,6 +28,7 @@ import base64
 import hashlib
 import json
 import random
+import signal
 import sys
 import threading
 import time
@@ -43,6 +45,7 @@ class State:
         self.fail_fraction = args.fail_fraction
         self.error_burst = args.error_burst
         self.error_status = args.error_status
+        self.error_burst_after = args.error_burst_after
         self.delay = args.delay
         self.drop_connections = args.drop_connections
         self.expired_token = args.expired_token
@@ -71,7 +74,7 @@ class State:
                         self.reset_stats()
                 elif key == "streams":
                     self.streams = set(value or [])
-                elif key in ("fail_fraction", "error_burst", "error_status", "delay", "drop_connections",
+                elif key in ("fail_fraction", "error_burst", "error_status", "error_burst_after", "delay", "drop_connections",
                              "expired_token", "expired_token_value"):
                     setattr(self, key, value)
                 else:
@@ -153,7 +156,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_document(400, "MissingAuthenticationTokenException", "Missing Authentication Token")
             return
         with state.lock:
-            if state.error_burst > 0:
+            if state.error_burst > 0 and state.error_burst_after > 0:
+                state.error_burst_after -= 1
+                burst = None
+            elif state.error_burst > 0:
                 state.error_burst -= 1
                 status = state.error_status
                 code = "InternalFailure" if status == 500 else "ServiceUnavailable"
@@ -288,11 +294,14 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # A parent may have blocked these (libdispatch threads do); make SIGTERM and SIGINT stop us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fail-fraction", type=float, default=0.0)
     parser.add_argument("--error-burst", type=int, default=0)
     parser.add_argument("--error-status", type=int, default=503)
+    parser.add_argument("--error-burst-after", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--drop-connections", type=int, default=0)
     parser.add_argument("--expired-token", type=int, default=0)

@@ -151,9 +151,10 @@ final class ServerProcess: @unchecked Sendable {
         self.port = port
     }
 
+    /// SIGKILL: children of the test process inherit a signal mask with SIGTERM blocked.
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -85,23 +85,31 @@ enum TestPaths {
         .deletingLastPathComponent()
     static let endpointScript = repository.appendingPathComponent("scripts/kinesis-test-endpoint.py").path
 
-    static var python: String? {
-        for candidate in ["/usr/bin/python3", "/usr/local/bin/python3", "/root/.pyenv/shims/python3"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/python3"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    /// A python3 for the stdlib-only endpoint: the first on PATH, else /usr/bin/python3.
+    static var python: String? { pythonCandidates.first }
 
-    /// Whether `python3 -c "import <module>"` works.
-    static func pythonHas(_ module: String) -> Bool {
-        guard let python else { return false }
-        return (try? runPython(python, ["-c", "import \(module)"]).status) == 0
+    static let pythonCandidates: [String] = {
+        var found: [String] = []
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directories: [String] = path.split(separator: ":").map(String.init) + ["/usr/local/bin", "/usr/bin"]
+        for directory in directories {
+            let candidate = "\(directory)/python3"
+            if FileManager.default.isExecutableFile(atPath: candidate), !found.contains(candidate) { found.append(candidate) }
+        }
+        // Resolve shims (pyenv) to the interpreter itself: faster to start.
+        return found.compactMap { candidate in
+            guard let result = try? runPython(candidate, ["-c", "import sys; print(sys.executable)"]), result.status == 0 else {
+                return nil
+            }
+            return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }()
+
+    /// The first python3 that can import every one of `modules`.
+    static func python(with modules: [String]) -> String? {
+        pythonCandidates.first { candidate in
+            (try? runPython(candidate, ["-c", "import " + modules.joined(separator: ", ")]).status) == 0
+        }
     }
 }
 

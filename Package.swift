@@ -228,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "RunnelKinesisTests",
             dependencies: [
-                "RunnelKinesis", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4",
+                "RunnelKinesis", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

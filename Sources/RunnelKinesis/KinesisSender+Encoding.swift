@@ -1,0 +1,22 @@
+import RunnelBuffer
+
+extension KinesisSender {
+    /// Formats `chunk`'s pending records, cuts them into requests and writes each request body,
+    /// without sending anything: for benchmarks and dry runs. Returns the number of records.
+    public func encodeRequests(_ chunk: ChunkToSend, _ each: ([UInt8]) -> Void) throws -> Int {
+        let stream = StreamNamePlaceholders.expand(configuration.streamName, metadata: chunk.metadata)
+        var store = try prepare(chunk, stream: stream).store
+        if configuration.kind == .streamsAggregated { store = aggregate(store, stream: stream) }
+        let batcher = PutRecordsBatcher(
+            maxCount: configuration.kind == .streamsAggregated ? 1 : configuration.batchRequestMaxCount,
+            maxSize: configuration.kind == .streamsAggregated ? Int.max : configuration.batchRequestMaxSize)
+        var queue = Array(0..<store.count)
+        var body: [UInt8] = []
+        while !queue.isEmpty {
+            let batch = batcher.nextBatch(from: &queue, store: store)
+            PutRecordsRequest.writeBody(kind: configuration.kind, streamName: stream, records: batch, store: store, into: &body)
+            each(body)
+        }
+        return store.entryIndices.count
+    }
+}

@@ -43,6 +43,17 @@ extension BufferedOutput {
         }
     }
 
+    /// One pass of a flush thread without sleeping: closes due chunks, then sends every chunk
+    /// whose retry time has come, one after another. For tests driving an injected clock.
+    func flushDue() async {
+        await ensureRecovered()
+        closeDueChunks(all: false)
+        await writeBarrier()
+        while let chunk = state.withLock({ $0.takeNext(now: clock.now(), ignoreSchedule: false) }) {
+            await flush(chunk)
+        }
+    }
+
     /// Closes staged chunks whose time has come (all of them with `all`) and starts their move to the queue.
     func closeDueChunks(all: Bool) {
         let now = clock.now()

@@ -40,7 +40,7 @@ public struct RetryStateMachine: Sendable, Equatable {
     }
 
     /// The action right after the first failure (`init`).
-    public var initialAction: Action { isLimit ? .giveUp : .retry(at: nextTime, secondary: usesSecondary(at: start)) }
+    public var initialAction: Action { isLimit ? .giveUp : .retry(at: nextTime, secondary: usesSecondary(at: nextTime)) }
 
     /// Records a further failure at `now`. `random` in [0, 1) spreads the wait (when
     /// `retry_randomize`); `retryAfter` is the destination's own wait, which is honoured if longer.
@@ -55,7 +55,7 @@ public struct RetryStateMachine: Sendable, Equatable {
         nextTime = calcNextTime(now: now, random: random)
         if let retryAfter, now + retryAfter > nextTime { nextTime = now + retryAfter }
         if isLimit { return .giveUp }
-        return .retry(at: nextTime, secondary: usesSecondary(at: now))
+        return .retry(at: nextTime, secondary: usesSecondary(at: nextTime))
     }
 
     /// Whether the next try goes to the secondary.

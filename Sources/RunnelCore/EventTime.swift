@@ -15,12 +15,29 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
         self.nanoseconds = nanoseconds
     }
 
-    /// From fractional seconds since the epoch (a float time in a Forward message).
+    /// From fractional seconds since the epoch (a float time in a Forward message), to the nearest
+    /// nanosecond. Times before the epoch become 0 and times past 2106 the last second; NaN becomes 0.
     public init(timeInterval: Double) {
-        let clamped = max(0, min(timeInterval, Double(UInt32.max)))
-        let whole = clamped.rounded(.down)
-        self.seconds = UInt32(whole)
-        self.nanoseconds = min(999_999_999, UInt32(((clamped - whole) * 1_000_000_000).rounded()))
+        guard timeInterval > 0 else {  // also NaN
+            self.init(seconds: 0)
+            return
+        }
+        guard timeInterval < Double(UInt32.max) + 1 else {
+            self.init(seconds: UInt32.max, nanoseconds: 999_999_999)
+            return
+        }
+        let whole = timeInterval.rounded(.down)
+        var seconds = UInt32(whole)
+        var nanoseconds = UInt32(((timeInterval - whole) * 1_000_000_000).rounded())
+        if nanoseconds >= 1_000_000_000 {  // 1.9999999999 rounds up to the next second
+            if seconds == UInt32.max {
+                nanoseconds = 999_999_999
+            } else {
+                seconds += 1
+                nanoseconds = 0
+            }
+        }
+        self.init(seconds: seconds, nanoseconds: nanoseconds)
     }
 
     /// The current wall-clock time. Logic that must be testable takes a time instead of calling this.

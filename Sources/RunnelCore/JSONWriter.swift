@@ -45,7 +45,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "{"))
             for index in 0..<count {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                try appendKey(from: &reader, to: &out)
+                try appendKey(from: &reader, to: &out, depth: depth + 1)
                 out.append(UInt8(ascii: ":"))
                 try appendValue(from: &reader, to: &out, depth: depth + 1)
             }
@@ -60,24 +60,35 @@ public enum JSONWriter {
         }
     }
 
-    /// Appends a map key: strings as they are, anything else as a string of its JSON text.
-    static func appendKey(from reader: inout MessagePackReader, to out: inout [UInt8]) throws {
+    /// Appends a map key. Ruby's generator writes `key.to_s`: strings as they are, nil as "",
+    /// numbers and booleans as their text. Arrays and maps (which Ruby would `inspect`) become their JSON text.
+    static func appendKey(from reader: inout MessagePackReader, to out: inout [UInt8], depth: Int) throws {
         switch try reader.peekType() {
         case .string, .binary:
             let range = try reader.readStringOrBinaryRange()
             appendString(UnsafeRawBufferPointer(rebasing: reader.bytes[range]), to: &out)
+        case .nil:
+            try reader.readNil()
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\"")])
         default:
             var text: [UInt8] = []
-            try appendValue(from: &reader, to: &text)
+            try appendValue(from: &reader, to: &text, depth: depth)
             text.withUnsafeBytes { appendString($0, to: &out) }
         }
     }
 
     /// Appends the JSON of a whole `MessagePackValue`.
+    /// A value nested deeper than the reader's `maxDepth` is written as `null`.
     public static func append(_ value: MessagePackValue, to out: inout [UInt8]) {
         let bytes = value.encoded
+        let start = out.count
         MessagePackReader.withReader(bytes) { reader in
-            try? appendValue(from: &reader, to: &out)
+            do {
+                try appendValue(from: &reader, to: &out)
+            } catch {
+                out.removeSubrange(start...)
+                out.append(contentsOf: nullLiteral)
+            }
         }
     }
 
@@ -107,12 +118,76 @@ public enum JSONWriter {
         }
     }
 
-    static func appendDouble(_ value: Double, to out: inout [UInt8]) {
+    /// Appends a float as Ruby's `Float#to_s` writes it (which Ruby's and Oj's JSON generators use):
+    /// the shortest digits that read back exactly, in plain notation while the decimal exponent is
+    /// in -4...15 (`0.0001`, `1.0e-05`, `1.0e+16`), always with a fractional part.
+    public static func appendDouble(_ value: Double, to out: inout [UInt8]) {
         guard value.isFinite else {
             out.append(contentsOf: nullLiteral)
             return
         }
-        out.append(contentsOf: value.description.utf8)
+        if value == 0 {
+            out.append(contentsOf: (value.sign == .minus ? "-0.0" : "0.0").utf8)
+            return
+        }
+        // Swift's description has the same shortest digits; only the layout differs.
+        let (negative, digits, pointPosition) = shortestDigits(value)
+        if negative { out.append(UInt8(ascii: "-")) }
+        if pointPosition > 0 && pointPosition <= 16 {
+            if digits.count <= pointPosition {
+                out.append(contentsOf: digits)
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: pointPosition - digits.count))
+                out.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
+            } else {
+                out.append(contentsOf: digits[..<pointPosition])
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: digits[pointPosition...])
+            }
+        } else if pointPosition <= 0 && pointPosition > -4 {
+            out.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: ".")])
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -pointPosition))
+            out.append(contentsOf: digits)
+        } else {
+            out.append(digits[0])
+            out.append(UInt8(ascii: "."))
+            if digits.count > 1 { out.append(contentsOf: digits[1...]) } else { out.append(UInt8(ascii: "0")) }
+            let exponent = pointPosition - 1
+            out.append(UInt8(ascii: "e"))
+            out.append(exponent < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            if exponent.magnitude < 10 { out.append(UInt8(ascii: "0")) }
+            appendInteger(Int64(exponent.magnitude), to: &out)
+        }
+    }
+
+    /// The shortest round-trip decimal digits of a finite non-zero value, and where the decimal point
+    /// goes: value = 0.d1d2d3... × 10^pointPosition.
+    static func shortestDigits(_ value: Double) -> (negative: Bool, digits: [UInt8], pointPosition: Int) {
+        var text = Array(value.description.utf8)
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { text.removeFirst() }
+        var exponent = 0
+        if let e = text.firstIndex(of: UInt8(ascii: "e")) {
+            exponent = Int(String(decoding: text[(e + 1)...], as: UTF8.self)) ?? 0
+            text.removeSubrange(e...)
+        }
+        var digits: [UInt8] = []
+        var pointPosition = 0
+        var seenPoint = false
+        for byte in text {
+            if byte == UInt8(ascii: ".") {
+                seenPoint = true
+                continue
+            }
+            if !seenPoint { pointPosition += 1 }
+            digits.append(byte)
+        }
+        // Leading zeros (0.00123) move the point left; trailing zeros are not significant.
+        while digits.count > 1, digits.first == UInt8(ascii: "0") {
+            digits.removeFirst()
+            pointPosition -= 1
+        }
+        while digits.count > 1, digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        return (negative, digits, pointPosition + exponent)
     }
 
     /// Appends `bytes` as a JSON string literal, escaping as Ruby's generator does.
@@ -166,7 +241,7 @@ public enum JSONWriter {
     }
 
     /// Length of the well-formed UTF-8 sequence starting at `index`, or 0 if it is not one.
-    static func validUTF8SequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
+    public static func validUTF8SequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
         let b0 = bytes[index]
         let remaining = bytes.count - index
         func continuation(_ offset: Int) -> Bool { bytes[index + offset] & 0xc0 == 0x80 }

@@ -43,18 +43,20 @@ public struct MessagePackReader {
         return start
     }
 
+    /// Big-endian integers at an index a checked read already vouched for (inside a returned
+    /// range); these do not check bounds themselves.
     @inline(__always)
-    func bigEndian16(at index: Int) -> UInt16 {
+    public func bigEndian16(at index: Int) -> UInt16 {
         UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
     }
 
     @inline(__always)
-    func bigEndian32(at index: Int) -> UInt32 {
+    public func bigEndian32(at index: Int) -> UInt32 {
         UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self))
     }
 
     @inline(__always)
-    func bigEndian64(at index: Int) -> UInt64 {
+    public func bigEndian64(at index: Int) -> UInt64 {
         UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
     }
 
@@ -332,7 +334,8 @@ public struct MessagePackReader {
             return .array(elements)
         case .map:
             let count = try readMapHeader()
-            guard count <= remaining else { throw MessagePackError.truncated(offset: offset) }
+            // Each pair takes at least two bytes: a count beyond that is truncation, not an allocation.
+            guard count <= remaining / 2 else { throw MessagePackError.truncated(offset: offset) }
             var pairs: [MessagePackPair] = []
             pairs.reserveCapacity(count)
             for _ in 0..<count {

@@ -8,21 +8,55 @@ import Foundation
 /// Several space-separated patterns in one directive are an `OrTagPattern`.
 public struct TagPattern: Sendable, CustomStringConvertible {
     public let source: String
-    private let regex: NSRegularExpressionBox
+    private let matcher: Matcher
+
+    /// `**` matches everything (Fluentd's AllMatchPattern) and a plain tag only itself, without a regex.
+    private enum Matcher: Sendable {
+        case all
+        case literal(String)
+        case regex(NSRegularExpressionBox)
+    }
 
     public init(_ pattern: String) throws {
         self.source = pattern
+        if pattern == "**" {
+            matcher = .all
+            return
+        }
+        if !pattern.isEmpty, pattern.utf8.allSatisfy(TagPattern.isLiteralByte), pattern.first != ".",
+            pattern.last != ".", !pattern.contains("..")
+        {
+            matcher = .literal(pattern)
+            return
+        }
         let expression = try TagPattern.regularExpression(for: pattern)
         do {
-            self.regex = NSRegularExpressionBox(try NSRegularExpression(pattern: expression))
+            matcher = .regex(NSRegularExpressionBox(try NSRegularExpression(pattern: expression)))
         } catch {
-            throw TagPatternError(pattern: pattern, reason: "not a valid pattern")
+            throw TagPatternError(pattern: pattern, reason: "not a valid regular expression")
         }
     }
 
+    /// Fluentd's `Regexp#match`: a match anywhere counts. Glob patterns are anchored with `\A...\z`
+    /// themselves; a `/regexp/` pattern is only as anchored as its alternatives are (`/a|b/` matches `xb`).
     public func matches(_ tag: String) -> Bool {
-        let range = NSRange(tag.startIndex..<tag.endIndex, in: tag)
-        return regex.value.firstMatch(in: tag, options: [.anchored], range: range)?.range == range
+        switch matcher {
+        case .all: return true
+        case .literal(let literal): return tag == literal
+        case .regex(let box):
+            let range = NSRange(tag.startIndex..<tag.endIndex, in: tag)
+            return box.value.firstMatch(in: tag, options: [], range: range) != nil
+        }
+    }
+
+    private static func isLiteralByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            return true
+        default:
+            return false
+        }
     }
 
     public var description: String { source }
@@ -40,11 +74,13 @@ public struct TagPattern: Sendable, CustomStringConvertible {
         var regex: [String] = [""]
         var dot = false
         var i = 0
+        var escape = false
         while i < chars.count {
             let c = chars[i]
-            if c == "\\" {
-                if i + 1 < chars.count { regex[regex.count - 1] += NSRegularExpression.escapedPattern(for: String(chars[i + 1])) }
-                i += 2
+            if escape {
+                regex[regex.count - 1] += NSRegularExpression.escapedPattern(for: String(c))
+                escape = false
+                i += 1
                 continue
             } else if c == "*" && i + 1 < chars.count && chars[i + 1] == "*" {
                 if dot {
@@ -64,7 +100,10 @@ public struct TagPattern: Sendable, CustomStringConvertible {
                 dot = false
             }
 
-            if c == "." {
+            // As in Fluentd, a pending "." is written before the escaped character (`a.\\b` is `a\.b`).
+            if c == "\\" {
+                escape = true
+            } else if c == "." {
                 dot = true
             } else if c == "*" {
                 regex[regex.count - 1] += "[^\\.]*"

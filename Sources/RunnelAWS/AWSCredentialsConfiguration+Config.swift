@@ -60,7 +60,7 @@ extension AWSCredentialsConfiguration {
                 .structure, at: section.element(named: present[1])!.location,
                 "\(section.title): <\(present[0])> and <\(present[1])> cannot be used together; keep one credential source")
         }
-        if let keys, let other = present.first, other != "assume_role_credentials" {
+        if keys != nil, let other = present.first, other != "assume_role_credentials" {
             throw ConfigError(
                 .structure, at: section.element(named: other)!.location,
                 "\(section.title): aws_key_id/aws_sec_key and <\(other)> cannot be used together; keep one credential source")

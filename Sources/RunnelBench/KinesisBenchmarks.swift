@@ -27,7 +27,7 @@ func kinesisBenchmarks() -> [Benchmark] {
     }
 
     /// Formats, batches, writes the bodies and signs each one (SHA-256 of the body included).
-    func formatBatchSign(_ sender: KinesisSender, service: String) throws -> Work {
+    @Sendable func formatBatchSign(_ sender: KinesisSender, service: String) throws -> Work {
         let signer = SigV4Signer(service: service, region: "us-east-1")
         var bytes = 0
         let date = Date()

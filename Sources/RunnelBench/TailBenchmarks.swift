@@ -66,7 +66,7 @@ enum TailBenchFiles {
         configuration.watchInterval = 0.01
         configuration.refreshInterval = 3600
         configuration.enableStatWatcher = false
-        let sink = CountingSink(target: lines)
+        let sink = TargetCountingSink(target: lines)
         let plugin = TailInputPlugin(configuration: configuration, parser: parser, router: sink, logger: Logger(label: "bench"))
         let task = Task { try await plugin.run() }
         await sink.done()
@@ -99,7 +99,7 @@ enum TailBenchFiles {
 }
 
 /// Counts emitted events and resumes a waiter once `target` have arrived.
-final class CountingSink: EventSink {
+final class TargetCountingSink: EventSink {
     struct State {
         var count = 0
         var waiter: CheckedContinuation<Void, Never>?

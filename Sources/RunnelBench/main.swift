@@ -3,7 +3,8 @@ import Foundation
 // runnel-bench [--runs N] [--json FILE] [FILTER...]
 // Runs every benchmark whose name contains one of the FILTER words (all when none) and prints
 // a table of medians. Each component contributes a list in its own file.
-let allBenchmarks: [Benchmark] = coreBenchmarks() + configBenchmarks()
+let allBenchmarks: [Benchmark] =
+    coreBenchmarks() + configBenchmarks() + forwardBenchmarks() + tailBenchmarks() + kinesisBenchmarks() + awsBenchmarks()
 
 var runs = 3
 var jsonPath: String?

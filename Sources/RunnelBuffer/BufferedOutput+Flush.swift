@@ -67,8 +67,10 @@ extension BufferedOutput {
         await ensureRecovered()
         closeDueChunks(all: true)
         await writeBarrier()
-        let ids = state.withLock { Set($0.queue) }
-        while let chunk = state.withLock({ $0.takeNext(now: clock.now(), ignoreSchedule: true, among: ids) }) {
+        // Each queued chunk gets one try, as Fluentd's force_flush: a chunk that fails waits for its retry time.
+        var untried = state.withLock { Set($0.queue) }
+        while let chunk = state.withLock({ $0.takeNext(now: clock.now(), ignoreSchedule: true, among: untried) }) {
+            untried.remove(chunk.id)
             await flush(chunk)
         }
         metrics.update(status)

@@ -31,7 +31,9 @@ final class KubernetesAPIClient: Sendable {
         self.logger = logger
     }
 
-    deinit { try? httpClient.syncShutdown() }
+    // The last reference may go on one of the client's own event loops (a finished request's
+    // callback), where a blocking shutdown would wait for itself; shut down without waiting.
+    deinit { httpClient.shutdown { _ in } }
 
     /// Fetches a pod's metadata (and its namespace's unless skipped); calls `completion` on an event loop.
     func fetch(_ reference: KubernetesPodReference, namespaceToo: Bool,

@@ -81,14 +81,16 @@ final class TailWatcher: @unchecked Sendable {
         for (identity, fd) in descriptors { sizes[identity] = FileStatus.of(descriptor: fd)?.size }
         let actions = machine.observe(path: FileStatus.of(path: path), openSizes: sizes, now: now)
         var linesLeft = configuration.readLinesLimit
-        for action in actions {
+        actions: for action in actions {
             switch action {
             case .open(let identity, _):
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 if fd < 0 || FileStatus.of(descriptor: fd)?.identity != identity {
+                    // Rotated again between stat and open: the next poll looks afresh. Lines already
+                    // read from rotated files in this poll are still handed on below.
                     if fd >= 0 { close(fd) }
                     machine.didFailToOpen(identity)
-                    return result
+                    break actions
                 }
                 descriptors[identity] = fd
             case .read(let identity):

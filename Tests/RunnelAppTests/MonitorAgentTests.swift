@@ -42,7 +42,7 @@ import Testing
             let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
             #expect((parsed?["plugins"] as? [Any])?.count == 2)
             #expect(try await httpGet(port: port, path: "/healthz") == "ok\n")
-            monitoring.prometheus.makeCounter(descriptor: MetricNameDescriptor(namespace: "runnel", metricName: "test_events", unitName: "total")).increment(by: Int64(3))
+            monitoring.prometheus.makeCounter(descriptor: MetricNameDescriptor(namespace: "runnel", metricName: "test_events", unitName: "total", helpText: "Test events.")).increment(by: Int64(3))
             #expect(try await httpGet(port: port, path: "/metrics").contains("runnel_test_events_total 3"))
             group.cancelAll()
         }

@@ -155,8 +155,8 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        messages.withLock { $0.append((level, message.description)) }
+    func log(event: LogEvent) {
+        messages.withLock { $0.append((event.level, event.message.description)) }
     }
 
     func count(_ level: Logger.Level, containing text: String) -> Int {

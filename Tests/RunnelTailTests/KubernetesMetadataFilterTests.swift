@@ -59,7 +59,8 @@ final class FakeKubernetesAPI: Sendable {
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL: the test process may have SIGTERM blocked, and a child inherits that mask.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

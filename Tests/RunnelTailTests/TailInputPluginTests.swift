@@ -13,6 +13,8 @@ struct TailInputPluginTests {
         try appendLines("a", 0..<50, to: log)
         let sink = CollectingSink()
         let tail = RunningTail(testConfiguration(dir, paths: [log]), sink: sink)
+        // The tailer has the file open before the first rotation (no tailer reads a file rotated away unseen).
+        _ = try await sink.wait { $0.count >= 50 }
         for chunk in stride(from: 50, to: 600, by: 50) {
             try appendLines("a", chunk..<(chunk + 50), to: log)
             if chunk == 200 || chunk == 400 {

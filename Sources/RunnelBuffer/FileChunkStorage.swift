@@ -45,16 +45,28 @@ final class FileChunkStorage: ChunkStorage {
     private let open = Mutex<[String: OpenChunk]>([:])
     private let directoryDirty = Atomic<Bool>(false)
 
+    let dirPermission: UInt16
+    private let directoryMade = Atomic<Bool>(false)
+
+    /// Touches nothing on disk: `runnel --dry-run` builds buffers too. The directory is made
+    /// with the first chunk.
     init(path: String, pathSuffix: String, filePermission: UInt16, dirPermission: UInt16, durable: Bool) throws {
         layout = Layout(path: path, pathSuffix: pathSuffix)
         self.filePermission = filePermission
+        self.dirPermission = dirPermission
         self.durable = durable
+    }
+
+    private func makeDirectory() throws {
+        guard !directoryMade.load(ordering: .relaxed) else { return }
         try FileIO.makeDirectories(layout.directory, permission: dirPermission)
+        directoryMade.store(true, ordering: .relaxed)
     }
 
     var isPersistent: Bool { true }
 
     func create(_ meta: ChunkMetaRecord) throws {
+        try makeDirectory()
         // Metadata first: a data file never exists without the keys it was cut by.
         try FileIO.atomicWrite(meta.encoded(), to: layout.metaPath(meta.id, queued: false), permission: filePermission, sync: durable)
         let path = layout.dataPath(meta.id, queued: false)

@@ -38,6 +38,9 @@ public struct TailFileStateMachine: Sendable {
     var start: Start?
     var current: OpenFile?
     var rotated: [OpenFile] = []
+    /// Rotated files whose rotate_wait is over, between `.close` and `didClose`: the watcher still
+    /// reads them to EOF, so their offsets must stay known until then.
+    var closing: [OpenFile] = []
     public private(set) var isUnwatched = false
 
     public init(start: Start, rotateWait: Double) {
@@ -48,10 +51,12 @@ public struct TailFileStateMachine: Sendable {
     public var currentIdentity: FileIdentity? { current?.identity }
     public func offset(of identity: FileIdentity) -> UInt64? {
         if current?.identity == identity { return current?.offset }
-        return rotated.first { $0.identity == identity }?.offset
+        return (rotated.first { $0.identity == identity } ?? closing.first { $0.identity == identity })?.offset
     }
     /// Identities of every file open for this path (current first).
-    public var openIdentities: [FileIdentity] { (current.map { [$0.identity] } ?? []) + rotated.map(\.identity) }
+    public var openIdentities: [FileIdentity] {
+        (current.map { [$0.identity] } ?? []) + rotated.map(\.identity) + closing.map(\.identity)
+    }
 
     /// A new look at the path (`nil`: missing) and at the sizes of the files open for it.
     public mutating func observe(path: FileStatus?, openSizes: [FileIdentity: UInt64], now: Double) -> [Action] {
@@ -61,6 +66,9 @@ public struct TailFileStateMachine: Sendable {
         var keep: [OpenFile] = []
         for file in rotated {
             if let deadline = file.deadline, now >= deadline {
+                // Kept in `closing` until `didClose`: the final read and the drain before closing
+                // need its offset (a poll delayed past the deadline must not lose what is left).
+                closing.append(file)
                 actions.append(.read(file.identity))
                 actions.append(.close(file.identity))
             } else {
@@ -128,8 +136,15 @@ public struct TailFileStateMachine: Sendable {
         }
         if let index = rotated.firstIndex(where: { $0.identity == identity }) {
             rotated[index].offset = offset
+        } else if let index = closing.firstIndex(where: { $0.identity == identity }) {
+            closing[index].offset = offset
         }
         return []
+    }
+
+    /// The watcher read a file it was told to `.close` to its end and closed it.
+    public mutating func didClose(_ identity: FileIdentity) {
+        closing.removeAll { $0.identity == identity }
     }
 
     /// Forget an open file (it could not be opened or vanished between stat and open); the next observation retries.

@@ -44,7 +44,14 @@ struct TailFileStateMachineTests {
         // Late writes to the old file are still read until rotate_wait passes.
         #expect(m.observe(path: status(b, 3), openSizes: [a: 20, b: 3], now: 14) == [.read(a)])
         _ = m.didRead(a, to: 20)
-        #expect(m.observe(path: status(b, 3), openSizes: [a: 20, b: 3], now: 15) == [.read(a), .close(a)])
+        #expect(m.observe(path: status(b, 3), openSizes: [a: 26, b: 3], now: 15) == [.read(a), .close(a)])
+        // Until the watcher has drained and closed it, the old file's offset stays known: its last
+        // lines (written before the poll that came late) are read from there, not lost.
+        #expect(m.offset(of: a) == 20)
+        #expect(m.didRead(a, to: 26) == [])
+        #expect(m.offset(of: a) == 26)
+        m.didClose(a)
+        #expect(m.offset(of: a) == nil)
         #expect(m.openIdentities == [b])
         // Positions of the old file never reach the pos_file.
         #expect(m.didRead(a, to: 25) == [])

@@ -62,6 +62,16 @@ public struct TailFileStateMachine: Sendable {
     public mutating func observe(path: FileStatus?, openSizes: [FileIdentity: UInt64], now: Double) -> [Action] {
         guard !isUnwatched else { return [] }
         var actions: [Action] = []
+        // A rotated file back at the path (moved away and back, or missing for a moment) is the
+        // current file again, at its offset: opening it anew would read it twice and give one
+        // identity two descriptors, the rotated entry's `.close` then closing the current one.
+        var returning: OpenFile?
+        if let status = path, current?.identity != status.identity,
+            let index = rotated.firstIndex(where: { $0.identity == status.identity })
+        {
+            returning = rotated.remove(at: index)
+            returning!.deadline = nil
+        }
         // Rotated files first: their lines were written before the new file's.
         var keep: [OpenFile] = []
         for file in rotated {
@@ -84,6 +94,11 @@ public struct TailFileStateMachine: Sendable {
                 isUnwatched = true
                 actions.append(.unwatch)
             }
+        case (nil, let status?) where returning != nil:
+            resume(returning!, status: status, into: &actions)
+        case (let file?, let status?) where returning != nil:
+            rotate(file, now: now, into: &actions)
+            resume(returning!, status: status, into: &actions)
         case (nil, let status?):
             let offset: UInt64
             switch start {
@@ -119,6 +134,15 @@ public struct TailFileStateMachine: Sendable {
             }
         }
         return actions
+    }
+
+    /// Makes a file taken back from `rotated` the current one (no open: its descriptor is open).
+    mutating func resume(_ file: OpenFile, status: FileStatus, into actions: inout [Action]) {
+        var file = file
+        if status.size < file.offset { file.offset = 0 }
+        current = file
+        actions.append(.checkpoint(file.identity, offset: file.offset))
+        if status.size > file.offset { actions.append(.read(file.identity)) }
     }
 
     mutating func rotate(_ file: OpenFile, now: Double, into actions: inout [Action]) {

@@ -92,7 +92,7 @@ final class TailWatcher: @unchecked Sendable {
                     machine.didFailToOpen(identity)
                     break actions
                 }
-                descriptors[identity] = fd
+                if let stale = descriptors.updateValue(fd, forKey: identity) { close(stale) }
             case .read(let identity):
                 let (checkpoint, more) = read(identity, now: now, eventTime: eventTime, linesLeft: &linesLeft, into: &output)
                 if let checkpoint { result.checkpoint = checkpoint }

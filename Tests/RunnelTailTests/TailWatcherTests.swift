@@ -74,4 +74,23 @@ struct TailWatcherTests {
         #expect(got == lines("x", 0..<97))
         #expect(watcher.descriptors.count == 1)
     }
+
+    /// A file moved away and back is read on from where it was, once, and its descriptor is not
+    /// closed when the rotate_wait it started while away runs out.
+    @Test func fileMovedAwayAndBackIsReadOnceAndKeptOpen() throws {
+        let dir = try TemporaryDirectory()
+        let log = dir.path + "/app.log"
+        let watcher = makeWatcher(dir, path: log)
+        try appendLines("x", 0..<5, to: log)
+        var got = try drain(watcher, now: 0)
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".tmp")
+        got += try drain(watcher, now: 1)
+        try appendLines("x", 5..<10, to: log + ".tmp")
+        try FileManager.default.moveItem(atPath: log + ".tmp", toPath: log)
+        got += try drain(watcher, now: 1.2)
+        try appendLines("x", 10..<15, to: log)
+        got += try drain(watcher, now: 10)
+        #expect(got == lines("x", 0..<15))
+        #expect(watcher.descriptors.count == 1)
+    }
 }

@@ -38,6 +38,9 @@ public struct TailFileStateMachine: Sendable {
     var start: Start?
     var current: OpenFile?
     var rotated: [OpenFile] = []
+    /// Rotated files whose rotate_wait is over, between `.close` and `didClose`: the watcher still
+    /// reads them to EOF, so their offsets must stay known until then.
+    var closing: [OpenFile] = []
     public private(set) var isUnwatched = false
 
     public init(start: Start, rotateWait: Double) {
@@ -48,19 +51,34 @@ public struct TailFileStateMachine: Sendable {
     public var currentIdentity: FileIdentity? { current?.identity }
     public func offset(of identity: FileIdentity) -> UInt64? {
         if current?.identity == identity { return current?.offset }
-        return rotated.first { $0.identity == identity }?.offset
+        return (rotated.first { $0.identity == identity } ?? closing.first { $0.identity == identity })?.offset
     }
     /// Identities of every file open for this path (current first).
-    public var openIdentities: [FileIdentity] { (current.map { [$0.identity] } ?? []) + rotated.map(\.identity) }
+    public var openIdentities: [FileIdentity] {
+        (current.map { [$0.identity] } ?? []) + rotated.map(\.identity) + closing.map(\.identity)
+    }
 
     /// A new look at the path (`nil`: missing) and at the sizes of the files open for it.
     public mutating func observe(path: FileStatus?, openSizes: [FileIdentity: UInt64], now: Double) -> [Action] {
         guard !isUnwatched else { return [] }
         var actions: [Action] = []
+        // A rotated file back at the path (moved away and back, or missing for a moment) is the
+        // current file again, at its offset: opening it anew would read it twice and give one
+        // identity two descriptors, the rotated entry's `.close` then closing the current one.
+        var returning: OpenFile?
+        if let status = path, current?.identity != status.identity,
+            let index = rotated.firstIndex(where: { $0.identity == status.identity })
+        {
+            returning = rotated.remove(at: index)
+            returning!.deadline = nil
+        }
         // Rotated files first: their lines were written before the new file's.
         var keep: [OpenFile] = []
         for file in rotated {
             if let deadline = file.deadline, now >= deadline {
+                // Kept in `closing` until `didClose`: the final read and the drain before closing
+                // need its offset (a poll delayed past the deadline must not lose what is left).
+                closing.append(file)
                 actions.append(.read(file.identity))
                 actions.append(.close(file.identity))
             } else {
@@ -76,6 +94,11 @@ public struct TailFileStateMachine: Sendable {
                 isUnwatched = true
                 actions.append(.unwatch)
             }
+        case (nil, let status?) where returning != nil:
+            resume(returning!, status: status, into: &actions)
+        case (let file?, let status?) where returning != nil:
+            rotate(file, now: now, into: &actions)
+            resume(returning!, status: status, into: &actions)
         case (nil, let status?):
             let offset: UInt64
             switch start {
@@ -113,6 +136,15 @@ public struct TailFileStateMachine: Sendable {
         return actions
     }
 
+    /// Makes a file taken back from `rotated` the current one (no open: its descriptor is open).
+    mutating func resume(_ file: OpenFile, status: FileStatus, into actions: inout [Action]) {
+        var file = file
+        if status.size < file.offset { file.offset = 0 }
+        current = file
+        actions.append(.checkpoint(file.identity, offset: file.offset))
+        if status.size > file.offset { actions.append(.read(file.identity)) }
+    }
+
     mutating func rotate(_ file: OpenFile, now: Double, into actions: inout [Action]) {
         var old = file
         old.deadline = now + rotateWait
@@ -128,8 +160,15 @@ public struct TailFileStateMachine: Sendable {
         }
         if let index = rotated.firstIndex(where: { $0.identity == identity }) {
             rotated[index].offset = offset
+        } else if let index = closing.firstIndex(where: { $0.identity == identity }) {
+            closing[index].offset = offset
         }
         return []
+    }
+
+    /// The watcher read a file it was told to `.close` to its end and closed it.
+    public mutating func didClose(_ identity: FileIdentity) {
+        closing.removeAll { $0.identity == identity }
     }
 
     /// Forget an open file (it could not be opened or vanished between stat and open); the next observation retries.

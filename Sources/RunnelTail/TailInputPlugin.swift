@@ -5,6 +5,7 @@ import RunnelCore
 import RunnelParsers
 import RunnelPipeline
 import ServiceLifecycle
+import Synchronization
 
 /// `<source> @type tail` (Fluentd's in_tail): follows files, survives rotation and restarts
 /// (pos_file), and emits batches of parsed lines to the router. All file I/O and parsing run on
@@ -19,6 +20,9 @@ public final class TailInputPlugin: InputPlugin {
     let clock: @Sendable () -> Double
     public let unmatchedLines = WarningLimiter()
     let permissionWarnings = WarningLimiter(interval: 3600)
+    /// How many passes of the loop (refresh when due, then a poll of every watcher) have finished:
+    /// lets tests wait until the tailer has seen the files instead of sleeping and hoping.
+    let completedTicks = Atomic<Int>(0)
 
     public init(configuration: TailInputConfiguration, parser: any LineParser, router: any EventSink, logger: Logger,
                 threadPool: NIOThreadPool = .singleton, clock: @escaping @Sendable () -> Double = TailInputPlugin.monotonicSeconds) {

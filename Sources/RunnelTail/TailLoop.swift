@@ -45,6 +45,7 @@ struct TailLoop {
             lastCompaction = now
             try await plugin.threadPool.runIfActive { try posFile.compact() }
         }
+        plugin.completedTicks.add(1, ordering: .relaxed)
     }
 
     /// Polls one watcher until it has nothing more ready, emitting each batch before recording its position.

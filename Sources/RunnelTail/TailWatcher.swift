@@ -92,7 +92,7 @@ final class TailWatcher: @unchecked Sendable {
                     machine.didFailToOpen(identity)
                     break actions
                 }
-                descriptors[identity] = fd
+                if let stale = descriptors.updateValue(fd, forKey: identity) { close(stale) }
             case .read(let identity):
                 let (checkpoint, more) = read(identity, now: now, eventTime: eventTime, linesLeft: &linesLeft, into: &output)
                 if let checkpoint { result.checkpoint = checkpoint }
@@ -102,6 +102,7 @@ final class TailWatcher: @unchecked Sendable {
                 var unlimited = Int.max
                 while read(identity, now: now, eventTime: eventTime, linesLeft: &unlimited, into: &output).1 {}
                 flushUnterminated(identity, eventTime: eventTime, into: &output)
+                machine.didClose(identity)
                 if let fd = descriptors.removeValue(forKey: identity) { close(fd) }
             case .checkpoint(let identity, let offset):
                 result.checkpoint = (identity, offset)
@@ -134,6 +135,8 @@ final class TailWatcher: @unchecked Sendable {
     func read(_ identity: FileIdentity, now: Double, eventTime: EventTime, linesLeft: inout Int,
               into output: inout ParserOutput) -> ((FileIdentity, UInt64)?, Bool) {
         guard let fd = descriptors[identity], var offset = machine.offset(of: identity) else { return (nil, false) }
+        // The batch is full: whatever is left is ready for the next poll, which must come at once.
+        guard linesLeft > 0 else { return (nil, (FileStatus.of(descriptor: fd)?.size ?? 0) > offset) }
         var checkpoint: (FileIdentity, UInt64)?
         var more = false
         if now >= currentSecond + 1 {

@@ -44,7 +44,14 @@ struct TailFileStateMachineTests {
         // Late writes to the old file are still read until rotate_wait passes.
         #expect(m.observe(path: status(b, 3), openSizes: [a: 20, b: 3], now: 14) == [.read(a)])
         _ = m.didRead(a, to: 20)
-        #expect(m.observe(path: status(b, 3), openSizes: [a: 20, b: 3], now: 15) == [.read(a), .close(a)])
+        #expect(m.observe(path: status(b, 3), openSizes: [a: 26, b: 3], now: 15) == [.read(a), .close(a)])
+        // Until the watcher has drained and closed it, the old file's offset stays known: its last
+        // lines (written before the poll that came late) are read from there, not lost.
+        #expect(m.offset(of: a) == 20)
+        #expect(m.didRead(a, to: 26) == [])
+        #expect(m.offset(of: a) == 26)
+        m.didClose(a)
+        #expect(m.offset(of: a) == nil)
         #expect(m.openIdentities == [b])
         // Positions of the old file never reach the pos_file.
         #expect(m.didRead(a, to: 25) == [])
@@ -77,6 +84,23 @@ struct TailFileStateMachineTests {
         _ = m.observe(path: status(a, 10), openSizes: [:], now: 0)
         _ = m.observe(path: nil, openSizes: [a: 10], now: 1)
         #expect(m.observe(path: status(b, 4), openSizes: [a: 10], now: 2) == [.open(b, offset: 0), .checkpoint(b, offset: 0), .read(b)])
+    }
+
+    @Test func rotatedFileBackAtThePathIsCurrentAgain() {
+        var m = TailFileStateMachine(start: .head, rotateWait: 5)
+        _ = m.observe(path: status(a, 10), openSizes: [:], now: 0)
+        _ = m.didRead(a, to: 10)
+        // Moved away (path missing), then moved back with more lines: no second open, no re-read.
+        #expect(m.observe(path: nil, openSizes: [a: 10], now: 1) == [.read(a)])
+        #expect(m.observe(path: status(a, 14), openSizes: [a: 14], now: 2) == [.checkpoint(a, offset: 10), .read(a)])
+        #expect(m.openIdentities == [a])
+        // Its old rotate_wait deadline is gone with it: never closed while current.
+        _ = m.didRead(a, to: 14)
+        #expect(m.observe(path: status(a, 14), openSizes: [a: 14], now: 100) == [])
+        // Same when another file took the path in between.
+        #expect(m.observe(path: status(b, 0), openSizes: [a: 14], now: 101) == [.read(a), .open(b, offset: 0), .checkpoint(b, offset: 0)])
+        #expect(m.observe(path: status(a, 14), openSizes: [a: 14, b: 0], now: 102) == [.read(b), .checkpoint(a, offset: 14)])
+        #expect(m.openIdentities == [a, b])
     }
 
     @Test func missingAtStartIsWaitedFor() {

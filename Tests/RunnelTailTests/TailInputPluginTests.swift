@@ -107,7 +107,8 @@ struct TailInputPluginTests {
         configuration.pathKey = "path"
         let sink = CollectingSink()
         let tail = RunningTail(configuration, sink: sink)
-        try await Task.sleep(for: .milliseconds(150))
+        // Files that appear after the first refresh are read from their head.
+        try await tail.passCompleted()
         let later = dir.path + "/later.log"
         try appendLines("l", 0..<10, to: later)
         try appendLines("s", 0..<10, to: dir.path + "/skip-me.log")

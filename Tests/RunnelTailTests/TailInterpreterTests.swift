@@ -32,7 +32,7 @@ struct TailInterpreterTests {
         // tailer ever saw it is out of any tailer's reach.
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         var tail = RunningTail(configuration, sink: sink)
-        try await Task.sleep(for: .milliseconds(300))
+        try await tail.passCompleted()
         var restarted = false
 
         func caughtUp() async throws {
@@ -62,12 +62,14 @@ struct TailInterpreterTests {
                     try FileHandle(forWritingTo: URL(fileURLWithPath: log)).truncate(atOffset: 0)
                 }
                 // Let the tailer see the shorter file before anything new is written.
-                try await Task.sleep(for: .milliseconds(150))
+                try await tail.passCompleted()
             case .restart:
                 try await caughtUp()
                 try await tail.stop()
                 configuration.readFromHead = false
                 tail = RunningTail(configuration, sink: sink)
+                // Resumed from the pos_file before the next rotation can move the file away.
+                try await tail.passCompleted()
                 restarted = true
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<30, using: &rng)))

@@ -45,6 +45,7 @@ final class CollectingSink: EventSink {
 
 /// A running tail input, stopped gracefully by `stop()`.
 struct RunningTail {
+    let plugin: TailInputPlugin
     let group: ServiceGroup
     let task: Task<Void, any Error>
 
@@ -52,8 +53,21 @@ struct RunningTail {
         let plugin = TailInputPlugin(configuration: configuration, parser: parser.parser, router: sink,
                                      logger: Logger(label: "tail-test"))
         let group = ServiceGroup(services: [plugin], logger: Logger(label: "tail-test"))
+        self.plugin = plugin
         self.group = group
         task = Task { try await group.run() }
+    }
+
+    /// Waits (with a generous limit) until a whole pass of the tail loop began and ended after
+    /// this call: every file at the watched paths now is open and was read. No sleeping and hoping
+    /// on a loaded machine: a file rotated away before the tailer saw it is lost for any tailer, and
+    /// a copytruncate must be seen before the file grows past the old position.
+    func passCompleted(timeout: Double = 20) async throws {
+        let target = plugin.completedTicks.load(ordering: .relaxed) + 2
+        let deadline = Date().addingTimeInterval(timeout)
+        while plugin.completedTicks.load(ordering: .relaxed) < target, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     func stop() async throws {

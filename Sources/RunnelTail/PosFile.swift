@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -28,9 +29,12 @@ public final class PosFile: Sendable {
     public let path: String
     let state: Mutex<State>
 
-    /// Opens (creating) the pos_file, loads its entries and compacts it.
+    /// Opens (creating, with its directory, as Fluentd's in_tail does) the pos_file, loads its
+    /// entries and compacts it.
     public init(path: String) throws {
         self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw TailError.posFile(path: path, errno: errno, operation: "open") }
         let text = PosFile.readAll(fd)

@@ -24,6 +24,14 @@ struct PosFileTests {
         ])
     }
 
+    @Test func missingDirectoryIsCreatedAsFluentdDoes() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/state/tail/containers.pos"
+        let pos = try PosFile(path: path)
+        try pos.update(path: "/x/a.log", position: 1, inode: 2)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "/x/a.log\t0000000000000001\t0000000000000002\n")
+    }
+
     @Test func updatesInPlaceAndMarksUnwatched() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path + "/pos"

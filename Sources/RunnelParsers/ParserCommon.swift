@@ -77,7 +77,8 @@ public struct ParserCommon: Sendable {
         case nil, .string: return .string(text)
         case .integer:
             if let i = Int64(text) { return .int(i) }
-            return .int(Int64(Double(text).map { $0.isFinite ? $0 : 0 } ?? 0))
+            // A float is truncated; one Int64 cannot hold (infinite, NaN, past 2^63) is 0, not a trap.
+            return .int(Double(text).flatMap { Int64(exactly: $0.rounded(.towardZero)) } ?? 0)
         case .float: return .double(Double(text) ?? 0)
         case .bool: return .bool(text == "true" || text == "yes" || text == "1")
         case .array(let delimiter):

@@ -95,7 +95,11 @@ public struct TimeFormat: Sendable, Equatable {
             var value = 0
             var read = 0
             while read < max, i < n, bytes[i] &- 48 < 10 {
-                value = value * 10 + Int(bytes[i] &- 48)
+                // 19 digits (%s) can pass Int.max: such a number is no time, not a trap.
+                let (tens, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (sum, carry) = tens.addingReportingOverflow(Int(bytes[i] &- 48))
+                guard !overflow, !carry else { return nil }
+                value = sum
                 i += 1
                 read += 1
             }

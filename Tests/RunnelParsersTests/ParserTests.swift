@@ -96,6 +96,9 @@ struct ParserTests {
         #expect(csv.outcomes == [.emitted, .emitted, .unmatched])
         #expect(csv.events[0].record == .record(["a": "1", "b": "x, \"y\"", "c": 3]))
         #expect(csv.events[1].record == .record(["a": "only", "b": nil, "c": nil]))
+        let big = try run(["@type": "csv", "keys": "a,b,c", "types": "a:integer,b:integer,c:integer"],
+                          ["4200000000000000000000,-7.9,1e400"])
+        #expect(big.events.first?.record == .record(["a": 0, "b": -7, "c": 0]))
         let tsv = try run(["@type": "tsv", "keys": "a,b"], ["1\t2\t3"])
         #expect(tsv.events.first?.record == .record(["a": "1", "b": "2"]))
         #expect(throws: ConfigError.self) { try run(["@type": "csv"], []) }

@@ -23,6 +23,7 @@ struct TimeParserTests {
         Case(text: "2023-11-14 10:13:20 PM", format: "%Y-%m-%d %I:%M:%S %p", seconds: 1_700_000_000),
         Case(text: "2023-11-14T22:13:20", format: "%FT%T", seconds: 1_700_000_000),
         Case(text: "not a time", format: "%Y-%m-%d", seconds: nil),
+        Case(text: "9999999999999999999", format: "%s", seconds: nil),
         Case(text: "2023-13-14", format: "%Y-%m-%d", seconds: nil),
         Case(text: "2023-11-14T22:13:20Zjunk", format: "%Y-%m-%dT%H:%M:%S%z", seconds: nil),
     ]

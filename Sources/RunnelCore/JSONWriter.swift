@@ -8,7 +8,11 @@
 /// NaN and infinities (which Ruby refuses) become null.
 public enum JSONWriter {
     /// Appends the JSON for the value at `reader`, advancing the reader past it.
-    public static func appendValue(from reader: inout MessagePackReader, to out: inout [UInt8], depth: Int = 0) throws {
+    /// `inlineKeys` (inside a map key being written as a string) writes nested non-string keys as
+    /// their bare text, so the key is escaped once, not once per level (which doubles its size per level).
+    public static func appendValue(
+        from reader: inout MessagePackReader, to out: inout [UInt8], depth: Int = 0, inlineKeys: Bool = false
+    ) throws {
         guard depth <= reader.maxDepth else {
             throw MessagePackError.nestingTooDeep(limit: reader.maxDepth, offset: reader.offset)
         }
@@ -37,7 +41,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "["))
             for index in 0..<count {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                try appendValue(from: &reader, to: &out, depth: depth + 1)
+                try appendValue(from: &reader, to: &out, depth: depth + 1, inlineKeys: inlineKeys)
             }
             out.append(UInt8(ascii: "]"))
         case .map:
@@ -45,9 +49,9 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "{"))
             for index in 0..<count {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                try appendKey(from: &reader, to: &out, depth: depth + 1)
+                try appendKey(from: &reader, to: &out, depth: depth + 1, inline: inlineKeys)
                 out.append(UInt8(ascii: ":"))
-                try appendValue(from: &reader, to: &out, depth: depth + 1)
+                try appendValue(from: &reader, to: &out, depth: depth + 1, inlineKeys: inlineKeys)
             }
             out.append(UInt8(ascii: "}"))
         case .extension:
@@ -62,7 +66,7 @@ public enum JSONWriter {
 
     /// Appends a map key. Ruby's generator writes `key.to_s`: strings as they are, nil as "",
     /// numbers and booleans as their text. Arrays and maps (which Ruby would `inspect`) become their JSON text.
-    static func appendKey(from reader: inout MessagePackReader, to out: inout [UInt8], depth: Int) throws {
+    static func appendKey(from reader: inout MessagePackReader, to out: inout [UInt8], depth: Int, inline: Bool = false) throws {
         switch try reader.peekType() {
         case .string, .binary:
             let range = try reader.readStringOrBinaryRange()
@@ -70,9 +74,11 @@ public enum JSONWriter {
         case .nil:
             try reader.readNil()
             out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\"")])
+        case _ where inline:
+            try appendValue(from: &reader, to: &out, depth: depth, inlineKeys: true)
         default:
             var text: [UInt8] = []
-            try appendValue(from: &reader, to: &text, depth: depth)
+            try appendValue(from: &reader, to: &text, depth: depth, inlineKeys: true)
             text.withUnsafeBytes { appendString($0, to: &out) }
         }
     }

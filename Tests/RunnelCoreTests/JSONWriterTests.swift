@@ -75,6 +75,10 @@ struct JSONWriterTests {
         Case(name: "array key as its JSON text", value: .map([MessagePackPair(key: ["a", 1], value: 1)]), json: #"{"[\"a\",1]":1}"#),
         Case(name: "key needing escapes", value: .record(["a\"b\n": 1]), json: #"{"a\"b\n":1}"#),
         Case(
+            name: "map key holding a map key is escaped once",
+            value: .map([MessagePackPair(key: .map([MessagePackPair(key: .map([MessagePackPair(key: "k", value: 1)]), value: 2)]), value: 3)]),
+            json: #"{"{{\"k\":1}:2}":3}"#),
+        Case(
             name: "EventTime as integer seconds", value: .extension(type: 0, data: [0x5a, 0x1c, 0x4e, 0x61, 0x30, 0x8b, 0x51, 0xfd]),
             json: "1511804513"),
         Case(name: "other extension", value: .extension(type: 5, data: [1, 2]), json: "null"),
@@ -90,6 +94,15 @@ struct JSONWriterTests {
             #expect(reader.isAtEnd)
         }
         #expect(out == [0x2a] + Array(c.json.utf8), "appends after what the buffer holds")
+    }
+
+    /// Keys nested in keys used to be escaped once per level, doubling the output each level.
+    @Test func deeplyNestedMapKeysGrowLinearly() {
+        var value: MessagePackValue = "k"
+        for _ in 0..<24 { value = .map([MessagePackPair(key: value, value: 1)]) }  // within maxDepth
+        let json = JSONWriter.string(MessagePackValue.map([MessagePackPair(key: value, value: 1)]))
+        #expect(json.hasPrefix("{\"{{{"))  // a real rendering, not the null of a refused value
+        #expect(json.utf8.count < 1_000)  // was over 16 MiB
     }
 
     struct Invalid: Sendable, CustomTestStringConvertible {

@@ -7,6 +7,11 @@ struct PutRecordsResponse: Sendable, Equatable {
         /// nil when the record was accepted.
         var errorCode: String?
         var errorMessage: String?
+
+        init(errorCode: String? = nil, errorMessage: String? = nil) {
+            self.errorCode = errorCode
+            self.errorMessage = errorMessage
+        }
     }
 
     var failedCount: Int
@@ -14,9 +19,13 @@ struct PutRecordsResponse: Sendable, Equatable {
 
     /// Parses a response body; nil when it is not the expected document.
     init?(json body: [UInt8], kind: KinesisOutputKind) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
         let countKey = kind == .firehose ? "FailedPutCount" : "FailedRecordCount"
         let listKey = kind == .firehose ? "RequestResponses" : "Records"
+        if let accepted = PutRecordsResponse.allAccepted(body, countKey: countKey, listKey: listKey) {
+            self = accepted
+            return
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
         guard let list = object[listKey] as? [[String: Any]] else { return nil }
         results = list.map { entry in
             let code = (entry["ErrorCode"] as? String).flatMap { $0.isEmpty ? nil : $0 }

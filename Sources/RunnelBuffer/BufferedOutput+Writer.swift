@@ -150,6 +150,10 @@ extension BufferedOutput {
             logger.error(
                 "chunk data unreadable; kept as *.broken for inspection, start-up continues",
                 metadata: ["buffer.file": .string(path), "buffer.error": .string("\(error)")])
+        case .metadataNotSaved(let path, let error):
+            logger.warning(
+                "could not save chunk metadata at start-up; the chunk is resumed from its data",
+                metadata: ["buffer.file": .string(path), "buffer.error": .string("\(error)")])
         case .cleanedUp(let path):
             logger.debug("removed a leftover buffer file", metadata: ["buffer.file": .string(path)])
         }

@@ -156,7 +156,9 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     }
 
     func log(event: LogEvent) {
-        messages.withLock { $0.append((event.level, event.message.description)) }
+        // The metadata goes with the message, so tests can look for the system error in it.
+        let details = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        messages.withLock { $0.append((event.level, event.message.description + (details.isEmpty ? "" : " " + details))) }
     }
 
     func count(_ level: Logger.Level, containing text: String) -> Int {

@@ -44,6 +44,13 @@ extension BufferedOutput {
 
     private func failPendingWrites(_ error: BufferError) {
         let continuations = state.withLock { state in
+            for operation in state.pendingOperations {
+                switch operation {
+                case .append(_, _, _, let token) where state.completions[token] == nil: state.finished[token] = error
+                case .barrier(let token) where state.completions[token] == nil: state.finished[token] = error
+                default: break
+                }
+            }
             state.pendingOperations.removeAll()
             state.writerRunning = false
             defer { state.completions.removeAll() }

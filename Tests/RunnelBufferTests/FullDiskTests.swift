@@ -132,4 +132,35 @@ struct TinyDisk {
         print("full disk: \(acked.count) acknowledged, \(refused.count) refused, \(acceptedWhileFull.count) accepted while full, \(duplicates.count) delivered twice")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: disk.path + "/buffer")) ?? []).isEmpty)
     }
+
+    /// The same without mount rights: the crash probe fills a buffer under RLIMIT_FSIZE (SIGXFSZ
+    /// ignored, so the write fails with EFBIG), exits after the first refused emit, and a second
+    /// run without the limit drains it.
+    @Test func fileSizeLimitRefusesTheEmitAndKeepsAcknowledgedData() async throws {
+        let probe = try ChildProcess.crashProbe().get()
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let dir = directory.path
+        let output = dir + "/probe.out"
+        let fill = try ChildProcess.spawn(probe, ["fill", dir, "0", "7", "0", "\(200 * 1024)"], outputPath: output)
+        let fillStatus = fill.wait()
+        #expect(fillStatus == 0, "fill exited with wait status \(fillStatus): \(fill.output)")
+        #expect(fill.output.contains("fill refused"), "\(fill.output)")
+
+        let drain = try ChildProcess.spawn(probe, ["drain", dir, "1", "7", "0"], outputPath: output)
+        let drainStatus = drain.wait()
+        #expect(drainStatus == 0, "drain exited with wait status \(drainStatus): \(drain.output)")
+        #expect(drain.output.contains("drained queue=0 bytes=0"), "\(drain.output)")
+
+        let verdict = CrashTests.Verdict(
+            ackedLog: (try? String(contentsOfFile: dir + "/acked.log", encoding: .utf8)) ?? "",
+            destinationLog: (try? String(contentsOfFile: dir + "/dest.log", encoding: .utf8)) ?? "")
+        let delivered = verdict.deliveries.map(\.seq)
+        print("file size limit: \(verdict.acked.count) acknowledged, \(delivered.count) delivered")
+        #expect(verdict.acked.count > 100)
+        #expect(verdict.missing.isEmpty, "acknowledged but never delivered: \(verdict.missing.prefix(20))")
+        #expect(Set(delivered) == verdict.acked, "the refused emit's events were delivered: \(Set(delivered).subtracting(verdict.acked).sorted().prefix(10))")
+        #expect(delivered.count == Set(delivered).count, "delivered twice")
+        #expect(verdict.orderViolations.isEmpty && verdict.indexMismatches.isEmpty)
+    }
 }

@@ -16,6 +16,9 @@ struct BufferState: Sendable {
     var pendingOperations: [WriteOperation] = []
     var writerRunning = false
     var completions: [Int: CheckedContinuation<Void, any Error>] = [:]
+    /// Outcomes of tokens the writer finished before their emitter started waiting (a running
+    /// writer takes new operations as soon as they are queued); `awaitWrite` takes them from here.
+    var finished: [Int: BufferError?] = [:]
     var nextToken = 0
     var retryCount = 0
     var emitRecords = 0
@@ -134,10 +137,10 @@ struct BufferState: Sendable {
         var done: [CheckedContinuation<Void, any Error>] = []
         var failed: [(CheckedContinuation<Void, any Error>, BufferError)] = []
         for token in outcome.succeededTokens where outcome.failedTokens[token] == nil {
-            if let continuation = completions.removeValue(forKey: token) { done.append(continuation) }
+            if let continuation = completions.removeValue(forKey: token) { done.append(continuation) } else { finished[token] = .some(nil) }
         }
         for (token, error) in outcome.failedTokens {
-            if let continuation = completions.removeValue(forKey: token) { failed.append((continuation, error)) }
+            if let continuation = completions.removeValue(forKey: token) { failed.append((continuation, error)) } else { finished[token] = error }
         }
         return (done, failed)
     }

@@ -44,6 +44,13 @@ extension BufferedOutput {
 
     private func failPendingWrites(_ error: BufferError) {
         let continuations = state.withLock { state in
+            for operation in state.pendingOperations {
+                switch operation {
+                case .append(_, _, _, let token) where state.completions[token] == nil: state.finished[token] = error
+                case .barrier(let token) where state.completions[token] == nil: state.finished[token] = error
+                default: break
+                }
+            }
             state.pendingOperations.removeAll()
             state.writerRunning = false
             defer { state.completions.removeAll() }
@@ -149,6 +156,10 @@ extension BufferedOutput {
         case .broken(let path, let error):
             logger.error(
                 "chunk data unreadable; kept as *.broken for inspection, start-up continues",
+                metadata: ["buffer.file": .string(path), "buffer.error": .string("\(error)")])
+        case .metadataNotSaved(let path, let error):
+            logger.warning(
+                "could not save chunk metadata at start-up; the chunk is resumed from its data",
                 metadata: ["buffer.file": .string(path), "buffer.error": .string("\(error)")])
         case .cleanedUp(let path):
             logger.debug("removed a leftover buffer file", metadata: ["buffer.file": .string(path)])

@@ -166,11 +166,16 @@ public final class BufferedOutput: OutputPlugin {
     func awaitWrite(_ token: Int) async throws {
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let start = state.withLock { state -> Bool in
+                let (start, early) = state.withLock { state -> (Bool, BufferError??) in
+                    if let outcome = state.finished.removeValue(forKey: token) { return (false, .some(outcome)) }
                     state.completions[token] = continuation
-                    return startWriterIfNeeded(&state)
+                    return (startWriterIfNeeded(&state), nil)
                 }
-                if start { runWriter() }
+                switch early {
+                case .some(.some(let error)): continuation.resume(throwing: error)
+                case .some(.none): continuation.resume()
+                case .none: if start { runWriter() }
+                }
             }
         } catch let error as BufferError {
             logWriteFailure(error)

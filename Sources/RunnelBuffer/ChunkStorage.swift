@@ -36,6 +36,8 @@ struct RecoveryContext: Sendable {
 enum RecoveryEvent: Sendable {
     case tornTail(path: String, keptBytes: Int, droppedBytes: Int)
     case metadataRebuilt(path: String, reason: String)
+    /// The chunk was resumed, but its repaired metadata could not be written (a full disk).
+    case metadataNotSaved(path: String, error: BufferError)
     case broken(path: String, error: BufferError)
     case cleanedUp(path: String)
 }

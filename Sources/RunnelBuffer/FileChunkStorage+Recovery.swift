@@ -97,12 +97,20 @@ extension FileChunkStorage {
         do {
             try FileIO.atomicWrite(meta.encoded(), to: layout.metaPath(id, queued: queued), permission: filePermission, sync: durable)
             if found.meta[!queued] == true { unlink(layout.metaPath(id, queued: !queued)) }
-            if !queued { try reopen(id: id, size: scan.validBytes) }
-        } catch let error as BufferError {
-            setAside(path, error: error, context: context)
-            return nil
         } catch {
-            return nil
+            // The data is whole; only the metadata could not be rewritten (a full disk). Resume the
+            // chunk from what was read and leave its files as they are: setting it aside would
+            // withhold acknowledged events until an operator steps in.
+            let metaPath = layout.metaPath(id, queued: queued)
+            context.log(.metadataNotSaved(path: metaPath, error: error as? BufferError ?? FileIO.error("write", metaPath)))
+        }
+        if !queued {
+            do { try reopen(id: id, size: scan.validBytes) } catch let error as BufferError {
+                setAside(path, error: error, context: context)
+                return nil
+            } catch {
+                return nil
+            }
         }
         return RecoveredChunk(meta: meta, queued: queued, bytes: scan.validBytes)
     }

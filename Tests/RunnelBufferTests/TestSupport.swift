@@ -95,21 +95,44 @@ final class ManualClock: Clock, @unchecked Sendable {
 
     private struct State {
         var now = Instant(offset: .zero)
-        var sleepers: [(deadline: Instant, continuation: CheckedContinuation<Void, any Error>)] = []
+        var nextID = 0
+        var sleepers: [Int: (deadline: Instant, continuation: CheckedContinuation<Void, any Error>)] = [:]
+        var cancelled: Set<Int> = []
     }
 
     private let state = Mutex(State())
     var now: Instant { state.withLock { $0.now } }
     var minimumResolution: Duration { .nanoseconds(1) }
 
+    /// Like a real clock's, a sleep ends with `CancellationError` when its task is cancelled (the
+    /// flush threads cancel the sleep they raced against a flush signal and wait for it to end).
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                if deadline <= state.now { return true }
-                state.sleepers.append((deadline, continuation))
-                return false
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                enum Now { case ready, cancelled, wait }
+                let now = state.withLock { state -> Now in
+                    if state.cancelled.remove(id) != nil { return .cancelled }
+                    if deadline <= state.now { return .ready }
+                    state.sleepers[id] = (deadline, continuation)
+                    return .wait
+                }
+                switch now {
+                case .ready: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .wait: break
+                }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            let sleeper = state.withLock { state in
+                if let sleeper = state.sleepers.removeValue(forKey: id) { return Optional(sleeper) }
+                state.cancelled.insert(id)
+                return nil
+            }
+            sleeper?.continuation.resume(throwing: CancellationError())
         }
     }
 
@@ -117,9 +140,9 @@ final class ManualClock: Clock, @unchecked Sendable {
         let due = state.withLock { state in
             state.now = state.now.advanced(by: duration)
             let now = state.now
-            let due = state.sleepers.filter { $0.deadline <= now }
-            state.sleepers.removeAll { $0.deadline <= now }
-            return due.map(\.continuation)
+            let due = state.sleepers.filter { $0.value.deadline <= now }
+            for id in due.keys { state.sleepers.removeValue(forKey: id) }
+            return due.values.map(\.continuation)
         }
         for continuation in due { continuation.resume() }
     }
@@ -156,7 +179,9 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     }
 
     func log(event: LogEvent) {
-        messages.withLock { $0.append((event.level, event.message.description)) }
+        // The metadata goes with the message, so tests can look for the system error in it.
+        let details = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        messages.withLock { $0.append((event.level, event.message.description + (details.isEmpty ? "" : " " + details))) }
     }
 
     func count(_ level: Logger.Level, containing text: String) -> Int {

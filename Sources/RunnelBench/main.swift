@@ -5,6 +5,7 @@ import Foundation
 // a table of medians. Each component contributes a list in its own file.
 let allBenchmarks: [Benchmark] =
     coreBenchmarks() + configBenchmarks() + forwardBenchmarks() + tailBenchmarks() + kinesisBenchmarks() + awsBenchmarks()
+    + bufferBenchmarks()
 
 var runs = 3
 var jsonPath: String?

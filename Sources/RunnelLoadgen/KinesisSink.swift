@@ -33,10 +33,24 @@ final class KinesisSink: Sendable {
     /// Fraction of requests answered with HTTP 500 InternalFailure.
     let errorFraction: Double
 
-    init(sampleEvery: Int, throttleFraction: Double = 0, errorFraction: Double = 0) {
+    /// Seconds after start-up during which every request is answered 503 ServiceUnavailable.
+    let outage: Range<Double>?
+    let started = ContinuousClock.now
+
+    init(sampleEvery: Int, throttleFraction: Double = 0, errorFraction: Double = 0, outage: Range<Double>? = nil) {
         self.sampleEvery = sampleEvery
         self.throttleFraction = throttleFraction
         self.errorFraction = errorFraction
+        self.outage = outage
+    }
+
+    static let serviceUnavailable = Array("{\"__type\":\"ServiceUnavailableException\",\"message\":\"outage injected by runnel-loadgen sink\"}".utf8)
+
+    /// True inside the `--outage` window.
+    func isOutage() -> Bool {
+        guard let outage else { return false }
+        let elapsed = started.duration(to: .now)
+        return outage.contains(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 
     /// The body of a whole-request failure, as Kinesis' JSON protocol writes it.
@@ -222,6 +236,9 @@ final class KinesisSinkHandler: ChannelInboundHandler, @unchecked Sendable {
             } else if head.method == .GET && head.uri.hasPrefix("/samples") {
                 response = sink.samplesText()
                 contentType = "text/plain"
+            } else if sink.isOutage() {
+                status = .serviceUnavailable
+                response = KinesisSink.serviceUnavailable
             } else if sink.shouldFailRequest() {
                 status = .internalServerError
                 response = KinesisSink.internalFailure

@@ -4,12 +4,15 @@ import NIOSSL
 // runnel-loadgen: Forward load (PackedForward over N connections, optional acks and rate) or
 // file load (lines appended and rotated). Prints one JSON line with what it did.
 // runnel-loadgen sink [--port P] [--sample-every N] [--throttle-fraction F] [--error-fraction F]
-//                    [--tls-cert PEM --tls-key PEM]: a counting Kinesis endpoint for benchmarks and soak runs.
+//                    [--outage START:SECONDS] [--tls-cert PEM --tls-key PEM]: a counting Kinesis
+//                    endpoint for benchmarks and soak runs; --outage answers 503 to everything for
+//                    SECONDS from START seconds after start-up.
 if CommandLine.arguments.dropFirst().first == "sink" {
     var port = 0
     var sampleEvery = 100
     var throttleFraction = 0.0
     var errorFraction = 0.0
+    var outage: Range<Double>?
     var certificate: String?
     var key: String?
     var arguments = CommandLine.arguments.dropFirst(2).makeIterator()
@@ -19,6 +22,13 @@ if CommandLine.arguments.dropFirst().first == "sink" {
         case "--sample-every": sampleEvery = max(1, Int(arguments.next() ?? "") ?? 100)
         case "--throttle-fraction": throttleFraction = Double(arguments.next() ?? "") ?? 0
         case "--error-fraction": errorFraction = Double(arguments.next() ?? "") ?? 0
+        case "--outage":
+            let parts = (arguments.next() ?? "").split(separator: ":").compactMap { Double($0) }
+            guard parts.count == 2, parts[1] > 0 else {
+                FileHandle.standardError.write(Data("runnel-loadgen sink: --outage wants START:SECONDS\n".utf8))
+                exit(2)
+            }
+            outage = parts[0]..<(parts[0] + parts[1])
         case "--tls-cert": certificate = arguments.next()
         case "--tls-key": key = arguments.next()
         default:
@@ -33,7 +43,7 @@ if CommandLine.arguments.dropFirst().first == "sink" {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         tls = try NIOSSLContext(configuration: configuration)
     }
-    try await KinesisSink(sampleEvery: sampleEvery, throttleFraction: throttleFraction, errorFraction: errorFraction).run(host: "127.0.0.1", port: port, tls: tls)
+    try await KinesisSink(sampleEvery: sampleEvery, throttleFraction: throttleFraction, errorFraction: errorFraction, outage: outage).run(host: "127.0.0.1", port: port, tls: tls)
     exit(0)
 }
 

@@ -158,7 +158,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "runnel", dependencies: ["RunnelApp"], swiftSettings: swiftSettings),
+        // glibc's mallopt(M_ARENA_MAX) for the executable (malloc.h is not in Swift's Glibc module).
+        .target(name: "CMalloc", path: "Sources/CMalloc"),
+        .executableTarget(name: "runnel", dependencies: ["RunnelApp", "CMalloc"], swiftSettings: swiftSettings),
 
         // Load generator for benchmarks, soak and crash runs: Forward messages or rotating files.
         .executableTarget(

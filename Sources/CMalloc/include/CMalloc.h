@@ -1,0 +1,19 @@
+#ifndef RUNNEL_CMALLOC_H
+#define RUNNEL_CMALLOC_H
+
+#if defined(__linux__)
+#include <malloc.h>
+#endif
+
+/// Caps glibc's malloc arenas (one per allocating thread by default, up to 8 per core).
+/// Returns 1 when the cap was set, 0 where there is nothing to cap.
+static inline int runnel_limit_malloc_arenas(int count) {
+#if defined(M_ARENA_MAX)
+    return mallopt(M_ARENA_MAX, count);
+#else
+    (void)count;
+    return 0;
+#endif
+}
+
+#endif

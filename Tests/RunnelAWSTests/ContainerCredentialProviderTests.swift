@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RunnelAWS
 import RunnelCore
 import Synchronization
@@ -22,10 +23,11 @@ import Testing
         }
     }
 
-    func provider(_ environment: [String: String]) throws -> ContainerCredentialProvider {
+    /// `timeout` is generous by default: a loaded CI machine must not turn a good answer into a timeout.
+    func provider(_ environment: [String: String], timeout: TimeAmount = .seconds(20)) throws -> ContainerCredentialProvider {
         let endpoint = try #require(try ContainerCredentialProvider.endpoint(environment: environment))
         return ContainerCredentialProvider(
-            endpoint: endpoint, environment: environment, httpClient: sharedHTTPClient, timeout: .seconds(1),
+            endpoint: endpoint, environment: environment, httpClient: sharedHTTPClient, timeout: timeout,
             logger: Witness.logger, now: clock.function)
     }
 
@@ -79,7 +81,7 @@ import Testing
         let server = try await startEndpoint(expectedToken: { nil }, delay: .seconds(5))
         let provider = try provider(isolatedEnvironment(directory, [
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
-        ]))
+        ]), timeout: .seconds(1))
         let error = await caught { try await provider.credentials() }
         guard case .timedOut = error as? RunnelAWSError else {
             Issue.record("unexpected \(String(describing: error))")

@@ -38,8 +38,8 @@ final class FakeIMDS: Sendable {
         var settings = InstanceMetadataCredentialProvider.Settings()
         settings.ipAddress = "127.0.0.1"
         settings.port = server.port
-        settings.openTimeout = 1
-        settings.readTimeout = 1
+        settings.openTimeout = 3  // below the 6 s delays of the slow cases, above a loaded machine's stalls
+        settings.readTimeout = 3
         return settings
     }
 

@@ -27,15 +27,8 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
             configuration: KinesisOutputPlugin.clientConfiguration(configuration, environment: environment))
         do {
             credentials = try makeCredentialProvider(credentialConfiguration, httpClient: httpClient, logger: context.logger, environment: environment)
-            let sender: any ChunkSender
-            switch kind {
-            case .streams:
-                sender = KinesisStreamsSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
-            case .streamsAggregated:
-                sender = KinesisStreamsAggregatedSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
-            case .firehose:
-                sender = FirehoseSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
-            }
+            // One sender for all three outputs: the configuration's kind picks the API and format.
+            let sender = KinesisSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
             let name = element.rawValue("@id") ?? "\(element.pluginType ?? "kinesis")"
             buffered = try BufferedOutput(name: name, element: element, sender: sender, context: context)
         } catch {

@@ -5,10 +5,9 @@ import RunnelAWS
 import RunnelBuffer
 import RunnelCore
 
-/// The `ChunkSender` behind all three Kinesis outputs: formats a chunk's pending records,
-/// cuts them into requests, sends them with per-record retries, and says which entries were
-/// accepted. `KinesisStreamsSender`, `KinesisStreamsAggregatedSender` and `FirehoseSender`
-/// are this with the kind fixed.
+/// The `ChunkSender` behind all three Kinesis outputs (`configuration.kind` picks PutRecords,
+/// KPL-aggregated PutRecords or PutRecordBatch): formats a chunk's pending records, cuts them
+/// into requests, sends them with per-record retries, and says which entries were accepted.
 public struct KinesisSender: ChunkSender {
     public let configuration: KinesisConfiguration
     let client: KinesisClient

@@ -4,7 +4,7 @@ extension KinesisSender {
     /// Formats `chunk`'s pending records, cuts them into requests and writes each request body,
     /// without sending anything: for benchmarks and dry runs. Returns the number of records.
     public func encodeRequests(_ chunk: ChunkToSend, _ each: ([UInt8]) -> Void) throws -> Int {
-        let stream = StreamNamePlaceholders.expand(configuration.streamName, metadata: chunk.metadata)
+        let stream = chunk.metadata.expand(configuration.streamName)
         var store = try prepare(chunk, stream: stream).store
         if configuration.kind == .streamsAggregated { store = aggregate(store, stream: stream) }
         let batcher = PutRecordsBatcher(

@@ -36,7 +36,7 @@ public struct KinesisSender: ChunkSender {
     }
 
     public func send(_ chunk: ChunkToSend) async -> DeliveryResult {
-        let stream = StreamNamePlaceholders.expand(configuration.streamName, metadata: chunk.metadata)
+        let stream = chunk.metadata.expand(configuration.streamName)
         var prepared: PreparedChunk
         do {
             prepared = try prepare(chunk, stream: stream)

@@ -211,7 +211,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
-            exclude: ["clients"],
+            exclude: ["clients", "captures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),

@@ -14,7 +14,7 @@ import RunnelCore
 /// | `linger_timeout` | integer seconds | 0 | same |
 /// | `chunk_size_warn_limit` | size | none | same |
 /// | `chunk_size_limit` | size | none (64 MiB internal bound) | same, but a larger message closes the connection |
-/// | `skip_invalid_event` | bool | false | same |
+/// | `skip_invalid_event` | bool | true | same (Fluentd v1.19; false before): an invalid entry is dropped, logged and counted, the rest of the message is kept |
 /// | `source_address_key` | string | none | same |
 /// | `source_hostname_key` | string | none | same |
 /// | `resolve_hostname` | bool | true if `source_hostname_key` | same |
@@ -42,7 +42,7 @@ extension ForwardInputConfiguration {
         chunkSizeWarnLimit = try element.size("chunk_size_warn_limit")
         chunkSizeLimit = try element.size("chunk_size_limit")
         if let limit = chunkSizeLimit, limit < 16 { throw element.rejected("chunk_size_limit", "must be at least 16 bytes") }
-        skipInvalidEvent = try element.bool("skip_invalid_event", default: false)
+        skipInvalidEvent = try element.bool("skip_invalid_event", default: true)
         sourceAddressKey = element.string("source_address_key")
         sourceHostnameKey = element.string("source_hostname_key")
         resolveHostname = try element.bool("resolve_hostname") ?? (sourceHostnameKey != nil)

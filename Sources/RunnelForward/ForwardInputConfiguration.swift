@@ -48,7 +48,7 @@ public struct ForwardInputConfiguration: Sendable {
 
     public init(
         endpoint: Endpoint = .tcp(host: "0.0.0.0", port: 24224), tag: String? = nil, addTagPrefix: String? = nil,
-        lingerTimeout: Int = 0, chunkSizeWarnLimit: Int? = nil, chunkSizeLimit: Int? = nil, skipInvalidEvent: Bool = false,
+        lingerTimeout: Int = 0, chunkSizeWarnLimit: Int? = nil, chunkSizeLimit: Int? = nil, skipInvalidEvent: Bool = true,
         sourceAddressKey: String? = nil, sourceHostnameKey: String? = nil, resolveHostname: Bool? = nil,
         denyKeepalive: Bool = false, sendKeepalivePacket: Bool = false, backlog: Int = 1024, frameTimeout: Double = 60,
         security: ForwardSecurity? = nil, tls: ForwardTLSConfiguration? = nil, udpHeartbeat: Bool = true

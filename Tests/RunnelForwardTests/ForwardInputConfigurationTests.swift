@@ -10,7 +10,8 @@ import Testing
         #expect(configuration.lingerTimeout == 0)
         #expect(configuration.chunkSizeLimit == nil)
         #expect(configuration.effectiveChunkSizeLimit == 64 * 1024 * 1024)
-        #expect(!configuration.skipInvalidEvent && !configuration.denyKeepalive && !configuration.sendKeepalivePacket)
+        // skip_invalid_event: true since Fluentd v1.19 (lib/fluent/plugin/in_forward.rb).
+        #expect(configuration.skipInvalidEvent && !configuration.denyKeepalive && !configuration.sendKeepalivePacket)
         #expect(!configuration.resolveHostname)
         #expect(configuration.security == nil && configuration.tls == nil)
     }

@@ -103,8 +103,16 @@ public final class BufferedOutput: OutputPlugin {
     public func emit(_ stream: EventStream) async throws {
         guard !stream.isEmpty else { return }
         await ensureRecovered()
-        let parts: [ChunkKeys.Part]
-        do { parts = try configuration.chunkKeys.split(stream) } catch {
+        var parts: [ChunkKeys.Part]
+        do {
+            // Chunk keys are read from the records as they came, as Fluentd computes metadata before `format`.
+            parts = try configuration.chunkKeys.split(stream)
+            for index in parts.indices {
+                if let formatted = try sender.entriesToBuffer(tag: stream.tag, entries: parts[index].entries) {
+                    parts[index].entries = formatted
+                }
+            }
+        } catch {
             throw PipelineError.invalidEvents("\(error)")
         }
         let bytes = parts.reduce(0) { $0 + $1.entries.count }

@@ -7,6 +7,16 @@ import RunnelCore
 /// with per-record progress so that a retry re-sends only what was not accepted).
 public protocol ChunkSender: Sendable {
     func send(_ chunk: ChunkToSend) async -> DeliveryResult
+
+    /// The entries to write to the buffer for events of `tag` (already cut by chunk keys), or nil
+    /// to write them as they are. Fluentd formats each event when it is written (`Output#format`),
+    /// so what an output takes from the event itself rather than from the chunk, such as the tag
+    /// of `<inject> tag_key` under a `<buffer>` without a `tag` chunk key, goes into the record here.
+    func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]?
+}
+
+extension ChunkSender {
+    public func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]? { nil }
 }
 
 /// One chunk handed to an output: its entries, the keys it was cut by, and which entries remain.

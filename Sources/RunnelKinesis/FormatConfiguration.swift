@@ -1,3 +1,5 @@
+import RunnelCore
+
 /// The `<format>` section: how a record becomes the bytes of a Kinesis record
 /// (Fluentd's formatter plugins, with their parameter names and defaults).
 public struct FormatConfiguration: Sendable, Equatable {
@@ -34,10 +36,19 @@ public struct FormatConfiguration: Sendable, Equatable {
 /// (Fluentd's inject helper; fluent-plugin-kinesis sets `time_type string` and
 /// `time_format %Y-%m-%dT%H:%M:%S.%N%z` as defaults).
 public struct InjectConfiguration: Sendable, Equatable {
+    /// Fluentd's `time_type` (lib/fluent/plugin_helper/inject.rb).
     public enum TimeType: String, Sendable, CaseIterable {
         case string
         case unixtime
+        case unixtimeMillis = "unixtime_millis"
+        case unixtimeMicros = "unixtime_micros"
+        case unixtimeNanos = "unixtime_nanos"
         case float
+    }
+
+    /// What an injected key holds.
+    public enum Field: Sendable, Equatable {
+        case hostname, workerID, tag, time
     }
 
     public var timeKey: String?
@@ -46,8 +57,45 @@ public struct InjectConfiguration: Sendable, Equatable {
     public var tagKey: String?
     public var hostnameKey: String?
     public var hostname: String = ""
+    /// `worker_id_key`: Runnel runs one worker, whose id is 0.
+    public var workerIDKey: String?
 
     public init() {}
 
-    public var isEmpty: Bool { timeKey == nil && tagKey == nil && hostnameKey == nil }
+    public var isEmpty: Bool { timeKey == nil && tagKey == nil && hostnameKey == nil && workerIDKey == nil }
+
+    /// The injected keys in Fluentd's order.
+    public var keys: [(name: String, field: Field)] {
+        var keys: [(name: String, field: Field)] = []
+        if let hostnameKey { keys.append((hostnameKey, .hostname)) }
+        if let workerIDKey { keys.append((workerIDKey, .workerID)) }
+        if let tagKey { keys.append((tagKey, .tag)) }
+        if let timeKey { keys.append((timeKey, .time)) }
+        return keys
+    }
+
+    /// Writes the value of `field` for an event.
+    public func write(_ field: Field, tag: String, time: EventTime, to writer: inout MessagePackWriter) {
+        switch field {
+        case .hostname: writer.write(hostname)
+        case .workerID: writer.write(Int64(0))
+        case .tag: writer.write(tag)
+        case .time:
+            let seconds = Int64(time.seconds)
+            let nanoseconds = Int64(time.nanoseconds)
+            switch timeType {
+            case .string:
+                var text: [UInt8] = []
+                self.time.append(time, to: &text)
+                writer.writeString(utf8: text)
+            case .unixtime: writer.write(seconds)
+            case .unixtimeMillis: writer.write(seconds * 1_000 + nanoseconds / 1_000_000)
+            case .unixtimeMicros: writer.write(seconds * 1_000_000 + nanoseconds / 1_000)
+            case .unixtimeNanos: writer.write(seconds * 1_000_000_000 + nanoseconds)
+            // Fluentd: `time.to_r.truncate(+6).to_f`, whole microseconds; one correctly rounded
+            // division of exact values, as Rational#to_f gives.
+            case .float: writer.write(Double(seconds * 1_000_000 + nanoseconds / 1_000) / 1_000_000)
+            }
+        }
+    }
 }

@@ -30,6 +30,7 @@ import RunnelConfig
 /// | `request_timeout` | time | 30s | Runnel only |
 /// | `debug` | bool | false | accepted, ignored |
 /// | `<format>` | section | `@type json` | same formatters: json, single_value, ltsv, csv, msgpack, hash, out_file |
+/// | `include_time_key`, `include_tag_key` | bool | false | accepted and, as in fluent-plugin-kinesis, without effect (a warning when true); use `<inject>` |
 /// | `<inject>` | section | `time_type string`, `time_format %Y-%m-%dT%H:%M:%S.%N%z` | same |
 extension KinesisConfiguration {
     public init(
@@ -93,6 +94,11 @@ extension KinesisConfiguration {
         guard timeout > 0 else { throw element.rejected("request_timeout", "must be positive") }
         requestTimeout = .milliseconds(Int64(timeout * 1000))
         _ = try element.bool("debug")
+        // Fluentd v0.12 names that fluent-plugin-kinesis never converts to <inject> (it calls no
+        // compat_parameters_convert), so they change nothing there; nor here, with a warning when on.
+        for key in ["include_time_key", "include_tag_key"] {
+            if try element.bool(key, default: false) { ineffectiveParameters.append(key) }
+        }
 
         if let section = element.element(named: "format") { format = try FormatConfiguration(from: section) }
         if let section = element.element(named: "inject") {
@@ -152,6 +158,7 @@ extension InjectConfiguration {
         timeKey = element.string("time_key")
         tagKey = element.string("tag_key")
         hostnameKey = element.string("hostname_key")
+        workerIDKey = element.string("worker_id_key")
         hostname = element.string("hostname") ?? ProcessInfo.processInfo.hostName
         timeType = try element.enumeration("time_type", default: TimeType.string)
         let offset = try TimeConfiguration.offset(from: element)

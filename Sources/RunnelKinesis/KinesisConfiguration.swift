@@ -70,6 +70,8 @@ public struct KinesisConfiguration: Sendable {
     public var monitorNumOfBatchRequestRetries: Bool = false
     /// Runnel's addition: never reorder records that share a partition key.
     public var retainOrdering: Bool = false
+    /// Parameters set to true that fluent-plugin-kinesis reads but never uses (the output warns).
+    public var ineffectiveParameters: [String] = []
     /// Per-request timeout for the HTTP call (`request_timeout`, Runnel's addition).
     public var requestTimeout: Duration = .seconds(30)
     public var format: FormatConfiguration = FormatConfiguration()

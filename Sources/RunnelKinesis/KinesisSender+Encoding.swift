@@ -1,6 +1,14 @@
 import RunnelBuffer
 
 extension KinesisSender {
+    /// `<inject>` is applied as events are written to the buffer, as fluent-plugin-kinesis does in
+    /// `format`: each event keeps its own tag whatever the chunk keys, and a flush formats records
+    /// that already hold the injected fields.
+    public func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]? {
+        guard let inject = configuration.inject else { return nil }
+        return try RecordFormatter.injecting(inject, tag: tag, entries: entries)
+    }
+
     /// Formats `chunk`'s pending records, cuts them into requests and writes each request body,
     /// without sending anything: for benchmarks and dry runs. Returns the number of records.
     public func encodeRequests(_ chunk: ChunkToSend, _ each: ([UInt8]) -> Void) throws -> Int {

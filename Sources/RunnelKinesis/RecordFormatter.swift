@@ -99,47 +99,58 @@ public struct RecordFormatter: Sendable {
         }
     }
 
-    /// Writes `record` with the injected fields (hostname, tag, time, in Fluentd's order);
-    /// an injected key replaces a field of the same name.
+    /// Every `[time, record]` entry of `entries` with `inject` applied, for events of `tag`.
+    public static func injecting(_ inject: InjectConfiguration, tag: String, entries: [UInt8]) throws -> [UInt8] {
+        var writer = MessagePackWriter(capacity: entries.count + entries.count / 4 + 64)
+        try MessagePackReader.withReader(entries) { reader in
+            while !reader.isAtEnd {
+                try reader.readEntry { time, record in
+                    writer.writeArrayHeader(count: 2)
+                    writer.write(time)
+                    try RecordFormatter.inject(inject, tag: tag, time: time, record: &record, into: &writer)
+                }
+            }
+        }
+        return writer.bytes
+    }
+
+    /// Writes `record` with the injected fields, as Fluentd's inject helper does
+    /// (`inject_values_to_record`, lib/fluent/plugin_helper/inject.rb): a key the record already has
+    /// gets the injected value in its place; new keys are appended in Fluentd's order (hostname,
+    /// worker id, tag, time).
     static func inject(
         _ inject: InjectConfiguration, tag: String, time: EventTime, record: inout MessagePackReader,
         into writer: inout MessagePackWriter
     ) throws {
-        let injectedKeys = [inject.hostnameKey, inject.tagKey, inject.timeKey].compactMap { $0 }
+        let keys = inject.keys
         let count = try record.readMapHeader()
-        var kept: [Range<Int>] = []
+        var pairs: [(key: Range<Int>, value: Range<Int>, injected: Int?)] = []
+        pairs.reserveCapacity(count)
+        var present = [Bool](repeating: false, count: keys.count)
         for _ in 0..<count {
-            let keyStart = record.offset
-            var replaced = false
+            var match: Int?
             if try record.peekType() == .string {
                 var keyReader = record
                 let key = try keyReader.readString()
-                replaced = injectedKeys.contains(key)
+                match = keys.firstIndex { $0.name == key }
             }
-            try record.skipValue()
-            try record.skipValue()
-            if !replaced { kept.append(keyStart..<record.offset) }
+            let key = try record.skipValueRange()
+            let value = try record.skipValueRange()
+            if let match { present[match] = true }
+            pairs.append((key, value, match))
         }
-        writer.writeMapHeader(count: kept.count + injectedKeys.count)
-        for range in kept { writer.writeRaw(UnsafeRawBufferPointer(rebasing: record.bytes[range])) }
-        if let key = inject.hostnameKey {
-            writer.write(key)
-            writer.write(inject.hostname)
-        }
-        if let key = inject.tagKey {
-            writer.write(key)
-            writer.write(tag)
-        }
-        if let key = inject.timeKey {
-            writer.write(key)
-            switch inject.timeType {
-            case .string:
-                var text: [UInt8] = []
-                inject.time.append(time, to: &text)
-                writer.writeString(utf8: text)
-            case .unixtime: writer.write(Int64(time.seconds))
-            case .float: writer.write(time.timeInterval)
+        writer.writeMapHeader(count: count + present.filter { !$0 }.count)
+        for pair in pairs {
+            writer.writeRaw(UnsafeRawBufferPointer(rebasing: record.bytes[pair.key]))
+            if let field = pair.injected {
+                inject.write(keys[field].field, tag: tag, time: time, to: &writer)
+            } else {
+                writer.writeRaw(UnsafeRawBufferPointer(rebasing: record.bytes[pair.value]))
             }
+        }
+        for (index, key) in keys.enumerated() where !present[index] {
+            writer.write(key.name)
+            inject.write(key.field, tag: tag, time: time, to: &writer)
         }
     }
 }

@@ -59,13 +59,24 @@ import Testing
         let formatter = RecordFormatter(inject: inject, chompRecord: true)
         #expect(
             Self.text(try formatted(formatter, .record(["a": 1, "tag": "old"])))
-                == "{\"a\":1,\"host\":\"node-1\",\"tag\":\"app.test\",\"time\":\"2023-11-14T22:13:20.123456789+0000\"}")
+                == "{\"a\":1,\"tag\":\"app.test\",\"host\":\"node-1\",\"time\":\"2023-11-14T22:13:20.123456789+0000\"}")
         var unix = InjectConfiguration()
         unix.timeKey = "t"
         unix.timeType = .unixtime
         #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":1700000000}")
+        // Fluentd's float: `time.to_r.truncate(+6).to_f`, whole microseconds (plugin_helper/inject.rb).
         unix.timeType = .float
-        #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":1700000000.1234567}")
+        #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":1700000000.123456}")
+        unix.timeType = .unixtimeMillis
+        #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":1700000000123}")
+        unix.timeType = .unixtimeMicros
+        #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":1700000000123456}")
+        unix.timeType = .unixtimeNanos
+        #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":1700000000123456789}")
+        unix.workerIDKey = "worker"
+        unix.timeType = .unixtime
+        #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"worker\":0,\"t\":1700000000}")
+        unix.workerIDKey = nil
         unix.timeType = .string
         unix.time = TimeFormatter(format: "%Y-%m-%d %H:%M:%S.%3N %:z", utcOffset: 9 * 3600)
         #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":\"2023-11-15 07:13:20.123 +09:00\"}")

@@ -124,16 +124,24 @@ public enum JSONWriter {
         }
     }
 
-    /// Appends a float as Ruby's `Float#to_s` writes it (which Ruby's and Oj's JSON generators use):
-    /// the shortest digits that read back exactly, in plain notation while the decimal exponent is
-    /// in -4...15 (`0.0001`, `1.0e-05`, `1.0e+16`), always with a fractional part.
+    /// Appends a float as Fluentd's JSON formatter writes it: Oj in compat mode (the JSON library
+    /// Fluentd's packages ship; `Fluent::DEFAULT_OJ_OPTIONS`, lib/fluent/env.rb). Oj writes zero of
+    /// either sign as `0.0`, a whole number within Int64 as `%.1f` (`10000000000000000.0`), and any
+    /// other value as Ruby's `Float#to_s`: the shortest digits that read back exactly, in plain
+    /// notation while the decimal exponent is in -4...15 (`0.0001`, `1.0e-05`, `1.0e+20`).
     public static func appendDouble(_ value: Double, to out: inout [UInt8]) {
         guard value.isFinite else {
             out.append(contentsOf: nullLiteral)
             return
         }
         if value == 0 {
-            out.append(contentsOf: (value.sign == .minus ? "-0.0" : "0.0").utf8)
+            out.append(contentsOf: "0.0".utf8)
+            return
+        }
+        // Oj's `d == (double)(long long)d`: whole numbers in [-2^63, 2^63).
+        if value.rounded(.towardZero) == value, value >= -0x1p63, value < 0x1p63 {
+            appendInteger(Int64(value), to: &out)
+            out.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
             return
         }
         // Swift's description has the same shortest digits; only the layout differs.

@@ -21,7 +21,8 @@ import RunnelCore
 /// | … `sts_region` | string | `region`, else us-east-1 | STS region |
 /// | `<web_identity_credentials>` `role_arn` | string | required | role to assume |
 /// | … `web_identity_token_file` | path | required | OIDC token, read on every refresh |
-/// | … `role_session_name`, `policy`, `duration_seconds`, `sts_region`, `sts_endpoint_url` | | | as above |
+/// | … `role_session_name`, `policy`, `sts_region`, `sts_endpoint_url` | | | as above |
+/// | … `duration_seconds` | time (`3600`, `1h`) | STS default (3600) | 900–43200 s |
 /// | `<instance_profile_credentials>` `retries` | integer | 1 | extra attempts |
 /// | … `ip_address` | string | 169.254.169.254 | IMDS address |
 /// | … `port` | integer | 80 | IMDS port |
@@ -31,9 +32,10 @@ import RunnelCore
 /// | … `path` (or `credentials_path`) | path | `AWS_SHARED_CREDENTIALS_FILE`, else ~/.aws/credentials | credentials file |
 /// | `<process_credentials>` `process` | string | required | command, split into arguments, no shell |
 ///
-/// Top-level `profile` and `credentials_path` are accepted too (Fluent Bit's names). Two of the
-/// sections at once is an error; `aws_key_id` with `<assume_role_credentials>` makes the keys the
-/// source credentials of the role.
+/// Top-level `profile` and `credentials_path` are accepted too (Fluent Bit's names). With several
+/// sources the first in fluent-plugin-kinesis' order wins (keys, then assume_role, web_identity,
+/// instance_profile, shared, process) and the rest are listed in `ignoredSources` for a warning;
+/// `aws_key_id` with `<assume_role_credentials>` makes the keys the source credentials of the role.
 extension AWSCredentialsConfiguration {
     public init(from section: ConfigElement) throws {
         self.init(region: section.rawValue("region").flatMap { $0.isEmpty ? nil : $0 })
@@ -55,16 +57,16 @@ extension AWSCredentialsConfiguration {
             "shared_credentials", "process_credentials",
         ]
         let present = sectionNames.filter { section.element(named: $0) != nil }
-        if present.count > 1 {
-            throw ConfigError(
-                .structure, at: section.element(named: present[1])!.location,
-                "\(section.title): <\(present[0])> and <\(present[1])> cannot be used together; keep one credential source")
-        }
+        // fluent-plugin-kinesis takes the first source in this order (kinesis_helper/client.rb,
+        // setup_credentials: keys, then the sections in `sectionNames` order) and ignores the rest;
+        // so does Runnel, saying so in `ignoredSources`. Keys with <assume_role_credentials> are
+        // the role's source credentials, as before.
         if keys != nil, let other = present.first, other != "assume_role_credentials" {
-            throw ConfigError(
-                .structure, at: section.element(named: other)!.location,
-                "\(section.title): aws_key_id/aws_sec_key and <\(other)> cannot be used together; keep one credential source")
+            ignoredSources = present.map { "<\($0)> (aws_key_id/aws_sec_key take precedence)" }
+            source = keys!
+            return
         }
+        ignoredSources = present.dropFirst().map { "<\($0)> (<\(present[0])> takes precedence)" }
         let topProfile = section.rawValue("profile")
         let topPath = section.rawValue("credentials_path")
 
@@ -112,8 +114,12 @@ extension AWSCredentialsConfiguration {
         return url
     }
 
-    static func duration(_ element: ConfigElement) throws -> Int? {
-        guard let seconds = try element.integer("duration_seconds") else { return nil }
+    /// `duration_seconds`: an integer for <assume_role_credentials>, a time (`1h`) for
+    /// <web_identity_credentials>, as fluent-plugin-kinesis declares them.
+    static func duration(_ element: ConfigElement, asTime: Bool = false) throws -> Int? {
+        let value: Int?
+        if asTime { value = try element.time("duration_seconds").map { Int($0) } } else { value = try element.integer("duration_seconds") }
+        guard let seconds = value else { return nil }
         guard (900...43200).contains(seconds) else {
             throw element.rejected("duration_seconds", "must be between 900 and 43200 seconds, not \(seconds)")
         }
@@ -137,7 +143,7 @@ extension AWSCredentialsConfiguration {
             roleARN: try required(element, "role_arn"), tokenFile: try required(element, "web_identity_token_file"))
         settings.roleSessionName = element.rawValue("role_session_name")
         settings.policy = element.rawValue("policy")
-        settings.durationSeconds = try duration(element)
+        settings.durationSeconds = try duration(element, asTime: true)
         settings.stsEndpointURL = try url(element, "sts_endpoint_url")
         settings.stsRegion = element.rawValue("sts_region")
         return settings

@@ -53,6 +53,9 @@ public struct AWSCredentialsConfiguration: Sendable, Equatable {
     }
 
     public var source: Source
+    /// Credential sources that were configured but lose to another by fluent-plugin-kinesis'
+    /// precedence; the output warns about each.
+    public var ignoredSources: [String] = []
     /// The output's `region` parameter, if written (STS calls default to it).
     public var region: String?
     /// How long a credential process may run (`process_timeout`, Runnel's addition).

@@ -22,6 +22,16 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
         let element = context.element
         configuration = try KinesisConfiguration(from: element, kind: kind, environment: environment)
         let credentialConfiguration = try AWSCredentialsConfiguration(from: element)
+        for key in configuration.ineffectiveParameters {
+            context.logger.warning(
+                "Parameter has no effect, as in fluent-plugin-kinesis; use <inject> time_key/tag_key",
+                metadata: ["plugin_id": "\(element.rawValue("@id") ?? element.pluginType ?? "kinesis")", "parameter": "\(key)"])
+        }
+        for ignored in credentialConfiguration.ignoredSources {
+            context.logger.warning(
+                "Credential source ignored: fluent-plugin-kinesis takes one source",
+                metadata: ["plugin_id": "\(element.rawValue("@id") ?? element.pluginType ?? "kinesis")", "ignored": "\(ignored)"])
+        }
         httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: KinesisOutputPlugin.clientConfiguration(configuration, environment: environment))

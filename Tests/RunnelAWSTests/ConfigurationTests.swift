@@ -82,13 +82,52 @@ import Testing
         ConfigElement("match", "x", [:], children: [
             ConfigElement("assume_role_credentials", "", ["role_arn": "r", "duration_seconds": "60"]),
         ]),
-        ConfigElement("match", "x", [:], children: [
-            ConfigElement("shared_credentials", "", [:]), ConfigElement("process_credentials", "", ["process": "p"]),
-        ]),
-        ConfigElement("match", "x", ["aws_key_id": "A", "aws_sec_key": "s"], children: [ConfigElement("shared_credentials", "", [:])]),
     ])
     func invalidConfigurations(section: ConfigElement) {
         #expect(throws: ConfigError.self) { try AWSCredentialsConfiguration(from: section) }
+    }
+
+    /// Several sources: the first in fluent-plugin-kinesis' order wins (kinesis_helper/client.rb
+    /// setup_credentials: `case when @aws_key_id && @aws_sec_key ... when @assume_role_credentials
+    /// ... when @web_identity_credentials ... when @instance_profile_credentials ... when
+    /// @shared_credentials ... when @process_credentials`), and the others are named for a warning.
+    @Test func severalSourcesFollowFluentPluginKinesisPrecedence() throws {
+        let sharedAndProcess = try AWSCredentialsConfiguration(from: ConfigElement("match", "x", [:], children: [
+            ConfigElement("process_credentials", "", ["process": "p"]), ConfigElement("shared_credentials", "", [:]),
+        ]))
+        #expect(sharedAndProcess.source == .sharedCredentials(profile: nil, path: nil))
+        #expect(sharedAndProcess.ignoredSources == ["<process_credentials> (<shared_credentials> takes precedence)"])
+        let roleAndProcess = try AWSCredentialsConfiguration(from: ConfigElement("match", "x", [:], children: [
+            ConfigElement("process_credentials", "", ["process": "p"]), ConfigElement("assume_role_credentials", "", ["role_arn": "r"]),
+        ]))
+        guard case .assumeRole(let role, source: .defaultChain) = roleAndProcess.source else {
+            Issue.record("assume_role should win, got \(roleAndProcess.source)")
+            return
+        }
+        #expect(role.roleARN == "r")
+        #expect(roleAndProcess.ignoredSources.count == 1)
+        let keysAndShared = try AWSCredentialsConfiguration(
+            from: ConfigElement("match", "x", ["aws_key_id": "A", "aws_sec_key": "s"], children: [ConfigElement("shared_credentials", "", [:])]))
+        guard case .staticKeys(let keyID, _, _) = keysAndShared.source else {
+            Issue.record("static keys should win, got \(keysAndShared.source)")
+            return
+        }
+        #expect(keyID == "A" && keysAndShared.ignoredSources == ["<shared_credentials> (aws_key_id/aws_sec_key take precedence)"])
+        let single = try AWSCredentialsConfiguration(from: ConfigElement("match", "x", [:], children: [ConfigElement("shared_credentials", "", [:])]))
+        #expect(single.ignoredSources.isEmpty)
+    }
+
+    /// `duration_seconds` is `:time` in <web_identity_credentials> and `:integer` in
+    /// <assume_role_credentials> (fluent-plugin-kinesis kinesis_helper/client.rb).
+    @Test func webIdentityDurationIsATime() throws {
+        let element = ConfigElement("match", "x", [:], children: [
+            ConfigElement("web_identity_credentials", "", ["role_arn": "r", "web_identity_token_file": "/t", "duration_seconds": "1h"]),
+        ])
+        guard case .webIdentity(let settings) = try AWSCredentialsConfiguration(from: element).source else {
+            Issue.record("expected web identity")
+            return
+        }
+        #expect(settings.durationSeconds == 3600)
     }
 
     @Test func makeProviderFromConfiguration() async throws {

@@ -32,6 +32,9 @@ let package = Package(
         // zlib from the system (Debian: zlib1g-dev), for gzip/zlib in Forward and Kinesis.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
+        // gzip and zlib through the system zlib: one implementation for Forward, Kinesis and the buffer.
+        .target(name: "RunnelCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+
         // The event vocabulary: EventTime, MessagePack, event streams, tag patterns, JSON from MessagePack.
         .target(
             name: "RunnelCore",
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "RunnelBuffer",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "CZlib",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelCompression", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -83,7 +86,7 @@ let package = Package(
         .target(
             name: "RunnelForward",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "CZlib",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -132,7 +135,7 @@ let package = Package(
         .target(
             name: "RunnelKinesis",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "RunnelCompression",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,6 +196,7 @@ let package = Package(
         .testTarget(
             name: "RunnelBufferTests",
             dependencies: [
+                "RunnelCompression",
                 "RunnelBuffer", "runnel-buffer-crash-probe", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -202,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "RunnelForwardTests",
             dependencies: [
-                "RunnelForward",
+                "RunnelForward", "RunnelCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

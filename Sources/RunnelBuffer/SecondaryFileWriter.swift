@@ -1,4 +1,4 @@
-import CZlib
+import RunnelCompression
 import NIOPosix
 import RunnelConfig
 import RunnelCore
@@ -58,7 +58,7 @@ struct SecondaryFileWriter: ChunkSender {
                     index += 1
                 }
             }
-            let bytes = compress == .gzip ? try Self.gzip(pending) : pending
+            let bytes = compress == .gzip ? try Zlib.compress(pending) : pending
             let directory = chunk.metadata.expand(self.directory)
             let base = chunk.metadata.expand(basename) + (compress == .gzip ? ".gz" : "")
             try await NIOThreadPool.singleton.runIfActive { [append, filePermission] in
@@ -81,25 +81,4 @@ struct SecondaryFileWriter: ChunkSender {
         }
     }
 
-    /// One gzip member of `bytes`.
-    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        var stream = z_stream()
-        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw BufferError.corruptData(path: "<gzip>", offset: 0, reason: "deflateInit2 failed")
-        }
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 32)
-        var input = bytes
-        let written: Int = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = uInt(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = uInt(outBuffer.count)
-                _ = deflate(&stream, Z_FINISH)
-                return outBuffer.count - Int(stream.avail_out)
-            }
-        }
-        return Array(output[0..<written])
-    }
 }

@@ -40,7 +40,7 @@ public enum ForwardMessageEncoder {
             writeOption(&writer, size: stream.count, chunk: chunk, compressed: false)
             return [writer.bytes]
         case .compressedPackedForward:
-            let compressed = try GzipDeflater.deflate(stream.entries)
+            let compressed = try GzipInflater.deflate(stream.entries)
             var writer = MessagePackWriter(capacity: compressed.count + 64)
             writer.writeArrayHeader(count: 3)
             writer.write(stream.tag)

@@ -1,3 +1,4 @@
+import RunnelCompression
 import RunnelCore
 
 /// Turns one record (MessagePack, read in place) into the data of one Kinesis record:
@@ -53,7 +54,7 @@ public struct RecordFormatter: Sendable {
                 defer { swap(&buffer, &uncompressed) }
                 buffer.removeAll(keepingCapacity: true)
                 try appendUncompressed(tag: tag, time: time, record: record, to: &buffer)
-                try Compressor.compress(buffer, as: compression, appendingTo: &out)
+                try buffer.withUnsafeBytes { try Zlib.compress($0, as: compression == .gzip ? .gzip : .zlib, appendingTo: &out) }
             }
         } catch {
             out.removeSubrange(start...)

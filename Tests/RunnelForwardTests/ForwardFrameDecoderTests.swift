@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils
+import RunnelCompression
 import RunnelCore
 import Testing
 @testable import RunnelForward
@@ -53,7 +54,7 @@ import Testing
     @Test func severalGzipMembersAreOneStream() throws {
         let a = ForwardFixtures.stream(count: 3)
         let b = ForwardFixtures.stream(count: 4, seed: 1)
-        let payload = try GzipDeflater.deflate(a.entries) + GzipDeflater.deflate(b.entries)
+        let payload = try Zlib.compress(a.entries) + Zlib.compress(b.entries)
         let bytes = ForwardFixtures.encode { w in
             w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary(payload)
             w.writeMapHeader(count: 2); w.write("compressed"); w.write("gzip"); w.write("size"); w.write(7)
@@ -130,7 +131,7 @@ import Testing
 
     @Test func gzipBombStopsAtTheLimit() throws {
         let zeros = [UInt8](repeating: 0, count: 8 << 20)
-        let bomb = try GzipDeflater.deflate(zeros, level: 9)
+        let bomb = try Zlib.compress(zeros)
         #expect(bomb.count < 64 * 1024)
         let bytes = ForwardFixtures.encode { w in
             w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary(bomb)

@@ -1,4 +1,5 @@
 import Foundation
+import RunnelCompression
 import RunnelCore
 import Testing
 @testable import RunnelForward
@@ -119,7 +120,7 @@ import Testing
             if mode == .packedForward {
                 writer.write(.array([.string("v15"), .binary(packed.bytes)]))
             } else {
-                let gzip = try GzipDeflater.deflate(packed.bytes)
+                let gzip = try Zlib.compress(packed.bytes)
                 writer.write(.array([.string("v15"), .binary(gzip), .record(["compressed": .string("gzip")])]))
             }
         }

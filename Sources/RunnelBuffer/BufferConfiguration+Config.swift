@@ -17,7 +17,7 @@ import RunnelConfig
 /// | `total_limit_size` | size | 512m memory, 64g file | same |
 /// | `queue_limit_length` | integer | none (deprecated: sets total = chunk × length) | same |
 /// | `chunk_full_threshold` | float | 0.95 | same |
-/// | `compress` | text, gzip | text | gzip accepted, chunks stay uncompressed on disk |
+/// | `compress` | text, gzip | text | gzip: each write is one gzip member, in memory and on disk, as Fluentd stores compressed chunks; `chunk_limit_size` counts the uncompressed bytes (Fluentd: the compressed size) |
 /// | `flush_mode` | default, lazy, interval, immediate | default | same |
 /// | `flush_interval` | time | 60s | same |
 /// | `flush_thread_count` | integer | 1 | same |

@@ -104,7 +104,7 @@ extension BufferedOutput {
         let started = clock.now()
         let bytes: [UInt8]
         do {
-            bytes = try await pool.runIfActive { [storage] in try storage.read(id: chunk.id) }
+            bytes = try await pool.runIfActive { [storage] in try ChunkData.decode(storage.read(id: chunk.id)).entries }
         } catch {
             logger.error("could not read a chunk to flush", metadata: ["buffer.chunk": .string(chunk.id), "buffer.error": .string("\(error)")])
             await failed(chunk, DeliveryError("could not read chunk: \(error)"), rejected: false)

@@ -90,12 +90,10 @@ public final class BufferedOutput: OutputPlugin {
                 path: path, pathSuffix: configuration.pathSuffix, filePermission: configuration.filePermission,
                 dirPermission: configuration.dirPermission, durable: configuration.durable)
         }
-        writer = ChunkWriter(storage: storage, durable: configuration.durable && configuration.isPersistent)
+        writer = ChunkWriter(
+            storage: storage, durable: configuration.durable && configuration.isPersistent, compress: configuration.compress == .gzip)
         pool = NIOThreadPool.singleton
         metrics = BufferMetrics(pluginID: name, type: pluginType)
-        if configuration.compress == .gzip {
-            logger.notice("compress gzip: chunks are kept uncompressed in the buffer (see docs/buffer.md)")
-        }
     }
 
     // MARK: Emit

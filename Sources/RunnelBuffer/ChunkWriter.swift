@@ -7,6 +7,8 @@
 struct ChunkWriter: Sendable {
     let storage: any ChunkStorage
     let durable: Bool
+    /// `compress gzip`: each write is one gzip member (`ChunkData`).
+    var compress = false
 
     func execute(_ operations: [WriteOperation]) -> WriteOutcome {
         var outcome = WriteOutcome()
@@ -26,7 +28,7 @@ struct ChunkWriter: Sendable {
         func writePending(_ id: String) {
             guard let batch = pending.removeValue(forKey: id) else { return }
             do {
-                try storage.append(id: id, batch.bytes)
+                try storage.append(id: id, try ChunkData.encode(batch.bytes, compress: compress))
                 touched.insert(id)
                 for part in batch.parts {
                     outcome.succeededTokens.insert(part.token)

@@ -1,3 +1,4 @@
+import RunnelCompression
 import RunnelCore
 
 #if canImport(Glibc)
@@ -65,6 +66,7 @@ extension FileChunkStorage {
         } catch {
             return nil
         }
+        if ChunkData.isCompressed(bytes) { return recoverCompressedChunk(id: id, found: found, queued: queued, path: path, bytes: bytes, context: context) }
         let scan = Self.scanEntries(bytes)
         if let corruptAt = scan.corruptAt {
             // Keep every byte for an operator in `*.broken`, and deliver the whole entries before the damage.
@@ -86,10 +88,63 @@ extension FileChunkStorage {
                 context.log(.tornTail(path: path, keptBytes: scan.validBytes, droppedBytes: bytes.count - scan.validBytes))
             }
         }
+        return resume(
+            id: id, found: found, queued: queued, path: path, entries: Array(bytes[0..<scan.validBytes]), count: scan.count,
+            fileSize: scan.validBytes, context: context)
+    }
+
+    /// `compress gzip` chunks: whole gzip members are kept, a member cut short by a crash is cut
+    /// off like a torn entry, and a damaged member keeps the file aside as `*.broken` with the whole
+    /// members before it delivered.
+    private func recoverCompressedChunk(
+        id: String, found: Found, queued: Bool, path: String, bytes: [UInt8], context: RecoveryContext
+    ) -> RecoveredChunk? {
+        let data: (entries: [UInt8], storedBytes: Int, damage: CompressionError?)
+        do { data = try ChunkData.decode(bytes) } catch {
+            setAside(path, error: .corruptData(path: path, offset: 0, reason: "\(error)"), context: context)
+            return nil
+        }
+        let scan = Self.scanEntries(data.entries)
+        guard scan.validBytes == data.entries.count else {
+            // Members are whole writes of whole entries: entries that do not walk are damage no
+            // crash makes. Keep the file for an operator.
+            setAside(path, error: .corruptData(path: path, offset: 0, reason: "a gzip member holds no whole entries"), context: context)
+            return nil
+        }
+        if let damage = data.damage, !damage.isTruncated {
+            let error = BufferError.corruptData(path: path, offset: data.storedBytes, reason: damage.description)
+            do {
+                try FileIO.atomicWrite(bytes, to: path + ".broken", permission: filePermission, sync: durable)
+                context.log(.broken(path: path + ".broken", error: error))
+            } catch {
+                setAside(path, error: error as? BufferError ?? FileIO.error("copy", path), context: context)
+                return nil
+            }
+        }
+        if data.storedBytes < bytes.count {
+            if truncate(path, off_t(data.storedBytes)) != 0 {
+                setAside(path, error: FileIO.error("truncate", path), context: context)
+                return nil
+            }
+            if data.damage?.isTruncated ?? true {
+                context.log(.tornTail(path: path, keptBytes: data.storedBytes, droppedBytes: bytes.count - data.storedBytes))
+            }
+        }
+        return resume(
+            id: id, found: found, queued: queued, path: path, entries: data.entries, count: scan.count,
+            fileSize: data.storedBytes, context: context)
+    }
+
+    /// Metadata read or rebuilt, the chunk resumed (a staged one reopened for appends), or removed
+    /// when nothing in it is left to deliver.
+    private func resume(
+        id: String, found: Found, queued: Bool, path: String, entries: [UInt8], count: Int, fileSize: Int,
+        context: RecoveryContext
+    ) -> RecoveredChunk? {
         var meta = readMeta(id: id, found: found, queued: queued, context: context)
-            ?? rebuildMeta(id: id, bytes: Array(bytes[0..<scan.validBytes]), path: path, context: context)
-        meta.count = scan.count
-        if scan.count == 0 || (0..<scan.count).allSatisfy(meta.delivered.contains) {
+            ?? rebuildMeta(id: id, bytes: entries, path: path, context: context)
+        meta.count = count
+        if count == 0 || (0..<count).allSatisfy(meta.delivered.contains) {
             // Empty, or every entry already accepted: finish the removal the last run began.
             try? remove(id: id)
             return nil
@@ -105,14 +160,14 @@ extension FileChunkStorage {
             context.log(.metadataNotSaved(path: metaPath, error: error as? BufferError ?? FileIO.error("write", metaPath)))
         }
         if !queued {
-            do { try reopen(id: id, size: scan.validBytes) } catch let error as BufferError {
+            do { try reopen(id: id, size: fileSize) } catch let error as BufferError {
                 setAside(path, error: error, context: context)
                 return nil
             } catch {
                 return nil
             }
         }
-        return RecoveredChunk(meta: meta, queued: queued, bytes: scan.validBytes)
+        return RecoveredChunk(meta: meta, queued: queued, bytes: entries.count)
     }
 
     private func readMeta(id: String, found: Found, queued: Bool, context: RecoveryContext) -> ChunkMetaRecord? {

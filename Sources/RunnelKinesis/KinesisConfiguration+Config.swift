@@ -9,7 +9,7 @@ import RunnelConfig
 /// | `stream_name` (streams, aggregated) | string, `${tag}`/`${key}` placeholders | required | same |
 /// | `delivery_stream_name` (firehose) | string, placeholders | required | same |
 /// | `region` | string | `AWS_REGION`, else `AWS_DEFAULT_REGION` | same |
-/// | `endpoint` | URL, http or https, any port | AWS endpoint of the region | same |
+/// | `endpoint` | URL, http or https, any port | `AWS_ENDPOINT_URL_KINESIS` (`_FIREHOSE`), else `AWS_ENDPOINT_URL`, else the AWS endpoint of the region | same; the variables are the AWS SDKs' |
 /// | `ssl_verify_peer` | bool | true | same (used by the HTTP client the app builds) |
 /// | `http_proxy` | URL | none | same (used by the HTTP client the app builds) |
 /// | `partition_key` (streams) | field or `$.a.b` | random key | same; missing/empty/over-256 keys fall back to random |
@@ -48,10 +48,17 @@ extension KinesisConfiguration {
         }
         self.init(kind: kind, streamName: streamName, region: region)
 
+        // Without `endpoint`, the AWS SDKs' endpoint variables: the service's own, then the global one.
+        let endpointVariable = kind == .firehose ? "AWS_ENDPOINT_URL_FIREHOSE" : "AWS_ENDPOINT_URL_KINESIS"
         if let raw = element.string("endpoint") {
-            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                url.host != nil
-            else { throw element.invalid("endpoint", raw, expected: "an http:// or https:// URL") }
+            guard let url = Self.endpointURL(raw) else { throw element.invalid("endpoint", raw, expected: "an http:// or https:// URL") }
+            endpoint = url
+        } else if let (name, raw) = [endpointVariable, "AWS_ENDPOINT_URL"].lazy.compactMap({ name in
+            environment[name].flatMap { $0.isEmpty ? nil : (name, $0) }
+        }).first {
+            guard let url = Self.endpointURL(raw) else {
+                throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(name) '\(raw)' is not an http:// or https:// URL")
+            }
             endpoint = url
         }
         sslVerifyPeer = try element.bool("ssl_verify_peer", default: true)
@@ -105,6 +112,15 @@ extension KinesisConfiguration {
             let parsed = try InjectConfiguration(from: section)
             inject = parsed.isEmpty ? nil : parsed
         }
+    }
+}
+
+extension KinesisConfiguration {
+    static func endpointURL(_ raw: String) -> URL? {
+        guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            url.host != nil
+        else { return nil }
+        return url
     }
 }
 

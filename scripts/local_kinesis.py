@@ -83,14 +83,29 @@ def verify(args):
     print("every event arrived")
 
 
+def dump(args):
+    """Waits until the stream holds at least --records records, then prints each record's data
+    (one JSON document a line), so a caller can check exactly what arrived."""
+    kinesis = client(args.endpoint)
+    deadline = time.time() + args.timeout
+    while True:
+        records = read_all(kinesis, args.stream)
+        if len(records) >= args.records or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    for record in records:
+        print(record["Data"].decode().rstrip("\n"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("create"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--shards", type=int, default=2)
     p = sub.add_parser("send"); p.add_argument("--port", type=int); p.add_argument("--events", type=int)
     p = sub.add_parser("verify"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--events", type=int); p.add_argument("--timeout", type=float, default=60)
+    p = sub.add_parser("dump"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--records", type=int); p.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
-    {"create": create, "send": send, "verify": verify}[args.command](args)
+    {"create": create, "send": send, "verify": verify, "dump": dump}[args.command](args)
 
 
 if __name__ == "__main__":

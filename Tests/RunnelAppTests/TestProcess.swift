@@ -7,18 +7,30 @@ final class TestProcess: @unchecked Sendable {
     let output: URL
 
     /// Starts `executable` with `arguments`; stdout and stderr go to a temporary file.
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+    /// `unsetting` names variables of this process' environment the child must not see.
+    init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+        directory: URL? = nil, stdin: Data? = nil
+    ) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("runnel-test-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : TestProcess.which(executable))
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.filter { !unsetting.contains($0.key) }.merging(environment) { $1 }
         process.currentDirectoryURL = directory ?? Paths.packageRoot
         process.standardOutput = handle
         process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        if let stdin {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try process.run()
+            pipe.fileHandleForWriting.write(stdin)
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
     }
 
     var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
@@ -49,8 +61,11 @@ final class TestProcess: @unchecked Sendable {
     }
 
     /// Runs a command to completion and returns its exit status and combined output.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) async throws -> (status: Int32, output: String) {
-        let child = try TestProcess(executable, arguments, environment: environment)
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+        timeout: Double = 120
+    ) async throws -> (status: Int32, output: String) {
+        let child = try TestProcess(executable, arguments, environment: environment, unsetting: unsetting)
         guard let status = await child.wait(seconds: timeout) else {
             await child.stop()
             return (-1, child.log + "\n(timed out after \(timeout) s)")

@@ -144,6 +144,17 @@ public enum JSONWriter {
             out.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
             return
         }
+        appendRubyFloat(value, to: &out)
+    }
+
+    /// Appends a finite float as Ruby's `Float#to_s` writes it: the shortest digits that read back
+    /// exactly, in plain notation while the decimal exponent is in -4...15 (`0.0001`, `1.0e-05`,
+    /// `1.0e+16`), always with a fractional part; `-0.0` keeps its sign.
+    public static func appendRubyFloat(_ value: Double, to out: inout [UInt8]) {
+        if value == 0 {
+            out.append(contentsOf: (value.sign == .minus ? "-0.0" : "0.0").utf8)
+            return
+        }
         // Swift's description has the same shortest digits; only the layout differs.
         let (negative, digits, pointPosition) = shortestDigits(value)
         if negative { out.append(UInt8(ascii: "-")) }

@@ -8,6 +8,7 @@ public struct FormatConfiguration: Sendable, Equatable {
         case singleValue = "single_value"
         case ltsv
         case csv
+        case tsv
         case msgpack
         case hash
         case outFile = "out_file"
@@ -18,10 +19,10 @@ public struct FormatConfiguration: Sendable, Equatable {
     public var addNewline: Bool = true
     /// single_value: `message_key` (default `message`).
     public var messageKey: String = "message"
-    /// ltsv: `delimiter` (tab) and `label_delimiter` (`:`); csv: `delimiter` (`,`); out_file: `delimiter` (tab).
+    /// ltsv: `delimiter` (tab) and `label_delimiter` (`:`); csv: `delimiter` (`,`); tsv and out_file: `delimiter` (tab).
     public var delimiter: [UInt8] = [0x09]
     public var labelDelimiter: [UInt8] = [UInt8(ascii: ":")]
-    /// csv: `fields` (required) and `force_quotes` (default true).
+    /// csv: `fields` (required) and `force_quotes` (default true); tsv: `keys` (required).
     public var fields: [String] = []
     public var forceQuotes: Bool = true
     /// out_file: `output_tag`, `output_time` (default true) and the time format of its time column.

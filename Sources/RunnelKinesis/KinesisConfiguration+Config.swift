@@ -145,6 +145,10 @@ extension FormatConfiguration {
             fields = try element.array("fields") ?? []
             guard !fields.isEmpty else { throw element.rejected("fields", "csv format needs 'fields'") }
             forceQuotes = try element.bool("force_quotes", default: true)
+        case .tsv:
+            delimiter = Array(FormatConfiguration.unescape(element.string("delimiter", default: "\t")).utf8)
+            fields = try element.array("keys") ?? []
+            guard !fields.isEmpty else { throw element.rejected("keys", "tsv format needs 'keys'") }
         case .outFile:
             let raw = element.string("delimiter", default: "TAB")
             switch raw.uppercased() {

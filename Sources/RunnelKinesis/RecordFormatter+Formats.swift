@@ -31,6 +31,14 @@ extension RecordFormatter {
         case .csv:
             try appendCSV(record: record, to: &out)
             if format.addNewline { out.append(0x0a) }
+        case .tsv:
+            // formatter_tsv.rb: `@keys.map { |k| record[k].to_s }.join(@delimiter)`.
+            for (index, key) in format.fields.enumerated() {
+                if index > 0 { out.append(contentsOf: format.delimiter) }
+                var value = record
+                if try RecordAccessor.seekKey(key, in: &value) { try RubyText.appendToS(from: &value, to: &out) }
+            }
+            if format.addNewline { out.append(0x0a) }
         case .outFile:
             if format.outputTime {
                 format.outFileTime.append(time, to: &out)
@@ -97,8 +105,21 @@ enum RubyText {
             try reader.readNil()
         case .map, .array:
             try appendInspect(from: &reader, to: &out)
+        case .float, .double:
+            appendFloat(try reader.readDouble(), to: &out)
         default:
             try JSONWriter.appendValue(from: &reader, to: &out)
+        }
+    }
+
+    /// `Float#to_s`, and `inspect` alike: `NaN`, `Infinity`, `-Infinity` for the values JSON has no name for.
+    static func appendFloat(_ value: Double, to out: inout [UInt8]) {
+        if value.isNaN {
+            out.append(contentsOf: "NaN".utf8)
+        } else if value.isInfinite {
+            out.append(contentsOf: (value < 0 ? "-Infinity" : "Infinity").utf8)
+        } else {
+            JSONWriter.appendRubyFloat(value, to: &out)
         }
     }
 
@@ -130,6 +151,8 @@ enum RubyText {
                 try appendInspect(from: &reader, to: &out, depth: depth + 1)
             }
             out.append(UInt8(ascii: "]"))
+        case .float, .double:
+            appendFloat(try reader.readDouble(), to: &out)
         default:
             try JSONWriter.appendValue(from: &reader, to: &out)
         }

@@ -35,6 +35,9 @@ let package = Package(
         // gzip and zlib through the system zlib: one implementation for Forward, Kinesis and the buffer.
         .target(name: "RunnelCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
+        // Fluentd's <format> formatters, <inject>, strftime and Ruby's to_s/inspect text: every output formats with these.
+        .target(name: "RunnelFormat", dependencies: ["RunnelCore", "RunnelConfig"], swiftSettings: swiftSettings),
+
         // The event vocabulary: EventTime, MessagePack, event streams, tag patterns, JSON from MessagePack.
         .target(
             name: "RunnelCore",
@@ -135,7 +138,7 @@ let package = Package(
         .target(
             name: "RunnelKinesis",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "RunnelCompression",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "RunnelCompression", "RunnelFormat",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -234,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "RunnelKinesisTests",
             dependencies: [
-                "RunnelKinesis", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
+                "RunnelKinesis", "RunnelFormat", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import RunnelCore
+import RunnelFormat
 import Foundation
 
 /// Which of fluent-plugin-kinesis' outputs a configuration is for; decides API, limits and defaults.

@@ -1,4 +1,5 @@
 import RunnelBuffer
+import RunnelFormat
 
 extension KinesisSender {
     /// `<inject>` is applied as events are written to the buffer, as fluent-plugin-kinesis does in
@@ -6,7 +7,7 @@ extension KinesisSender {
     /// that already hold the injected fields.
     public func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]? {
         guard let inject = configuration.inject else { return nil }
-        return try RecordFormatter.injecting(inject, tag: tag, entries: entries)
+        return try EventFormatter.injecting(inject, tag: tag, entries: entries)
     }
 
     /// Formats `chunk`'s pending records, cuts them into requests and writes each request body,

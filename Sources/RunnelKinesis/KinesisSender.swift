@@ -4,6 +4,7 @@ import Logging
 import RunnelAWS
 import RunnelBuffer
 import RunnelCore
+import RunnelFormat
 
 /// The `ChunkSender` behind all three Kinesis outputs (`configuration.kind` picks PutRecords,
 /// KPL-aggregated PutRecords or PutRecordBatch): formats a chunk's pending records, cuts them

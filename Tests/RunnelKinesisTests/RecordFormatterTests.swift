@@ -1,5 +1,6 @@
 import CZlib
 import RunnelCore
+import RunnelFormat
 import Testing
 
 @testable import RunnelKinesis

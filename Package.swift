@@ -134,6 +134,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // out_file: buffered events formatted into files by time slice.
+        .target(
+            name: "RunnelFileOutput",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelFormat", "RunnelCompression",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelFileOutputTests",
+            dependencies: ["RunnelFileOutput", "RunnelBuffer", "RunnelPipeline", "RunnelCompression", "RunnelConfig"],
+            swiftSettings: swiftSettings),
+
         // kinesis_streams, kinesis_streams_aggregated, kinesis_firehose.
         .target(
             name: "RunnelKinesis",
@@ -152,7 +165,7 @@ let package = Package(
             name: "RunnelApp",
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
-                "RunnelParsers", "RunnelTail", "RunnelAWS", "RunnelKinesis",
+                "RunnelParsers", "RunnelTail", "RunnelAWS", "RunnelKinesis", "RunnelFileOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

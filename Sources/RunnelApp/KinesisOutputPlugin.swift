@@ -12,7 +12,7 @@ import RunnelSigV4
 /// `kinesis_streams`, `kinesis_streams_aggregated` and `kinesis_firehose` as `<match>` outputs:
 /// the sender of RunnelKinesis behind a `BufferedOutput`, with its own HTTP client and the
 /// credential chain of RunnelAWS.
-final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, DestinationCheckable {
+final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, DestinationCheckable, SecondaryChunkWriting {
     let buffered: BufferedOutput
     let httpClient: HTTPClient
     let configuration: KinesisConfiguration
@@ -68,6 +68,8 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
     func emit(_ stream: EventStream) async throws {
         try await buffered.emit(stream)
     }
+
+    var secondarySender: any ChunkSender { buffered.secondarySender }
 
     func run() async throws {
         do {

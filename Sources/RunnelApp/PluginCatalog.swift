@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import RunnelFileOutput
 import RunnelForward
 import RunnelKinesis
 import RunnelParsers
@@ -16,6 +17,7 @@ public enum PluginCatalog {
         registry.inputs["tail"] = TailInputPlugin.make
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
+        registry.outputs["file"] = FileOutputPlugin.make
         registry.outputs["kinesis_streams"] = { try KinesisOutputPlugin($0, kind: .streams) }
         registry.outputs["kinesis_streams_aggregated"] = { try KinesisOutputPlugin($0, kind: .streamsAggregated) }
         registry.outputs["kinesis_firehose"] = { try KinesisOutputPlugin($0, kind: .firehose) }

@@ -40,34 +40,44 @@ import RunnelConfig
 /// | `durable` | bool | false | Runnel only: group-committed fsync before acknowledging |
 extension BufferConfiguration {
     /// Reads `element` (a `<buffer>` section, or nil when the `<match>` has none).
+    ///
+    /// An output's own defaults, as Fluentd plugins set them with `config_set_default` in their
+    /// `<buffer>` section: `defaultChunkKeys` when the section names none (`<buffer []>` is none),
+    /// `defaultTimekey` when `time` is a key without `timekey`, `defaultPath` for a file buffer
+    /// without `path` (before root_dir's).
     public init(
         element: ConfigElement?, defaultType: StorageType, defaultChunkKeys: String = "",
-        pluginName: String, rootDirectory: String?
+        defaultTimekey: Int? = nil, defaultPath: String? = nil, pluginName: String, rootDirectory: String?
     ) throws {
         let type = try element?.enumeration("@type", default: defaultType) ?? defaultType
-        let parsed = ChunkKeys.parse(element?.argument ?? defaultChunkKeys)
+        let argument = element?.argument ?? ""
+        let parsed = ChunkKeys.parse(argument.isEmpty ? defaultChunkKeys : argument == "[]" ? "" : argument)
         if let bad = parsed.invalid.first, let element {
             throw ConfigError(.invalidValue, at: element.location, "\(element.title): '\(bad)' is not a valid chunk key")
         }
         self.init(type: type, chunkKeys: parsed.keys)
         guard let element else {
-            if type == .file { path = try Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, element: nil) }
+            if chunkKeys.time != nil, let defaultTimekey { chunkKeys.time?.period = defaultTimekey }
+            if type == .file {
+                path = try defaultPath ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, element: nil)
+            }
             return
         }
-        try readChunkKeyOptions(element)
+        try readChunkKeyOptions(element, defaultTimekey: defaultTimekey)
+        if type == .file, !element.has("path"), let defaultPath, rootDirectory == nil { path = defaultPath }
         try readStorage(element, pluginName: pluginName, rootDirectory: rootDirectory)
         try readFlush(element)
         try readRetry(element)
     }
 
-    mutating func readChunkKeyOptions(_ element: ConfigElement) throws {
+    mutating func readChunkKeyOptions(_ element: ConfigElement, defaultTimekey: Int? = nil) throws {
         guard var time = chunkKeys.time else {
             for key in ["timekey", "timekey_wait", "timekey_use_utc", "timekey_zone"] where element.has(key) {
                 element.markUsed(key)
             }
             return
         }
-        guard let period = try element.time("timekey") else {
+        guard let period = try element.time("timekey") ?? defaultTimekey.map(Double.init) else {
             throw ConfigError(.missingParameter, at: element.location, "\(element.title): 'timekey' is required when 'time' is a chunk key")
         }
         guard period >= 1 else { throw element.rejected("timekey", "must be at least 1 second") }
@@ -85,7 +95,7 @@ extension BufferConfiguration {
 
     mutating func readStorage(_ element: ConfigElement, pluginName: String, rootDirectory: String?) throws {
         if type == .file {
-            path = try element.string("path") ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, element: element)
+            path = try element.string("path") ?? path ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, element: element)
         } else if element.has("path") {
             element.markUsed("path")
         }

@@ -17,7 +17,7 @@ import Darwin
 ///
 /// Hot state lives in one `Mutex` (`BufferState`); file I/O runs on NIO's thread pool through a
 /// single writer per buffer (`ChunkWriter`), so emitters wait without blocking a thread.
-public final class BufferedOutput: OutputPlugin {
+public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
     public let name: String
     public let configuration: BufferConfiguration
     let sender: any ChunkSender
@@ -45,18 +45,20 @@ public final class BufferedOutput: OutputPlugin {
     public convenience init(
         name: String, element: ConfigElement, sender: any ChunkSender, context: PluginContext,
         clock: some Clock<Duration> = ContinuousClock(), defaultBufferType: BufferConfiguration.StorageType = .memory,
-        defaultChunkKeys: String = "", pluginType: String? = nil
+        defaultChunkKeys: String = "", defaultTimekey: Int? = nil, defaultPath: String? = nil, pluginType: String? = nil
     ) throws {
         let buffer = element.element(named: "buffer")
         let configuration = try BufferConfiguration(
             element: buffer, defaultType: defaultBufferType, defaultChunkKeys: defaultChunkKeys,
-            pluginName: name, rootDirectory: context.system.rootDirectory)
+            defaultTimekey: defaultTimekey, defaultPath: defaultPath, pluginName: name,
+            rootDirectory: context.system.rootDirectory)
         var secondary: (any ChunkSender)?
         if let section = element.element(named: "secondary") {
             if section.pluginType == "secondary_file" {
                 secondary = try SecondaryFileWriter(element: section, chunkKeys: configuration.chunkKeys, pluginName: name)
             } else {
-                secondary = OutputChunkSender(output: try context.makeOutput(section))
+                let output = try context.makeOutput(section)
+                secondary = (output as? any SecondaryChunkWriting)?.secondarySender ?? OutputChunkSender(output: output)
             }
         }
         try self.init(
@@ -95,6 +97,9 @@ public final class BufferedOutput: OutputPlugin {
         pool = NIOThreadPool.singleton
         metrics = BufferMetrics(pluginID: name, type: pluginType)
     }
+
+    /// As another output's `<secondary>`, chunks go straight to this output's sender.
+    public var secondarySender: any ChunkSender { sender }
 
     // MARK: Emit
 

@@ -19,6 +19,12 @@ extension ChunkSender {
     public func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]? { nil }
 }
 
+/// An output that can take a chunk whole when it is another output's `<secondary>`, as Fluentd
+/// calls a secondary's `write(chunk)` without going through the secondary's own buffer.
+public protocol SecondaryChunkWriting {
+    var secondarySender: any ChunkSender { get }
+}
+
 /// One chunk handed to an output: its entries, the keys it was cut by, and which entries remain.
 public struct ChunkToSend: Sendable {
     /// A unique id (hex), stable across restarts; for logs.

@@ -3,8 +3,11 @@ import RunnelConfig
 import RunnelCore
 
 extension FormatConfiguration {
-    public init(from element: ConfigElement) throws {
+    /// Reads a `<format>` section; `defaultKind` is the output's default formatter (json for most,
+    /// out_file for out_file).
+    public init(from element: ConfigElement, defaultKind: Kind = .json) throws {
         self.init()
+        kind = defaultKind
         let typeKey = element.has("@type") ? "@type" : "type"
         if let raw = element.string(typeKey) {
             guard let parsed = Kind(rawValue: raw) else {

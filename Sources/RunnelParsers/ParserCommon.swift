@@ -32,12 +32,14 @@ public struct ParserCommon: Sendable {
         self.timeKey = timeKey
     }
 
-    /// Reads the shared keys of a `<parse>` section; `defaultTimeKey`/`defaultTimeFormat` are the parser's own.
-    public init(_ element: ConfigElement, defaultTimeKey: String? = "time", defaultTimeFormat: String? = nil) throws {
+    /// Reads the shared keys of a `<parse>` section; `defaultTimeKey`/`defaultTimeFormat` are the
+    /// parser's own; `fixedTimeFormat` is one the parser sets over whatever the section says.
+    public init(_ element: ConfigElement, defaultTimeKey: String? = "time", defaultTimeFormat: String? = nil,
+                fixedTimeFormat: String? = nil) throws {
         timeKey = element.string("time_key") ?? defaultTimeKey
         keepTimeKey = try element.bool("keep_time_key", default: false)
         let type: TimeParser.TimeType = try element.enumeration("time_type", default: .string)
-        let format = element.string("time_format") ?? defaultTimeFormat
+        let format = fixedTimeFormat ?? element.string("time_format") ?? defaultTimeFormat
         var zone = TimeParser.Zone.local
         if try element.bool("utc", default: false) { zone = .fixed(offsetSeconds: 0) }
         if try element.bool("localtime", default: true) == false { zone = .fixed(offsetSeconds: 0) }

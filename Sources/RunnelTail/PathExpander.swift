@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -6,42 +7,58 @@ import Musl
 import Darwin
 #endif
 
-/// Expands in_tail's `path` list: strftime placeholders first (local time), then globs; regular
-/// files only; minus whatever `exclude_path` matches.
+/// Expands in_tail's `path` list as `expand_paths` does (in_tail.rb): strftime placeholders
+/// first (local time), then, for a path that `glob_policy` says is a pattern, Ruby's `Dir.glob`
+/// (`RubyGlob`); other paths are taken literally. Regular files only (following symbolic
+/// links), minus the `exclude_path` entries, expanded the same way.
 public struct PathExpander: Sendable {
+    /// in_tail's `glob_policy`.
+    public enum GlobPolicy: String, Sendable, CaseIterable {
+        /// Only a path containing `*` is a pattern.
+        case backwardCompatible = "backward_compatible"
+        /// `*`, `?` and `[...]` make a pattern.
+        case extended
+        /// `{a,b}` too.
+        case always
+    }
+
     public var patterns: [String]
     public var excludes: [String]
+    public var globPolicy: GlobPolicy
 
-    public init(patterns: [String], excludes: [String]) {
+    public init(patterns: [String], excludes: [String], globPolicy: GlobPolicy = .backwardCompatible) {
         self.patterns = patterns
         self.excludes = excludes
+        self.globPolicy = globPolicy
+    }
+
+    /// in_tail.rb `use_glob?`.
+    func usesGlob(_ path: String) -> Bool {
+        let extended = path.contains("*") || path.contains("?") || path.range(of: #"\[.*\]"#, options: .regularExpression) != nil
+        switch globPolicy {
+        case .backwardCompatible: return path.contains("*")
+        case .extended: return extended
+        case .always: return extended || path.range(of: #"\{.*,.*\}"#, options: .regularExpression) != nil
+        }
+    }
+
+    func paths(_ pattern: String, nowSeconds: Int) -> [String] {
+        let path = PathExpander.expandTime(pattern, nowSeconds: nowSeconds)
+        return usesGlob(path) ? RubyGlob.expand(path) : [path]
     }
 
     /// The matching files, sorted.
     public func expand(nowSeconds: Int) -> [String] {
         var found = Set<String>()
         for pattern in patterns {
-            for path in PathExpander.globPaths(PathExpander.expandTime(pattern, nowSeconds: nowSeconds))
-            where FileStatus.of(path: path) != nil {
+            for path in paths(pattern, nowSeconds: nowSeconds) where FileStatus.of(path: path) != nil {
                 found.insert(path)
             }
         }
         for exclude in excludes {
-            let pattern = PathExpander.expandTime(exclude, nowSeconds: nowSeconds)
-            found = found.filter { fnmatch(pattern, $0, 0) != 0 }
+            found.subtract(paths(exclude, nowSeconds: nowSeconds))
         }
         return found.sorted()
-    }
-
-    static func globPaths(_ pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard glob(pattern, 0, nil, &result) == 0 else { return [] }
-        var paths: [String] = []
-        for index in 0..<Int(result.gl_pathc) {
-            if let cString = result.gl_pathv[index] { paths.append(String(cString: cString)) }
-        }
-        return paths
     }
 
     /// Replaces strftime directives in a path (`/var/log/app.%Y%m%d.log`) with local time.

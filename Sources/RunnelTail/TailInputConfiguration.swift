@@ -8,6 +8,7 @@ public struct TailInputConfiguration: Sendable {
 
     public var paths: [String]
     public var excludePaths: [String] = []
+    public var globPolicy: PathExpander.GlobPolicy = .backwardCompatible
     public var tag: String
     public var posFile: String?
     public var posFileCompactionInterval: Double?

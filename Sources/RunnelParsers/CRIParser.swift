@@ -3,12 +3,11 @@ import RunnelCore
 
 /// `@type cri`: containerd / CRI-O log lines, `<time> <stream> <P|F> <log>`.
 ///
-/// Records match Fluent Bit's `cri` parser (parsers.conf: regex
-/// `^(?<time>[^ ]+) (?<stream>stdout|stderr) (?<logtag>[^ ]*) (?<message>.*)$`, `Time_Keep On`,
-/// time format `%Y-%m-%dT%H:%M:%S.%L%z`): fields `time` (the text, kept unless `keep_time_key false`),
-/// `stream`, `logtag`, `message` (`message_key`). Partial lines (logtag `P`) are joined per stream
+/// Records match fluent-plugin-parser-cri (parser_cri.rb): `stream`, `logtag`, `message`
+/// (`message_key`), then `time`, the text, kept unless `keep_time_key false`. Partial lines (logtag `P`) are joined per stream
 /// with the following lines up to the closing `F` line into one event carrying the first part's time
-/// and the last part's logtag, as Fluent Bit's `cri` multiline parser does.
+/// and the last part's logtag, as Fluent Bit's `cri` multiline parser does (Fluentd's parser
+/// emits each part; its users join them with the concat filter).
 public struct CRIParser: LineParser {
     public let messageKey: String
     public let keepTimeKey: Bool
@@ -74,11 +73,12 @@ public struct CRIParser: LineParser {
     func emit(timeText: String, stream: String, logtag: String, message: [UInt8], now: EventTime,
               into output: inout ParserOutput) -> Bool {
         guard let time = timeParser.parse(timeText, now: now) else { return false }
-        var fields: [(String, MessagePackValue)] = []
+        // fluent-plugin-parser-cri's order (parser_cri.rb): stream, logtag, message, then the kept time.
+        var fields: [(String, MessagePackValue)] = [
+            ("stream", .string(stream)), ("logtag", .string(logtag)),
+            (messageKey, .string(String(decoding: message, as: UTF8.self))),
+        ]
         if keepTimeKey { fields.append(("time", .string(timeText))) }
-        fields.append(("stream", .string(stream)))
-        fields.append(("logtag", .string(logtag)))
-        fields.append((messageKey, .string(String(decoding: message, as: UTF8.self))))
         output.append(time: time, fields: fields)
         return true
     }

@@ -159,6 +159,26 @@ struct KubernetesMetadataFilterTests {
             "master_url": .string("http://127.0.0.1:\(api.port)/api"),
             "namespace_id": "ns-uid-1", "namespace_labels": .record(["team": "payments"]),
         ]))
+
+        // skip_container_metadata: no image fields, and get_metadata_for_record keeps the file
+        // name's id in docker.container_id; skip_pod_labels drops only the pod's labels.
+        var skipping = configuration
+        skipping.skipContainerMetadata = true
+        skipping.skipPodLabels = true
+        skipping.skipMasterURL = true
+        let skipper = try KubernetesMetadataFilterPlugin(configuration: skipping, logger: Logger(label: "k8s"))
+        _ = try skipper.filter(stream())
+        while !skipper.isCached(namespace: "shop", pod: "web-1"), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let skipped = try skipper.filter(stream()).flatMap { try $0.decodedEntries() }
+        #expect(skipped.first?.record["docker"] == .record(["container_id": .string(KubernetesMetadataFilterTests.dockerID)]))
+        #expect(skipped.first?.record["kubernetes"] == .record([
+            "container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1",
+            "pod_id": "pod-uid-1", "pod_ip": "10.1.2.3", "host": "node-a",
+            "annotations": .record(["prometheus.io/scrape": "true"]),
+            "namespace_id": "ns-uid-1", "namespace_labels": .record(["team": "payments"]),
+        ]))
     }
 
     @Test func cacheExpiresAfterTTL() {

@@ -25,11 +25,18 @@ public struct PathExpander: Sendable {
     public var patterns: [String]
     public var excludes: [String]
     public var globPolicy: GlobPolicy
+    /// `limit_recently_modified`: files a pattern matches are skipped when not modified for this long.
+    public var limitRecentlyModified: Double?
+    /// `path_timezone` as a fixed offset; nil: local time.
+    public var pathOffsetSeconds: Int?
 
-    public init(patterns: [String], excludes: [String], globPolicy: GlobPolicy = .backwardCompatible) {
+    public init(patterns: [String], excludes: [String], globPolicy: GlobPolicy = .backwardCompatible,
+                limitRecentlyModified: Double? = nil, pathOffsetSeconds: Int? = nil) {
         self.patterns = patterns
         self.excludes = excludes
         self.globPolicy = globPolicy
+        self.limitRecentlyModified = limitRecentlyModified
+        self.pathOffsetSeconds = pathOffsetSeconds
     }
 
     /// in_tail.rb `use_glob?`.
@@ -42,16 +49,29 @@ public struct PathExpander: Sendable {
         }
     }
 
-    func paths(_ pattern: String, nowSeconds: Int) -> [String] {
-        let path = PathExpander.expandTime(pattern, nowSeconds: nowSeconds)
-        return usesGlob(path) ? RubyGlob.expand(path) : [path]
+    func paths(_ pattern: String, nowSeconds: Int, limitingAge: Bool = false) -> [String] {
+        let path = PathExpander.expandTime(pattern, nowSeconds: nowSeconds, offsetSeconds: pathOffsetSeconds)
+        guard usesGlob(path) else { return [path] }
+        let matches = RubyGlob.expand(path)
+        guard limitingAge, let limit = limitRecentlyModified else { return matches }
+        // in_tail.rb: `File.mtime(p) < (date - @limit_recently_modified)` is left out (patterns only).
+        return matches.filter { path in
+            var st = stat()
+            guard stat(path, &st) == 0 else { return false }
+            #if canImport(Darwin)
+            let modified = Double(st.st_mtimespec.tv_sec)
+            #else
+            let modified = Double(st.st_mtim.tv_sec)
+            #endif
+            return modified >= Double(nowSeconds) - limit
+        }
     }
 
     /// The matching files, sorted.
     public func expand(nowSeconds: Int) -> [String] {
         var found = Set<String>()
         for pattern in patterns {
-            for path in paths(pattern, nowSeconds: nowSeconds) where FileStatus.of(path: path) != nil {
+            for path in paths(pattern, nowSeconds: nowSeconds, limitingAge: true) where FileStatus.of(path: path) != nil {
                 found.insert(path)
             }
         }
@@ -61,12 +81,13 @@ public struct PathExpander: Sendable {
         return found.sorted()
     }
 
-    /// Replaces strftime directives in a path (`/var/log/app.%Y%m%d.log`) with local time.
-    static func expandTime(_ pattern: String, nowSeconds: Int) -> String {
+    /// Replaces strftime directives in a path (`/var/log/app.%Y%m%d.log`) with local time, or
+    /// the time at a fixed offset (`path_timezone`).
+    static func expandTime(_ pattern: String, nowSeconds: Int, offsetSeconds: Int? = nil) -> String {
         guard pattern.contains("%") else { return pattern }
-        var t = time_t(nowSeconds)
+        var t = time_t(nowSeconds + (offsetSeconds ?? 0))
         var parts = tm()
-        localtime_r(&t, &parts)
+        if offsetSeconds != nil { gmtime_r(&t, &parts) } else { localtime_r(&t, &parts) }
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = strftime(&buffer, buffer.count, pattern, &parts)
         guard count > 0 else { return pattern }

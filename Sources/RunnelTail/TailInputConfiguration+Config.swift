@@ -1,4 +1,5 @@
 import RunnelConfig
+import RunnelParsers
 
 extension TailInputConfiguration {
     /// Reads `<source> @type tail`.
@@ -9,6 +10,9 @@ extension TailInputConfiguration {
     /// | `path_delimiter` | string | `,` | what separates paths in `path` |
     /// | `glob_policy` | `backward_compatible`/`extended`/`always` | `backward_compatible` | which paths are patterns: with `*`; or `*`, `?`, `[...]`; or those and `{a,b}` |
     /// | `exclude_path` | array | `[]` | paths (patterns as in `path`) not to tail |
+    /// | `limit_recently_modified` | time | none | files a pattern matches are left out when not modified for this long |
+    /// | `path_timezone` | string | local time | zone of the strftime placeholders in `path`: a fixed offset (`+09:00`, `UTC`) |
+    /// | `open_on_every_update` | bool | false | accepted; files stay open (rotation is followed by inode) |
     /// | `tag` | string | required | a `*` is replaced by the path with `/` → `.` |
     /// | `pos_file` | string | none | positions, in Fluentd's format (path, 16-hex position, 16-hex inode) |
     /// | `pos_file_compaction_interval` | time | none | rewrite the pos_file without unwatched lines this often |
@@ -47,6 +51,14 @@ extension TailInputConfiguration {
         self.init(paths: paths, tag: try element.requiredString("tag"))
         globPolicy = policy
         excludePaths = try element.array("exclude_path", default: [])
+        limitRecentlyModified = try element.time("limit_recently_modified")
+        if let zone = element.string("path_timezone") {
+            guard let offset = TimeParser.fixedOffset(zone) else {
+                throw element.rejected("path_timezone", "'\(zone)' is not a fixed offset such as +09:00, -0700 or UTC")
+            }
+            pathTimezoneOffset = offset
+        }
+        _ = try element.bool("open_on_every_update", default: false)
         posFile = element.string("pos_file")
         posFileCompactionInterval = try element.time("pos_file_compaction_interval")
         readFromHead = try element.bool("read_from_head", default: false)

@@ -134,3 +134,34 @@ struct FluentdRecordTests {
         #expect(Set(r.records.compactMap { $0["p"]?.stringValue }) == [dir.path + "/logs/a/b/x.log", dir.path + "/logs/x.log"])
     }
 }
+
+struct PathExpanderTests {
+    /// in_tail.rb use_glob?: with the default glob_policy only a path with `*` is a pattern.
+    @Test func globPolicyDecidesWhatIsAPattern() throws {
+        let dir = try TemporaryDirectory()
+        try append("x\n", to: dir.path + "/a1.log")
+        try append("x\n", to: dir.path + "/a?.log")
+        let literal = PathExpander(patterns: [dir.path + "/a?.log"], excludes: [])
+        #expect(literal.expand(nowSeconds: 0) == [dir.path + "/a?.log"])
+        let extended = PathExpander(patterns: [dir.path + "/a?.log"], excludes: [], globPolicy: .extended)
+        #expect(extended.expand(nowSeconds: 0) == [dir.path + "/a1.log", dir.path + "/a?.log"])
+        #expect(throws: ConfigError.self) {
+            try TailInputConfiguration(ConfigElement("source", "", ["path": "/x", "tag": "t", "glob_policy": "always"]))
+        }
+        let split = try TailInputConfiguration(ConfigElement("source", "", ["path": "/a|/b|/a", "tag": "t", "path_delimiter": "|"]))
+        #expect(split.paths == ["/a", "/b"])
+    }
+
+    @Test func limitRecentlyModifiedAndPathTimezone() throws {
+        let dir = try TemporaryDirectory()
+        try append("x\n", to: dir.path + "/old.log")
+        try append("x\n", to: dir.path + "/new.log")
+        let old = Date().addingTimeInterval(-3600)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir.path + "/old.log")
+        let now = Int(Date().timeIntervalSince1970)
+        let expander = PathExpander(patterns: [dir.path + "/*.log"], excludes: [], limitRecentlyModified: 60)
+        #expect(expander.expand(nowSeconds: now) == [dir.path + "/new.log"])
+        // 1700000000 is 2023-11-14 22:13:20 UTC, 2023-11-15 07:13:20 at +09:00.
+        #expect(PathExpander.expandTime("/l/%Y%m%d-%H.log", nowSeconds: 1_700_000_000, offsetSeconds: 9 * 3600) == "/l/20231115-07.log")
+    }
+}

@@ -165,6 +165,23 @@ func stream(tag: String, _ records: [MessagePackValue], time: EventTime = EventT
         #expect(try kept(ConfigElement("filter", "**", ["exclude1": "level info"])).count == 2)
     }
 
+    /// filter_grep.rb `Expression#match?`: `key.call(record).to_s`, so a missing field is "".
+    @Test func missingFieldIsTheEmptyString() throws {
+        #expect(try kept(ConfigElement("filter", "**", [:], children: [section("exclude", "message", "^$")])) == ["GET /cool 200", "GET /health 200", "POST /cool 500"])
+        #expect(try kept(ConfigElement("filter", "**", [:], children: [section("regexp", "code", "^$")])) == ["GET /cool 200", "GET /health 200", "-"])
+    }
+
+    /// filter_grep.rb configure: the regexps of every <or> go into one regexp_or_conditions, the
+    /// excludes of every <and> into one exclude_and_conditions.
+    @Test func severalOrSectionsAreOneCondition() throws {
+        let or1 = ConfigElement("or", "", [:], children: [section("regexp", "level", "^error$")])
+        let or2 = ConfigElement("or", "", [:], children: [section("regexp", "level", "^debug$")])
+        #expect(try kept(ConfigElement("filter", "**", [:], children: [or1, or2])) == ["GET /health 200", "POST /cool 500"])
+        let and1 = ConfigElement("and", "", [:], children: [section("exclude", "level", "info")])
+        let and2 = ConfigElement("and", "", [:], children: [section("exclude", "message", "cool")])
+        #expect(try kept(ConfigElement("filter", "**", [:], children: [and1, and2])) == ["GET /health 200", "POST /cool 500", "-"])
+    }
+
     @Test func badPatternIsAnErrorNamingIt() {
         let error = #expect(throws: ConfigError.self) { try GrepFilter(ConfigElement("filter", "**", [:], children: [section("regexp", "m", "(")])) }
         #expect(error?.message.contains("pattern") == true)

@@ -4,8 +4,8 @@ import Testing
 @testable import RunnelParsers
 
 /// Expected records: `cri` as fluent-plugin-parser-cri's parser_cri.rb builds them (stream,
-/// logtag, message, then the kept time), with partial lines joined as Fluent Bit does, and
-/// `docker` as Fluent Bit's parser (json, Time_Keep On).
+/// logtag, message, then the kept time; every line an event), `container` with partial lines
+/// joined as Fluent Bit does, and `docker` as Fluent Bit's parser (json, Time_Keep On).
 struct ContainerParserTests {
     static let criLog = [
         "2023-11-14T22:13:20.000000001Z stdout F hello",
@@ -17,8 +17,26 @@ struct ContainerParserTests {
         "not a cri line",
     ]
 
-    @Test func criJoinsPartialLines() throws {
-        let r = try run(["@type": "cri"], ContainerParserTests.criLog)
+    /// parser_cri.rb: one event per line, `P` parts included; `<parse>` inside parses the message
+    /// and `merge_cri_fields` adds stream and logtag.
+    @Test func criEmitsEachLineAsFluentdDoes() throws {
+        let r = try run(["@type": "cri"], Array(ContainerParserTests.criLog[0..<3]))
+        #expect(r.outcomes == [.emitted, .emitted, .emitted])
+        #expect(r.events.map(\.record) == [
+            .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
+            .record(["stream": "stdout", "logtag": "P", "message": "part one, ", "time": "2023-11-14T22:13:21.5Z"]),
+            .record(["stream": "stderr", "logtag": "F", "message": "an error", "time": "2023-11-14T22:13:21.6Z"]),
+        ])
+        let parse = ConfigElement("parse", "", ["@type": "json"])
+        var nested = try ParserRegistry.makeParser(element: ConfigElement("parse", "", ["@type": "cri"], children: [parse]))
+        var output = ParserOutput()
+        _ = nested.parse(#"2023-11-14T22:13:20Z stdout F {"level":"info","time":"2023-11-14T22:13:21Z","stream":"x"}"#, now: fixedNow, into: &output)
+        #expect(output.decoded().first?.record == .record(["level": "info", "stream": "stdout", "logtag": "F"]))
+        #expect(output.decoded().first?.time == EventTime(seconds: 1_700_000_001))
+    }
+
+    @Test func containerJoinsPartialCRILines() throws {
+        let r = try run(["@type": "container"], ContainerParserTests.criLog)
         #expect(r.outcomes == [.emitted, .held, .emitted, .held, .emitted, .emitted, .unmatched])
         #expect(r.events.map(\.record) == [
             .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
@@ -32,8 +50,8 @@ struct ContainerParserTests {
         ])
     }
 
-    @Test func criFlushEmitsHeldPartial() throws {
-        let r = try run(["@type": "cri"], ["2023-11-14T22:13:20Z stdout P dangling"], flush: true)
+    @Test func containerFlushEmitsHeldPartial() throws {
+        let r = try run(["@type": "container"], ["2023-11-14T22:13:20Z stdout P dangling"], flush: true)
         #expect(r.events.first?.record == .record(["stream": "stdout", "logtag": "P", "message": "dangling", "time": "2023-11-14T22:13:20Z"]))
     }
 

@@ -71,6 +71,10 @@ struct ParserTests {
         #expect(r.outcomes == [.emitted, .unmatched])
         #expect(r.events.first?.record == .record(["level": "INFO", "code": 200, "user": nil, "msg": "hello there"]))
         #expect(r.events.first?.time == EventTime(seconds: 1_700_000_000))
+        // parser.rb string_like_null: `match?`, unanchored, and the time is read first.
+        let loose = try run(["@type": "regexp", "expression": #"/^(?<time>\S+) (?<a>\S+) (?<b>\S+)$/"#, "null_value_pattern": "NULL",
+                             "time_format": "%Y-%m-%d"], ["2023-11-14 xNULLx ok"])
+        #expect(loose.events.first?.record == .record(["a": nil, "b": "ok"]))
     }
 
     @Test func regexpBadTimeIsUnmatched() throws {

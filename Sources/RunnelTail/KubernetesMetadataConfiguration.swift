@@ -19,6 +19,7 @@ import RunnelConfig
 /// | `skip_container_metadata` | bool | false | no `container_image`, `container_image_id`, nor the API's container id in `docker.container_id` |
 /// | `skip_master_url` / `skip_namespace_metadata` | bool | false | |
 /// | `de_dot` / `de_dot_separator` | bool / string | false / `_` | plugin 2.x only (3.0 removed it): dots in label names replaced |
+/// | `lookup_from_k8s_field` | bool | true | a record with `kubernetes.{namespace_name,pod_name,container_name}` and `docker.container_id` is looked up by them, not by the tag |
 /// | `watch` | bool | true | accepted; Runnel never watches, it fetches on a cache miss |
 /// | `apiVersion`, `open_timeout`, `read_timeout`, `stats_interval`, `allow_orphans`, `ignore_nil`, `watch_retry_*` | | | accepted, no effect |
 public struct KubernetesMetadataConfiguration: Sendable {
@@ -39,6 +40,7 @@ public struct KubernetesMetadataConfiguration: Sendable {
     public var skipNamespaceMetadata = false
     public var skipMasterURL = false
     public var deDot = false
+    public var lookupFromK8sField = true
     public var deDotSeparator = "_"
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -71,6 +73,7 @@ public struct KubernetesMetadataConfiguration: Sendable {
         skipMasterURL = try element.bool("skip_master_url", default: false)
         deDot = try element.bool("de_dot", default: false)
         deDotSeparator = element.string("de_dot_separator", default: "_")
+        lookupFromK8sField = try element.bool("lookup_from_k8s_field", default: true)
         _ = try element.bool("watch", default: true)
         for key in ["apiVersion", "open_timeout", "read_timeout", "stats_interval", "allow_orphans", "ignore_nil",
                     "watch_retry_interval", "watch_retry_exponential_backoff_base", "watch_retry_max_times"] {

@@ -42,7 +42,16 @@ public struct KubernetesMetadataFilterPlugin: FilterPlugin {
     }
 
     public func filter(_ stream: EventStream) throws -> [EventStream] {
-        guard let reference = KubernetesPodReference(stream.tag, regex: regex) else { return [stream] }
+        let fromTag = KubernetesPodReference(stream.tag, regex: regex)
+        if configuration.lookupFromK8sField, KubernetesMetadataFilterPlugin.anyRecordHasBothKeys(stream) {
+            return [try filterEachRecord(stream, fromTag: fromTag)]
+        }
+        guard let reference = fromTag else { return [stream] }
+        return [stream.settingFields(metadata(reference, lookup(reference)), merge: .replace)]
+    }
+
+    /// The cached metadata of a pod, starting a fetch on a miss.
+    func lookup(_ reference: KubernetesPodReference) -> KubernetesMetadataCache.Entry? {
         let now = clock()
         let entry = cache.lookup(reference.cacheKey, now: now)
         if entry == nil, let client, cache.beginFetch(reference.cacheKey, now: now) {
@@ -55,7 +64,60 @@ public struct KubernetesMetadataFilterPlugin: FilterPlugin {
                 cache.store(reference.cacheKey, fetched)
             }
         }
-        return [stream.settingFields(metadata(reference, entry), merge: .replace)]
+        return entry
+    }
+
+    /// `lookup_from_k8s_field`: a record whose `kubernetes` map has `namespace_name`, `pod_name`
+    /// and `container_name` and whose `docker` map has `container_id` is looked up by those,
+    /// over what the tag says (filter_kubernetes_metadata.rb `filter`).
+    func filterEachRecord(_ stream: EventStream, fromTag: KubernetesPodReference?) throws -> EventStream {
+        var builder = EventStreamBuilder(tag: stream.tag, capacity: stream.entries.count + stream.count * 128)
+        try stream.forEachEntry { time, reader in
+            let record = try reader.readValue()
+            var reference = fromTag
+            if let kubernetes = record["kubernetes"], let docker = record["docker"],
+                let namespace = kubernetes["namespace_name"], let pod = kubernetes["pod_name"],
+                let container = kubernetes["container_name"], let id = docker["container_id"]
+            {
+                reference = KubernetesPodReference(podName: pod.stringValue ?? "", namespace: namespace.stringValue ?? "",
+                                                   containerName: container.stringValue ?? "", dockerID: id.stringValue ?? "")
+            }
+            guard let reference, var pairs = record.mapValue else {
+                builder.append(time: time, record: record)
+                return
+            }
+            for field in metadata(reference, lookup(reference)) {
+                if let at = pairs.firstIndex(where: { $0.key.stringValue == field.key }) {
+                    pairs[at].value = field.value
+                } else {
+                    pairs.append(MessagePackPair(key: .string(field.key), value: field.value))
+                }
+            }
+            builder.append(time: time, record: .map(pairs))
+        }
+        return builder.build()
+    }
+
+    /// Whether some record has both a `kubernetes` and a `docker` key (without decoding records).
+    static func anyRecordHasBothKeys(_ stream: EventStream) -> Bool {
+        var found = false
+        try? stream.forEachEntry { _, reader in
+            guard !found, let count = try? reader.readMapHeader() else { return }
+            var kubernetes = false
+            var docker = false
+            for _ in 0..<count {
+                if let type = try? reader.peekType(), type == .string, let range = try? reader.readStringOrBinaryRange() {
+                    let key = UnsafeRawBufferPointer(rebasing: reader.bytes[range])
+                    if key.elementsEqual("kubernetes".utf8) { kubernetes = true }
+                    if key.elementsEqual("docker".utf8) { docker = true }
+                } else {
+                    try reader.skipValue()
+                }
+                try reader.skipValue()
+            }
+            if kubernetes && docker { found = true }
+        }
+        return found
     }
 
     /// Waits until a pod's metadata is cached (tests, and callers that prefer to warm the cache).

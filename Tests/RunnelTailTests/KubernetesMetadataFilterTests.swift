@@ -114,6 +114,25 @@ struct KubernetesMetadataFilterTests {
         ]))
     }
 
+    /// `lookup_from_k8s_field` (default true): the record's own names win over the tag's, and
+    /// `record.merge(metadata)` replaces its `kubernetes` map with the plugin's.
+    @Test func lookupFromK8sField() throws {
+        let configuration = try KubernetesMetadataConfiguration(ConfigElement("filter", "", [:]), environment: [:])
+        let plugin = try KubernetesMetadataFilterPlugin(configuration: configuration, logger: Logger(label: "k8s"))
+        var builder = EventStreamBuilder(tag: "journal.kubelet")
+        builder.append(time: EventTime(seconds: 1), record: .record([
+            "kubernetes": .record(["namespace_name": "ops", "pod_name": "db-0", "container_name": "pg", "extra": 1]),
+            "docker": .record(["container_id": "abc"]), "MESSAGE": "hi",
+        ]))
+        builder.append(time: EventTime(seconds: 1), record: .record(["MESSAGE": "no names"]))
+        let out = try plugin.filter(builder.build()).flatMap { try $0.decodedEntries().map(\.record) }
+        #expect(out == [
+            .record(["kubernetes": .record(["container_name": "pg", "namespace_name": "ops", "pod_name": "db-0"]),
+                     "docker": .record(["container_id": "abc"]), "MESSAGE": "hi"]),
+            .record(["MESSAGE": "no names"]),
+        ])
+    }
+
     /// The default tag_to_kubernetes_name_regexp also reads `/var/log/pods/<ns>_<pod>_<uid>/<container>/N.log`;
     /// without a container id `get_metadata_for_record` deletes `docker`.
     @Test func varLogPodsHasNoDockerField() throws {

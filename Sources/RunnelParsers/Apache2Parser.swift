@@ -16,8 +16,10 @@ public struct Apache2Parser: LineParser {
         self.common = common ?? defaults
     }
 
+    /// parser_apache2.rb reads the time with its own TIME_FORMAT, whatever `time_format` says.
     public init(_ element: ConfigElement) throws {
-        try self.init(common: ParserCommon(element, defaultTimeFormat: RegexpParser.accessLogTimeFormat))
+        element.markUsed("time_format")
+        try self.init(common: ParserCommon(element, fixedTimeFormat: RegexpParser.accessLogTimeFormat))
     }
 
     public mutating func parse(_ line: UnsafeRawBufferPointer, now: EventTime, into output: inout ParserOutput) -> ParseOutcome {

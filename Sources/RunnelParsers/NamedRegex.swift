@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Backed by ICU through `NSRegularExpression`, which shares Ruby's syntax for everything
 /// Fluentd configurations commonly use (named groups, `\A`, `\z`, lookaround, `(?:...)`).
-/// Ruby's `m` flag (dot matches newline) maps to `.dotMatchesLineSeparators`.
+/// Ruby's `m` flag (dot matches newline) maps to `.dotMatchesLineSeparators`; `^` and `$` match
+/// at every line's start and end, as they always do in Ruby (`\A`, `\z` for the whole text).
 public struct NamedRegex: @unchecked Sendable {
     // @unchecked: NSRegularExpression is immutable after creation and documented thread-safe.
     let regex: NSRegularExpression
@@ -15,7 +16,7 @@ public struct NamedRegex: @unchecked Sendable {
 
     public init(_ written: String) throws {
         var pattern = written.trimmingCharacters(in: .whitespaces)
-        var options: NSRegularExpression.Options = []
+        var options: NSRegularExpression.Options = [.anchorsMatchLines]
         if pattern.count >= 2, pattern.hasPrefix("/"), let close = pattern.lastIndex(of: "/"), close != pattern.startIndex {
             let flags = pattern[pattern.index(after: close)...]
             if flags.allSatisfy({ "mix".contains($0) }) {
@@ -85,13 +86,21 @@ public struct NamedRegex: @unchecked Sendable {
 
     /// The named captures of the first match, in pattern order (nil for a group that did not take part).
     public func match(_ text: String) -> [(name: String, value: String?)]? {
+        matchWithEnd(text)?.captures
+    }
+
+    /// The named captures of the first match and where the match ends (Ruby's `post_match` starts there).
+    public func matchWithEnd(_ text: String) -> (captures: [(name: String, value: String?)], end: String.Index)? {
         let range = NSRange(text.startIndex..<text.endIndex, in: text)
-        guard let result = regex.firstMatch(in: text, options: [], range: range) else { return nil }
-        return names.enumerated().map { index, name in
+        guard let result = regex.firstMatch(in: text, options: [], range: range),
+            let whole = Range(result.range, in: text)
+        else { return nil }
+        let captures: [(name: String, value: String?)] = names.enumerated().map { index, name in
             let r = result.range(withName: "g\(index + 1)")
             guard r.location != NSNotFound, let swiftRange = Range(r, in: text) else { return (name, nil) }
             return (name, String(text[swiftRange]))
         }
+        return (captures, whole.upperBound)
     }
 
     public func matches(_ text: String) -> Bool {

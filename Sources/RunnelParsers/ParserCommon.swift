@@ -11,7 +11,7 @@ import RunnelCore
 /// | `keep_time_key` | bool | false | same |
 /// | `localtime` / `utc` / `timezone` | | local time | same; `timezone` takes fixed offsets (`+09:00`) |
 /// | `types` | `k:integer,k2:float,k3:bool,k4:array` | none | same (`time` type read as string) |
-/// | `null_value_pattern` | regexp | none | same |
+/// | `null_value_pattern` | regexp | none | same: unanchored |
 /// | `null_empty_string` | bool | false | same |
 /// | `estimate_current_event` | bool | true | same: no time → now |
 public struct ParserCommon: Sendable {
@@ -32,12 +32,14 @@ public struct ParserCommon: Sendable {
         self.timeKey = timeKey
     }
 
-    /// Reads the shared keys of a `<parse>` section; `defaultTimeKey`/`defaultTimeFormat` are the parser's own.
-    public init(_ element: ConfigElement, defaultTimeKey: String? = "time", defaultTimeFormat: String? = nil) throws {
+    /// Reads the shared keys of a `<parse>` section; `defaultTimeKey`/`defaultTimeFormat` are the
+    /// parser's own; `fixedTimeFormat` is one the parser sets over whatever the section says.
+    public init(_ element: ConfigElement, defaultTimeKey: String? = "time", defaultTimeFormat: String? = nil,
+                fixedTimeFormat: String? = nil) throws {
         timeKey = element.string("time_key") ?? defaultTimeKey
         keepTimeKey = try element.bool("keep_time_key", default: false)
         let type: TimeParser.TimeType = try element.enumeration("time_type", default: .string)
-        let format = element.string("time_format") ?? defaultTimeFormat
+        let format = fixedTimeFormat ?? element.string("time_format") ?? defaultTimeFormat
         var zone = TimeParser.Zone.local
         if try element.bool("utc", default: false) { zone = .fixed(offsetSeconds: 0) }
         if try element.bool("localtime", default: true) == false { zone = .fixed(offsetSeconds: 0) }
@@ -62,7 +64,8 @@ public struct ParserCommon: Sendable {
             }
         }
         if let pattern = element.string("null_value_pattern") {
-            nullValuePattern = try NamedRegex("^(?:\(pattern))$")
+            // parser.rb string_like_null: `null_value_regexp.match?(s)`, unanchored.
+            nullValuePattern = try NamedRegex(pattern)
         }
         nullEmptyString = try element.bool("null_empty_string", default: false)
         estimateCurrentEvent = try element.bool("estimate_current_event", default: true)
@@ -105,8 +108,15 @@ public struct ParserCommon: Sendable {
     public func emit(
         textFields: [(name: String, value: String?)], now: EventTime, into output: inout ParserOutput
     ) -> Bool {
-        var fields = textFields.map { ($0.name, convert($0.name, $0.value)) }
+        // parser_regexp.rb: `convert_values(parse_time(r), r)`: the time is read before types and
+        // nulls apply, and they apply to the time field only when it is kept.
+        var fields = textFields.map { field -> (String, MessagePackValue) in
+            field.name == timeKey ? (field.name, field.value.map { .string($0) } ?? .nil) : (field.name, convert(field.name, field.value))
+        }
         guard let time = extractTime(&fields, now: now) else { return false }
+        if keepTimeKey, let index = fields.firstIndex(where: { $0.0 == timeKey }), let text = fields[index].1.stringValue {
+            fields[index].1 = convert(fields[index].0, text)
+        }
         output.append(time: time, fields: fields)
         return true
     }

@@ -32,49 +32,79 @@ public struct ParserFilterPlugin: FilterPlugin {
         var out = ParserOutput(capacity: stream.entries.count + 64)
         var scratch = ParserOutput(capacity: 256)
         let c = configuration
+        let accessor = c.keyAccessor
         try stream.forEachEntry { time, reader in
-            guard case .map(var pairs) = try reader.readValue() else { return }
-            let index = pairs.firstIndex { $0.key.stringValue == c.keyName }
-            let raw = index.flatMap { pairs[$0].value.stringValue }
-            var parsed: (EventTime, [MessagePackPair])?
-            if let raw {
-                _ = parser.parse(raw, now: time, into: &scratch)
-                parser.flush(now: time, into: &scratch)
-                if let first = scratch.decoded().first, case .map(let fields) = first.record {
-                    parsed = (c.reserveTime ? time : first.time, fields)
-                }
-                scratch = ParserOutput(capacity: 256)
-            }
-            guard let (newTime, fields) = parsed else {
-                if c.emitInvalidRecordToError {
-                    invalidRecords.warn(
-                        logger, "parser filter: pattern not matched or key missing; record dropped unless reserve_data",
-                        metadata: ["parser.key_name": "\(c.keyName)", "tag": "\(stream.tag)"],
-                        now: EventTime.now().timeInterval)
-                }
-                if c.reserveData { out.append(time: time, record: .map(pairs)) }
+            guard case .map(let pairs) = try reader.readValue() else { return }
+            let record = MessagePackValue.map(pairs)
+            // filter_parser.rb: `raw_value = @accessor.call(record)`; nil → "does not exist".
+            guard let value = accessor.value(in: record), !value.isNil else {
+                if c.reserveData { out.append(time: time, record: handleParsed(record, [])) }
+                warn("parser filter: key_name does not exist", stream.tag)
                 return
             }
-            var values = fields
-            if let prefix = c.injectKeyPrefix {
-                values = values.map { MessagePackPair(key: .string(prefix + ($0.key.stringValue ?? "")), value: $0.value) }
+            // A number or a map is no text to parse: Fluentd's parsers raise, and the event goes to @ERROR.
+            guard let raw = value.stringValue else {
+                warn("parser filter: key_name value is not a string; event dropped", stream.tag)
+                return
             }
-            if let hashKey = c.hashValueField {
-                values = [MessagePackPair(key: .string(hashKey), value: .map(values))]
+            _ = parser.parse(raw, now: time, into: &scratch)
+            parser.flush(now: time, into: &scratch)
+            let parsed = scratch.decoded()
+            scratch = ParserOutput(capacity: 256)
+            guard !parsed.isEmpty else {
+                warn("parser filter: pattern not matched", stream.tag)
+                if c.reserveData { out.append(time: time, record: handleParsed(record, [])) }
+                return
             }
-            if c.reserveData {
-                if c.removeKeyNameField, let index { pairs.remove(at: index) }
-                for value in values {
-                    if let existing = pairs.firstIndex(where: { $0.key == value.key }) {
-                        pairs[existing].value = value.value
-                    } else {
-                        pairs.append(value)
-                    }
-                }
-                values = pairs
+            var base = record
+            if c.removeKeyNameField { base = base.removingField(at: accessor.path) }
+            for event in parsed {
+                out.append(time: c.reserveTime ? time : event.time, record: handleParsed(base, event.record.mapValue ?? []))
             }
-            out.append(time: newTime, record: .map(values))
         }
         return out.count == 0 ? [] : [out.take(tag: stream.tag)]
+    }
+
+    /// filter_parser.rb `handle_parsed`: prefix, `hash_value_field`, then `record.merge` with `reserve_data`.
+    func handleParsed(_ record: MessagePackValue, _ fields: [MessagePackPair]) -> MessagePackValue {
+        let c = configuration
+        var values = fields
+        if let prefix = c.injectKeyPrefix {
+            values = values.map { MessagePackPair(key: .string(prefix + ($0.key.stringValue ?? "")), value: $0.value) }
+        }
+        if let hashKey = c.hashValueField {
+            values = [MessagePackPair(key: .string(hashKey), value: .map(values))]
+        }
+        guard c.reserveData else { return .map(values) }
+        var pairs = record.mapValue ?? []
+        for value in values {
+            if let existing = pairs.firstIndex(where: { $0.key == value.key }) {
+                pairs[existing].value = value.value
+            } else {
+                pairs.append(value)
+            }
+        }
+        return .map(pairs)
+    }
+
+    func warn(_ message: Logger.Message, _ tag: String) {
+        guard configuration.emitInvalidRecordToError else { return }
+        invalidRecords.warn(logger, message, metadata: ["parser.key_name": "\(configuration.keyName)", "tag": "\(tag)"],
+                            now: EventTime.now().timeInterval)
+    }
+}
+
+extension MessagePackValue {
+    /// The record without the field at `path` (nested maps rebuilt along the way): RecordAccessor#delete.
+    func removingField(at path: [String]) -> MessagePackValue {
+        guard let first = path.first, case .map(var pairs) = self,
+            let index = pairs.firstIndex(where: { $0.key.stringValue == first })
+        else { return self }
+        if path.count == 1 {
+            pairs.remove(at: index)
+        } else {
+            pairs[index].value = pairs[index].value.removingField(at: Array(path.dropFirst()))
+        }
+        return .map(pairs)
     }
 }

@@ -17,7 +17,10 @@ final class KubernetesAPIClient: Sendable {
     let logger: Logger
 
     init(configuration: KubernetesMetadataConfiguration, baseURL: String, logger: Logger) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        // Kubeclient takes the URL with or without its `/api` path; requests below add it.
+        var base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        if base.hasSuffix("/api") { base.removeLast(4) }
+        self.baseURL = base
         self.tokenFile = configuration.bearerTokenFile
         var tls = TLSConfiguration.makeClientConfiguration()
         if FileManager.default.fileExists(atPath: configuration.caFile) {
@@ -59,7 +62,8 @@ final class KubernetesAPIClient: Sendable {
                 }
                 let namespace = namespaceData.flatMap { KubernetesPodMetadata.namespace(json: $0) }
                 completion(KubernetesMetadataCache.Entry(pod: pod, namespaceID: namespace?.id,
-                                                         namespaceLabels: namespace?.labels ?? [], expires: 0))
+                                                         namespaceLabels: namespace?.labels ?? [],
+                                                         namespaceAnnotations: namespace?.annotations ?? [], expires: 0))
             case .failure(let error):
                 logger.debug("kubernetes_metadata: API request failed", metadata: ["error": "\(error)"])
                 completion(nil)

@@ -7,6 +7,7 @@ final class KubernetesMetadataCache: Sendable {
         var pod: KubernetesPodMetadata?
         var namespaceID: String?
         var namespaceLabels: [(String, String)]
+        var namespaceAnnotations: [(String, String)] = []
         var expires: Double
     }
 

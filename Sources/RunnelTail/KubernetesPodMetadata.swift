@@ -10,6 +10,9 @@ public struct KubernetesPodMetadata: Equatable, Sendable {
     public var annotations: [(String, String)] = []
     /// container name → (image, image id)
     public var containerImages: [String: (image: String, imageID: String?)] = [:]
+    /// container name → container id from `status.containerStatuses[].containerID`, without its
+    /// runtime prefix (`containerd://`), as kubernetes_metadata_common.rb `parse_pod_metadata` strips it.
+    public var containerIDs: [String: String] = [:]
 
     public init() {}
 
@@ -28,28 +31,34 @@ public struct KubernetesPodMetadata: Equatable, Sendable {
         host = (object["spec"] as? [String: Any])?["nodeName"] as? String
         let status = object["status"] as? [String: Any]
         podIP = status?["podIP"] as? String
-        for key in ["containerStatuses", "initContainerStatuses"] {
-            for container in status?[key] as? [[String: Any]] ?? [] {
-                guard let name = container["name"] as? String, let image = container["image"] as? String else { continue }
+        // Only running containers' statuses, as the plugin's parse_pod_metadata reads them.
+        for container in status?["containerStatuses"] as? [[String: Any]] ?? [] {
+            guard let name = container["name"] as? String else { continue }
+            if let image = container["image"] as? String {
                 containerImages[name] = (image, container["imageID"] as? String)
             }
-        }
-        if let spec = object["spec"] as? [String: Any] {
-            for container in spec["containers"] as? [[String: Any]] ?? [] {
-                guard let name = container["name"] as? String, containerImages[name] == nil,
-                    let image = container["image"] as? String
-                else { continue }
-                containerImages[name] = (image, nil)
+            if let id = container["containerID"] as? String {
+                containerIDs[name] = KubernetesPodMetadata.strippingRuntime(id)
             }
         }
     }
 
-    /// Labels of `GET /api/v1/namespaces/{ns}`, and its uid.
-    public static func namespace(json data: Data) -> (id: String?, labels: [(String, String)])? {
+    /// `containerd://abc` → `abc` (the plugin's `sub(%r{^[-_a-zA-Z0-9]+://}, '')`).
+    static func strippingRuntime(_ id: String) -> String {
+        guard let range = id.range(of: "://") else { return id }
+        let scheme = id[..<range.lowerBound]
+        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return id
+        }
+        return String(id[range.upperBound...])
+    }
+
+    /// Labels and annotations of `GET /api/v1/namespaces/{ns}`, and its uid.
+    public static func namespace(json data: Data) -> (id: String?, labels: [(String, String)], annotations: [(String, String)])? {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let metadata = object["metadata"] as? [String: Any]
         else { return nil }
-        return (metadata["uid"] as? String, pairs(metadata["labels"]))
+        return (metadata["uid"] as? String, pairs(metadata["labels"]), pairs(metadata["annotations"]))
     }
 
     static func pairs(_ value: Any?) -> [(String, String)] {

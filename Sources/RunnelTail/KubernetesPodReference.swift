@@ -4,8 +4,10 @@ import RunnelParsers
 /// read from the tag (`kubernetes.var.log.containers....log`) with fluent-plugin-kubernetes_metadata_filter's
 /// default `tag_to_kubernetes_name_regexp`.
 public struct KubernetesPodReference: Equatable, Sendable {
+    /// The plugin's default: `(REGEX_VAR_LOG_PODS|REGEX_VAR_LOG_CONTAINERS)` in filter_kubernetes_metadata.rb.
+    /// A `/var/log/pods` name has no container id, so its records get no `docker` map.
     public static let defaultExpression =
-        #"var\.log\.containers\.(?<pod_name>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)_(?<namespace>[^_]+)_(?<container_name>.+)-(?<docker_id>[a-z0-9]{64})\.log$"#
+        #"((var\.log\.pods)\.(?<namespace>[^_]+)_(?<pod_name>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)_(?<pod_uuid>[a-z0-9-]*)\.(?<container_name>.+)\..*\.log$|(var\.log\.containers)\.(?<pod_name>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)_(?<namespace>[^_]+)_(?<container_name>.+)-(?<docker_id>[a-z0-9]{64})\.log$)"#
 
     public var podName: String
     public var namespace: String

@@ -1,12 +1,18 @@
 import RunnelConfig
+import RunnelParsers
 
 extension TailInputConfiguration {
     /// Reads `<source> @type tail`.
     ///
     /// | key | type | default | meaning (Fluentd's in_tail) |
     /// |---|---|---|---|
-    /// | `path` | string | required | comma-separated paths; `*`/`?`/`[...]` globs and strftime `%Y %m %d %H %M %S %y %j` |
-    /// | `exclude_path` | array | `[]` | globs of paths not to tail |
+    /// | `path` | string | required | paths split at `path_delimiter`; strftime `%Y %m %d ...`; a path with `*` is a Ruby `Dir.glob` pattern (`*`, `?`, `[...]`, `{a,b}`, `**/` for any depth) |
+    /// | `path_delimiter` | string | `,` | what separates paths in `path` |
+    /// | `glob_policy` | `backward_compatible`/`extended`/`always` | `backward_compatible` | which paths are patterns: with `*`; or `*`, `?`, `[...]`; or those and `{a,b}` |
+    /// | `exclude_path` | array | `[]` | paths (patterns as in `path`) not to tail |
+    /// | `limit_recently_modified` | time | none | files a pattern matches are left out when not modified for this long |
+    /// | `path_timezone` | string | local time | zone of the strftime placeholders in `path`: a fixed offset (`+09:00`, `UTC`) |
+    /// | `open_on_every_update` | bool | false | accepted; files stay open (rotation is followed by inode) |
     /// | `tag` | string | required | a `*` is replaced by the path with `/` → `.` |
     /// | `pos_file` | string | none | positions, in Fluentd's format (path, 16-hex position, 16-hex inode) |
     /// | `pos_file_compaction_interval` | time | none | rewrite the pos_file without unwatched lines this often |
@@ -28,10 +34,31 @@ extension TailInputConfiguration {
     /// | `<parse>` | section | `@type none` | how lines become records |
     public init(_ element: ConfigElement) throws {
         let pathText = try element.requiredString("path")
-        self.init(
-            paths: pathText.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty },
-            tag: try element.requiredString("tag"))
+        let delimiter = element.string("path_delimiter", default: ",")
+        let policy: PathExpander.GlobPolicy = try element.enumeration("glob_policy", default: .backwardCompatible)
+        // in_tail.rb configure.
+        if policy == .always, delimiter == "," {
+            throw element.rejected("glob_policy", "cannot use glob_policy as always with the default path_delimiter: `,\"")
+        }
+        if ["/", "*", "%"].contains(delimiter) {
+            throw element.rejected("path_delimiter", "/, *, % are reserved words: \(delimiter)")
+        }
+        var paths: [String] = []
+        for part in pathText.components(separatedBy: delimiter) {
+            let path = part.trimmingSpaces
+            if !path.isEmpty, !paths.contains(path) { paths.append(path) }
+        }
+        self.init(paths: paths, tag: try element.requiredString("tag"))
+        globPolicy = policy
         excludePaths = try element.array("exclude_path", default: [])
+        limitRecentlyModified = try element.time("limit_recently_modified")
+        if let zone = element.string("path_timezone") {
+            guard let offset = TimeParser.fixedOffset(zone) else {
+                throw element.rejected("path_timezone", "'\(zone)' is not a fixed offset such as +09:00, -0700 or UTC")
+            }
+            pathTimezoneOffset = offset
+        }
+        _ = try element.bool("open_on_every_update", default: false)
         posFile = element.string("pos_file")
         posFileCompactionInterval = try element.time("pos_file_compaction_interval")
         readFromHead = try element.bool("read_from_head", default: false)

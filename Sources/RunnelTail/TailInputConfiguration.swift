@@ -8,6 +8,10 @@ public struct TailInputConfiguration: Sendable {
 
     public var paths: [String]
     public var excludePaths: [String] = []
+    public var globPolicy: PathExpander.GlobPolicy = .backwardCompatible
+    public var limitRecentlyModified: Double?
+    /// `path_timezone` as a fixed offset from UTC, in seconds.
+    public var pathTimezoneOffset: Int?
     public var tag: String
     public var posFile: String?
     public var posFileCompactionInterval: Double?

@@ -41,8 +41,6 @@ final class TailWatcher: @unchecked Sendable {
     var bytesThisSecond = 0
     var currentSecond = 0.0
     var skippingLongLine = false
-    let encodedPathKey: [UInt8]?
-    let encodedPath: [UInt8]
 
     init(path: String, start: TailFileStateMachine.Start, configuration: TailInputConfiguration,
          parser: any LineParser, logger: Logger, unmatched: WarningLimiter) {
@@ -56,12 +54,6 @@ final class TailWatcher: @unchecked Sendable {
         self.logger = logger
         self.unmatched = unmatched
         self.buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var writer = MessagePackWriter()
-        if let key = configuration.pathKey { writer.write(key) }
-        encodedPathKey = configuration.pathKey == nil ? nil : writer.bytes
-        writer = MessagePackWriter()
-        writer.write(path)
-        encodedPath = writer.bytes
     }
 
     deinit { closeAll() }
@@ -127,8 +119,9 @@ final class TailWatcher: @unchecked Sendable {
 
     func finish(_ output: inout ParserOutput) -> EventStream {
         let stream = output.take(tag: tag)
-        guard let encodedPathKey else { return stream }
-        return TailWatcher.addingField(to: stream, encodedKey: encodedPathKey, encodedValue: encodedPath)
+        guard let pathKey = configuration.pathKey else { return stream }
+        // in_tail.rb: `record[@path_key] ||= tail_watcher.path`, so a record's own field stays.
+        return stream.settingFields([(pathKey, .string(path))], merge: .unlessSet)
     }
 
     /// Reads lines of an open file from its offset; returns the new checkpoint (current file) and whether more is ready.
@@ -247,26 +240,5 @@ final class TailWatcher: @unchecked Sendable {
                                now: eventTime.timeInterval)
             }
         }
-    }
-
-    /// The same events with one more field (`path_key`) at the end of each record.
-    static func addingField(to stream: EventStream, encodedKey: [UInt8], encodedValue: [UInt8]) -> EventStream {
-        addingField(to: stream, encoded: encodedKey + encodedValue)
-    }
-
-    /// The same events with one more encoded key/value pair at the end of each record.
-    static func addingField(to stream: EventStream, encoded pair: [UInt8]) -> EventStream {
-        var writer = MessagePackWriter(capacity: stream.entries.count + stream.count * (pair.count + 2))
-        try? stream.forEachEntry { time, reader in
-            guard let count = try? reader.readMapHeader() else { return }
-            let start = reader.offset
-            for _ in 0..<(count * 2) { try reader.skipValue() }
-            writer.writeArrayHeader(count: 2)
-            writer.write(time)
-            writer.writeMapHeader(count: count + 1)
-            writer.writeRaw(UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.offset]))
-            writer.writeRaw(pair)
-        }
-        return EventStream(tag: stream.tag, entries: writer.bytes, count: stream.count)
     }
 }

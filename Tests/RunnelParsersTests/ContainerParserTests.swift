@@ -3,9 +3,9 @@ import RunnelCore
 import Testing
 @testable import RunnelParsers
 
-/// Expected records follow Fluent Bit's parsers: `cri` (regex
-/// `^(?<time>[^ ]+) (?<stream>stdout|stderr) (?<logtag>[^ ]*) (?<message>.*)$`, Time_Keep On,
-/// `%Y-%m-%dT%H:%M:%S.%L%z`) with partial lines joined, and `docker` (json, Time_Keep On).
+/// Expected records: `cri` as fluent-plugin-parser-cri's parser_cri.rb builds them (stream,
+/// logtag, message, then the kept time; every line an event), `container` with partial lines
+/// joined as Fluent Bit does, and `docker` as Fluent Bit's parser (json, Time_Keep On).
 struct ContainerParserTests {
     static let criLog = [
         "2023-11-14T22:13:20.000000001Z stdout F hello",
@@ -17,14 +17,32 @@ struct ContainerParserTests {
         "not a cri line",
     ]
 
-    @Test func criJoinsPartialLines() throws {
-        let r = try run(["@type": "cri"], ContainerParserTests.criLog)
+    /// parser_cri.rb: one event per line, `P` parts included; `<parse>` inside parses the message
+    /// and `merge_cri_fields` adds stream and logtag.
+    @Test func criEmitsEachLineAsFluentdDoes() throws {
+        let r = try run(["@type": "cri"], Array(ContainerParserTests.criLog[0..<3]))
+        #expect(r.outcomes == [.emitted, .emitted, .emitted])
+        #expect(r.events.map(\.record) == [
+            .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
+            .record(["stream": "stdout", "logtag": "P", "message": "part one, ", "time": "2023-11-14T22:13:21.5Z"]),
+            .record(["stream": "stderr", "logtag": "F", "message": "an error", "time": "2023-11-14T22:13:21.6Z"]),
+        ])
+        let parse = ConfigElement("parse", "", ["@type": "json"])
+        var nested = try ParserRegistry.makeParser(element: ConfigElement("parse", "", ["@type": "cri"], children: [parse]))
+        var output = ParserOutput()
+        _ = nested.parse(#"2023-11-14T22:13:20Z stdout F {"level":"info","time":"2023-11-14T22:13:21Z","stream":"x"}"#, now: fixedNow, into: &output)
+        #expect(output.decoded().first?.record == .record(["level": "info", "stream": "stdout", "logtag": "F"]))
+        #expect(output.decoded().first?.time == EventTime(seconds: 1_700_000_001))
+    }
+
+    @Test func containerJoinsPartialCRILines() throws {
+        let r = try run(["@type": "container"], ContainerParserTests.criLog)
         #expect(r.outcomes == [.emitted, .held, .emitted, .held, .emitted, .emitted, .unmatched])
         #expect(r.events.map(\.record) == [
-            .record(["time": "2023-11-14T22:13:20.000000001Z", "stream": "stdout", "logtag": "F", "message": "hello"]),
-            .record(["time": "2023-11-14T22:13:21.6Z", "stream": "stderr", "logtag": "F", "message": "an error"]),
-            .record(["time": "2023-11-14T22:13:21.5Z", "stream": "stdout", "logtag": "F", "message": "part one, part two, end"]),
-            .record(["time": "2023-11-14T22:13:22+00:00", "stream": "stdout", "logtag": "F", "message": ""]),
+            .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
+            .record(["stream": "stderr", "logtag": "F", "message": "an error", "time": "2023-11-14T22:13:21.6Z"]),
+            .record(["stream": "stdout", "logtag": "F", "message": "part one, part two, end", "time": "2023-11-14T22:13:21.5Z"]),
+            .record(["stream": "stdout", "logtag": "F", "message": "", "time": "2023-11-14T22:13:22+00:00"]),
         ])
         #expect(r.events.map(\.time) == [
             EventTime(seconds: 1_700_000_000, nanoseconds: 1), EventTime(seconds: 1_700_000_001, nanoseconds: 600_000_000),
@@ -32,9 +50,9 @@ struct ContainerParserTests {
         ])
     }
 
-    @Test func criFlushEmitsHeldPartial() throws {
-        let r = try run(["@type": "cri"], ["2023-11-14T22:13:20Z stdout P dangling"], flush: true)
-        #expect(r.events.first?.record == .record(["time": "2023-11-14T22:13:20Z", "stream": "stdout", "logtag": "P", "message": "dangling"]))
+    @Test func containerFlushEmitsHeldPartial() throws {
+        let r = try run(["@type": "container"], ["2023-11-14T22:13:20Z stdout P dangling"], flush: true)
+        #expect(r.events.first?.record == .record(["stream": "stdout", "logtag": "P", "message": "dangling", "time": "2023-11-14T22:13:20Z"]))
     }
 
     static let dockerLog = [
@@ -60,7 +78,7 @@ struct ContainerParserTests {
         let r = try run(["@type": "container"], [ContainerParserTests.dockerLog[0], ContainerParserTests.criLog[0]])
         #expect(r.events.map(\.record) == [
             .record(["log": "hello\n", "stream": "stdout", "time": "2023-11-14T22:13:20.123456789Z"]),
-            .record(["time": "2023-11-14T22:13:20.000000001Z", "stream": "stdout", "logtag": "F", "message": "hello"]),
+            .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
         ])
     }
 }

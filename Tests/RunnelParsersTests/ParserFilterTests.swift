@@ -37,3 +37,34 @@ struct ParserFilterTests {
         #expect(kept.map(\.record) == [.record(["log": "not json"])])
     }
 }
+
+/// filter_parser.rb: `@accessor = record_accessor_create(@key_name)`; `remove_key_name_field`
+/// deletes through the same accessor.
+struct ParserFilterAccessorTests {
+    func filter(_ parameters: KeyValuePairs<String, String>) throws -> ParserFilterPlugin {
+        let parse = ConfigElement("parse", "", ["@type": "json"])
+        let element = ConfigElement("filter", "**", parameters, children: [parse])
+        return ParserFilterPlugin(configuration: try ParserFilterConfiguration(element),
+                                  parser: try ParserRegistry.makeParser(element: parse), logger: Logger(label: "t"))
+    }
+
+    func run(_ plugin: ParserFilterPlugin, _ record: MessagePackValue) throws -> [MessagePackValue] {
+        var builder = EventStreamBuilder(tag: "t")
+        builder.append(time: EventTime(seconds: 1), record: record)
+        return try plugin.filter(builder.build()).flatMap { try $0.decodedEntries().map(\.record) }
+    }
+
+    @Test func nestedKeyNames() throws {
+        let record: MessagePackValue = .record(["log": .record(["message": #"{"a":1}"#]), "k": 2])
+        #expect(try run(try filter(["key_name": "$.log.message"]), record) == [.record(["a": 1])])
+        #expect(try run(try filter(["key_name": "$['log']['message']", "reserve_data": "true", "remove_key_name_field": "true"]), record)
+            == [.record(["log": .map([]), "k": 2, "a": 1])])
+        #expect(throws: ConfigError.self) { try filter(["key_name": "$.["]) }
+    }
+
+    /// handle_parsed with `{}` when the key is missing or the text does not parse (reserve_data).
+    @Test func missingKeyWithHashValueField() throws {
+        let plugin = try filter(["key_name": "$.nope", "reserve_data": "true", "hash_value_field": "parsed"])
+        #expect(try run(plugin, .record(["k": 2])) == [.record(["k": 2, "parsed": .map([])])])
+    }
+}

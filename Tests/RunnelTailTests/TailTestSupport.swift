@@ -21,13 +21,17 @@ final class TemporaryDirectory: Sendable {
 /// Collects what the tail input emits.
 final class CollectingSink: EventSink {
     let events = Mutex<[(tag: String, record: MessagePackValue)]>([])
+    let times = Mutex<[EventTime]>([])
     let batches = Atomic<Int>(0)
 
     func emit(_ stream: EventStream) async throws {
-        let decoded = try stream.decodedEntries().map { (stream.tag, $0.record) }
+        let entries = try stream.decodedEntries()
         batches.add(1, ordering: .relaxed)
-        events.withLock { $0.append(contentsOf: decoded) }
+        events.withLock { $0.append(contentsOf: entries.map { (stream.tag, $0.record) }) }
+        times.withLock { $0.append(contentsOf: entries.map(\.time)) }
     }
+
+    var count: Int { events.withLock { $0.count } }
 
     var messages: [String] { events.withLock { $0.compactMap { $0.record["message"]?.stringValue } } }
 
@@ -80,6 +84,7 @@ import RunnelParsers
 
 protocol LineParserBox { var parser: any LineParser { get } }
 struct NoneBox: LineParserBox { var parser: any LineParser { NoneParser() } }
+struct ParserBox: LineParserBox { let parser: any LineParser }
 
 func testConfiguration(_ dir: TemporaryDirectory, paths: [String], readFromHead: Bool = true) -> TailInputConfiguration {
     var c = TailInputConfiguration(paths: paths, tag: "test.*")

@@ -8,7 +8,10 @@ import RunnelCore
 /// `<and>` groups several conditions that must all hold, `<or>` several of which one must.
 /// `key` is a field name or a record accessor (`$.kubernetes.namespace_name`); `pattern` a
 /// regular expression, written bare or as `/.../` (Fluentd's regexp type). The value is matched
-/// as a string (numbers and booleans as Ruby prints them); a missing field matches no pattern.
+/// as a string (numbers and booleans as Ruby prints them); a missing field is matched as the
+/// empty string, as filter_grep.rb's `key.call(record).to_s` does. As there, the regexps of all
+/// `<or>` sections form one condition (one of them must match), and so do the excludes of all
+/// `<and>` sections (the event is dropped when all match). `^` and `$` match at line boundaries.
 /// The older `regexpN KEY PATTERN` and `excludeN KEY PATTERN` parameters are accepted too.
 public struct GrepFilter: FilterPlugin {
     struct Condition: Sendable {
@@ -16,8 +19,7 @@ public struct GrepFilter: FilterPlugin {
         var pattern: RegexBox
 
         func matches(_ record: MessagePackValue) -> Bool {
-            guard let value = accessor.value(in: record), !value.isNil else { return false }
-            let text = PlaceholderTemplate.rubyString(value)
+            let text = accessor.value(in: record).map(PlaceholderTemplate.rubyString) ?? ""
             return pattern.value.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
         }
     }
@@ -42,6 +44,8 @@ public struct GrepFilter: FilterPlugin {
     init(_ element: ConfigElement) throws {
         for section in element.elements(named: "regexp") { keep.append(Group(all: true, conditions: [try GrepFilter.condition(section)])) }
         for section in element.elements(named: "exclude") { exclude.append(Group(all: true, conditions: [try GrepFilter.condition(section)])) }
+        var andExcludes: [Condition] = []
+        var orRegexps: [Condition] = []
         for (name, all) in [("and", true), ("or", false)] {
             for section in element.elements(named: name) {
                 let regexps = try section.elements(named: "regexp").map(GrepFilter.condition)
@@ -49,10 +53,17 @@ public struct GrepFilter: FilterPlugin {
                 guard regexps.isEmpty || excludes.isEmpty else {
                     throw ConfigError(.structure, at: section.location, "<\(name)> in grep may hold <regexp> or <exclude> sections, not both")
                 }
-                if !regexps.isEmpty { keep.append(Group(all: all, conditions: regexps)) }
-                if !excludes.isEmpty { exclude.append(Group(all: all, conditions: excludes)) }
+                if all {
+                    keep += regexps.map { Group(all: true, conditions: [$0]) }
+                    andExcludes += excludes
+                } else {
+                    orRegexps += regexps
+                    exclude += excludes.map { Group(all: true, conditions: [$0]) }
+                }
             }
         }
+        if !orRegexps.isEmpty { keep.append(Group(all: false, conditions: orRegexps)) }
+        if !andExcludes.isEmpty { exclude.append(Group(all: true, conditions: andExcludes)) }
         for parameter in element.parameters {
             let key = parameter.key
             let isRegexp = key.hasPrefix("regexp") && Int(key.dropFirst(6)) != nil
@@ -77,7 +88,8 @@ public struct GrepFilter: FilterPlugin {
     /// A pattern written bare or as Ruby's `/.../` with optional `i`, `m`, `x` flags.
     static func regex(_ text: String, element: ConfigElement, key: String) throws -> RegexBox {
         var source = text
-        var options: NSRegularExpression.Options = []
+        // Ruby's ^ and $ are line anchors.
+        var options: NSRegularExpression.Options = [.anchorsMatchLines]
         if text.hasPrefix("/"), let close = text.lastIndex(of: "/"), close > text.startIndex {
             source = String(text[text.index(after: text.startIndex)..<close])
             for flag in text[text.index(after: close)...] {

@@ -1,19 +1,27 @@
-import RunnelCore
-
 /// Converts JSON text straight to MessagePack bytes (RFC 8259), without building objects.
 ///
 /// Containers are written with a 5-byte header that is shrunk to the smallest form once the
 /// element count is known. Integers that fit become MessagePack ints, others doubles.
-struct JSONToMessagePack {
+///
+/// A key repeated within one object is written as often as it appears, and `sawDuplicateKey`
+/// is set: Fluentd's JSON libraries build a Ruby Hash, which keeps the last value at the
+/// position of the first occurrence, so the caller then rewrites the record with
+/// `MessagePackValue.collapsingDuplicateKeys()`.
+public struct JSONToMessagePack {
     let bytes: UnsafeRawBufferPointer
-    var i = 0
+    /// The cursor: the offset of the next byte to read.
+    public var i = 0
     var maxDepth = 64
+    /// True once any object parsed so far had a key twice.
+    public var sawDuplicateKey = false
+    /// The keys of the objects being parsed, innermost last: (offset in the output, length, hash).
+    var keyMarks: [Int] = []
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    struct Failure: Error {}
+    public struct Failure: Error {}
 
-    mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         while i < bytes.count {
             let b = bytes[i]
             guard b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d else { return }
@@ -21,11 +29,11 @@ struct JSONToMessagePack {
         }
     }
 
-    var isAtEnd: Bool { i >= bytes.count }
+    public var isAtEnd: Bool { i >= bytes.count }
 
     /// Parses the object at the cursor, calling `pair` with each top-level key (decoded UTF-8)
     /// after its value has been written to `out`; `pair` returns false to drop the pair again.
-    mutating func parseTopObject(
+    public mutating func parseTopObject(
         into out: inout [UInt8], pair: (_ key: [UInt8], _ valueStart: Int, _ out: inout [UInt8]) -> Bool
     ) throws -> Int {
         skipWhitespace()
@@ -35,6 +43,8 @@ struct JSONToMessagePack {
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return 0 }
         var key: [UInt8] = []
+        let marksBase = keyMarks.count
+        defer { keyMarks.removeSubrange(marksBase...) }
         while true {
             skipWhitespace()
             let pairStart = out.count
@@ -42,6 +52,7 @@ struct JSONToMessagePack {
             try parseString(into: &key, raw: true)
             writeStringHeader(key.count, into: &out)
             out.append(contentsOf: key)
+            noteKey(out, start: out.count - key.count, count: key.count, marksBase: marksBase)
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Failure() }
             i += 1
@@ -51,6 +62,7 @@ struct JSONToMessagePack {
                 count += 1
             } else {
                 out.removeSubrange(pairStart...)
+                keyMarks.removeLast(3)
             }
             skipWhitespace()
             guard i < bytes.count else { throw Failure() }
@@ -60,7 +72,8 @@ struct JSONToMessagePack {
         }
     }
 
-    mutating func parseValue(into out: inout [UInt8], depth: Int) throws {
+    /// Writes the value at the cursor to `out` as MessagePack; `depth` is its nesting (1 at the top).
+    public mutating func parseValue(into out: inout [UInt8], depth: Int) throws {
         guard depth <= maxDepth else { throw Failure() }
         skipWhitespace()
         guard i < bytes.count else { throw Failure() }
@@ -75,6 +88,7 @@ struct JSONToMessagePack {
             let headerAt = out.count
             out.append(contentsOf: [0xdf, 0, 0, 0, 0])
             var count = 0
+            let marksBase = keyMarks.count
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
                 i += 1
@@ -84,7 +98,9 @@ struct JSONToMessagePack {
                     let keyAt = out.count
                     out.append(contentsOf: [0xdb, 0, 0, 0, 0])
                     try parseString(into: &out, raw: false)
+                    let keyLength = out.count - keyAt - 5
                     shrinkStringHeader(at: keyAt, in: &out)
+                    noteKey(out, start: out.count - keyLength, count: keyLength, marksBase: marksBase)
                     skipWhitespace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Failure() }
                     i += 1
@@ -97,6 +113,8 @@ struct JSONToMessagePack {
                     throw Failure()
                 }
             }
+            // The header shrinks below: the marks of this object's keys would no longer point at them.
+            keyMarks.removeSubrange(marksBase...)
             shrinkContainerHeader(at: headerAt, count: count, map: true, in: &out)
         case UInt8(ascii: "["):
             i += 1
@@ -123,6 +141,29 @@ struct JSONToMessagePack {
         case UInt8(ascii: "n"): try literal("null"); out.append(0xc0)
         default: try parseNumber(into: &out)
         }
+    }
+
+    /// Remembers the key at `out[start..<start + count]` of the object whose marks begin at
+    /// `marksBase`, and sets `sawDuplicateKey` if that object already had it.
+    mutating func noteKey(_ out: [UInt8], start: Int, count: Int, marksBase: Int) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for k in start..<(start + count) { hash = (hash ^ UInt64(out[k])) &* 0x100_0000_01b3 }
+        let h = Int(truncatingIfNeeded: hash)
+        if !sawDuplicateKey {
+            var m = marksBase
+            while m < keyMarks.count {
+                if keyMarks[m + 2] == h, keyMarks[m + 1] == count,
+                    out[keyMarks[m]..<(keyMarks[m] + count)].elementsEqual(out[start..<(start + count)])
+                {
+                    sawDuplicateKey = true
+                    break
+                }
+                m += 3
+            }
+        }
+        keyMarks.append(start)
+        keyMarks.append(count)
+        keyMarks.append(h)
     }
 
     mutating func literal(_ word: StaticString) throws {
@@ -255,5 +296,19 @@ struct JSONToMessagePack {
             header = [map ? 0xdf : 0xdd, UInt8(count >> 24 & 0xff), UInt8(count >> 16 & 0xff), UInt8(count >> 8 & 0xff), UInt8(count & 0xff)]
         }
         out.replaceSubrange(headerAt..<(headerAt + 5), with: header)
+    }
+
+    /// One JSON value (with nothing but whitespace around it) as a decoded value whose maps hold
+    /// each key once, as Ruby's `JSON.parse` returns it; nil when the text is not JSON.
+    public static func decode(_ text: String) -> MessagePackValue? {
+        var text = text
+        return text.withUTF8 { utf8 -> MessagePackValue? in
+            var scanner = JSONToMessagePack(UnsafeRawBufferPointer(utf8))
+            var out: [UInt8] = []
+            guard (try? scanner.parseValue(into: &out, depth: 1)) != nil else { return nil }
+            scanner.skipWhitespace()
+            guard scanner.isAtEnd, let value = try? MessagePackValue(decoding: out) else { return nil }
+            return scanner.sawDuplicateKey ? value.collapsingDuplicateKeys() : value
+        }
     }
 }

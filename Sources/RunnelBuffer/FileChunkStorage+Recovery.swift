@@ -68,26 +68,8 @@ extension FileChunkStorage {
         }
         if ChunkData.isCompressed(bytes) { return recoverCompressedChunk(id: id, found: found, queued: queued, path: path, bytes: bytes, context: context) }
         let scan = Self.scanEntries(bytes)
-        if let corruptAt = scan.corruptAt {
-            // Keep every byte for an operator in `*.broken`, and deliver the whole entries before the damage.
-            let error = BufferError.corruptData(path: path, offset: corruptAt, reason: "not a [time, record] entry")
-            do {
-                try FileIO.atomicWrite(bytes, to: path + ".broken", permission: filePermission, sync: durable)
-                context.log(.broken(path: path + ".broken", error: error))
-            } catch {
-                setAside(path, error: error as? BufferError ?? FileIO.error("copy", path), context: context)
-                return nil
-            }
-        }
-        if scan.validBytes < bytes.count {
-            if truncate(path, off_t(scan.validBytes)) != 0 {
-                setAside(path, error: FileIO.error("truncate", path), context: context)
-                return nil
-            }
-            if scan.corruptAt == nil {
-                context.log(.tornTail(path: path, keptBytes: scan.validBytes, droppedBytes: bytes.count - scan.validBytes))
-            }
-        }
+        let damage = scan.corruptAt.map { BufferError.corruptData(path: path, offset: $0, reason: "not a [time, record] entry") }
+        guard keepWholePrefix(path: path, bytes: bytes, wholeBytes: scan.validBytes, damage: damage, context: context) else { return nil }
         return resume(
             id: id, found: found, queued: queued, path: path, entries: Array(bytes[0..<scan.validBytes]), count: scan.count,
             fileSize: scan.validBytes, context: context)
@@ -111,28 +93,33 @@ extension FileChunkStorage {
             setAside(path, error: .corruptData(path: path, offset: 0, reason: "a gzip member holds no whole entries"), context: context)
             return nil
         }
-        if let damage = data.damage, !damage.isTruncated {
-            let error = BufferError.corruptData(path: path, offset: data.storedBytes, reason: damage.description)
-            do {
-                try FileIO.atomicWrite(bytes, to: path + ".broken", permission: filePermission, sync: durable)
-                context.log(.broken(path: path + ".broken", error: error))
-            } catch {
-                setAside(path, error: error as? BufferError ?? FileIO.error("copy", path), context: context)
-                return nil
-            }
-        }
-        if data.storedBytes < bytes.count {
-            if truncate(path, off_t(data.storedBytes)) != 0 {
-                setAside(path, error: FileIO.error("truncate", path), context: context)
-                return nil
-            }
-            if data.damage?.isTruncated ?? true {
-                context.log(.tornTail(path: path, keptBytes: data.storedBytes, droppedBytes: bytes.count - data.storedBytes))
-            }
-        }
+        let damage = data.damage.flatMap { $0.isTruncated ? nil : BufferError.corruptData(path: path, offset: data.storedBytes, reason: $0.description) }
+        guard keepWholePrefix(path: path, bytes: bytes, wholeBytes: data.storedBytes, damage: damage, context: context) else { return nil }
         return resume(
             id: id, found: found, queued: queued, path: path, entries: data.entries, count: scan.count,
             fileSize: data.storedBytes, context: context)
+    }
+
+    /// Cuts the file back to its whole entries (or members). Damage (not a torn tail) first keeps
+    /// every byte for an operator in `*.broken`; the whole part before it is still delivered.
+    /// False when the file had to be set aside instead.
+    private func keepWholePrefix(path: String, bytes: [UInt8], wholeBytes: Int, damage: BufferError?, context: RecoveryContext) -> Bool {
+        if let damage {
+            do {
+                try FileIO.atomicWrite(bytes, to: path + ".broken", permission: filePermission, sync: durable)
+                context.log(.broken(path: path + ".broken", error: damage))
+            } catch {
+                setAside(path, error: error as? BufferError ?? FileIO.error("copy", path), context: context)
+                return false
+            }
+        }
+        guard wholeBytes < bytes.count else { return true }
+        if truncate(path, off_t(wholeBytes)) != 0 {
+            setAside(path, error: FileIO.error("truncate", path), context: context)
+            return false
+        }
+        if damage == nil { context.log(.tornTail(path: path, keptBytes: wholeBytes, droppedBytes: bytes.count - wholeBytes)) }
+        return true
     }
 
     /// Metadata read or rebuilt, the chunk resumed (a staged one reopened for appends), or removed

@@ -23,14 +23,15 @@ final class JournalReader: @unchecked Sendable {
     init(path: String, matches: JournalMatches) throws(SystemdError) {
         var handle: OpaquePointer?
         var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw SystemdError(.open, "journal path '\(path)' cannot be read: \(String(cString: strerror(errno)))")
+        }
         let result: Int32
-        if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
+        if (status.st_mode & S_IFMT) == S_IFREG {
             result = path.withCString { cPath in
                 var paths: [UnsafePointer<CChar>?] = [cPath, nil]
                 return sd_journal_open_files(&handle, &paths, 0)
             }
-        } else if stat(path, &status) != 0 {
-            throw SystemdError(.open, "journal path '\(path)' cannot be read: \(String(cString: strerror(errno)))")
         } else {
             result = sd_journal_open_directory(&handle, path, 0)
         }

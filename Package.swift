@@ -31,6 +31,8 @@ let package = Package(
     targets: [
         // zlib from the system (Debian: zlib1g-dev), for gzip/zlib in Forward and Kinesis.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // libsystemd's sd-journal (Debian: libsystemd-dev), for the systemd input.
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd"),
 
         // gzip and zlib through the system zlib: one implementation for Forward, Kinesis and the buffer.
         .target(name: "RunnelCompression", dependencies: ["CZlib"], swiftSettings: swiftSettings),
@@ -114,6 +116,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // in_systemd (fluent-plugin-systemd): the journal through sd-journal, the cursor in a storage file.
+        .target(
+            name: "RunnelSystemd",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "CSystemd",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
         // SigV4 signing, pure: no sockets, no clocks.
         .target(
             name: "RunnelSigV4",
@@ -165,7 +178,7 @@ let package = Package(
             name: "RunnelApp",
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
-                "RunnelParsers", "RunnelTail", "RunnelAWS", "RunnelKinesis", "RunnelFileOutput",
+                "RunnelParsers", "RunnelTail", "RunnelAWS", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -235,6 +248,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelSystemdTests",
+            dependencies: [
+                "RunnelSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "RunnelSigV4Tests", dependencies: ["RunnelSigV4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelAWSTests",

@@ -10,10 +10,20 @@ import Synchronization
 /// (fluent-plugin-prometheus): the monitoring HTTP endpoint.
 ///
 /// Paths: `/api/plugins.json` and `/api/plugins` (monitor_agent's shapes), `/metrics`
-/// (Prometheus text format, every Runnel metric), `/healthz`.
+/// (Prometheus text format: every `runnel_*` metric, then the `fluentd_*` metrics of the
+/// prometheus_*monitor inputs), `/healthz`.
 ///
-/// Parameters: `bind` (0.0.0.0), `port` (24220 for monitor_agent, 24231 for prometheus),
-/// `include_config` (true), `include_retry` (true), `metrics_path` (/metrics, prometheus only).
+/// | key | type | default | meaning |
+/// |---|---|---|---|
+/// | `bind` | string | `0.0.0.0` | address to listen on (fluent-plugin-prometheus v2.2's default; in_monitor_agent's too) |
+/// | `port` | integer | 24220 (monitor_agent), 24231 (prometheus) | |
+/// | `include_config` | bool | true | monitor_agent: each plugin's parameters in `/api/plugins.json` |
+/// | `include_retry` | bool | false | monitor_agent: each output's `retry` (start, steps, next_time) |
+/// | `metrics_path` | string | `/metrics` | prometheus: where the metrics are served |
+/// | `aggregated_metrics_path` | string | `/aggregated_metrics` | prometheus: the same metrics (Runnel runs one worker, so there is nothing to aggregate) |
+/// | `content_encoding` | enum | `identity` | prometheus: only `identity` |
+/// | `ignore_error_log_interval` | time | 3600 | prometheus: accepted; Runnel's endpoint logs no per-request errors |
+///
 /// `tag` and `emit_interval` (monitor_agent emitting its figures as events) are not supported
 /// and reported as unused.
 final class MonitorAgentInput: InputPlugin {
@@ -23,10 +33,29 @@ final class MonitorAgentInput: InputPlugin {
     /// The port the endpoint listens on, once it does (the configured one, or the one chosen for port 0).
     var boundPort: Int? { bound.withLock { $0 } }
 
-    init(_ context: PluginContext, directory: PipelineDirectory, registry: PrometheusCollectorRegistry, defaultPort: Int) throws {
+    init(_ context: PluginContext, directory: PipelineDirectory, registry: PrometheusCollectorRegistry, defaultPort: Int,
+         fluentd: FluentdMetricFamilies = FluentdMetricFamilies()) throws {
         let element = context.element
-        let includeConfig = try element.bool("include_config", default: true)
-        let metricsPath = element.string("metrics_path", default: "/metrics")
+        let isPrometheus = element.pluginType == "prometheus"
+        var includeConfig = true
+        var includeRetry = false
+        var metricsPath = "/metrics"
+        var aggregatedPath = "/metrics"
+        if isPrometheus {
+            // fluent-plugin-prometheus lib/fluent/plugin/in_prometheus.rb.
+            metricsPath = element.string("metrics_path", default: "/metrics")
+            aggregatedPath = element.string("aggregated_metrics_path", default: "/aggregated_metrics")
+            let encoding = element.string("content_encoding", default: "identity")
+            guard encoding == "identity" else {
+                throw element.invalid("content_encoding", encoding, expected: "identity (Runnel does not compress the metrics)")
+            }
+            _ = try element.time("ignore_error_log_interval", default: 3600)
+        } else {
+            includeConfig = try element.bool("include_config", default: true)
+            includeRetry = try element.bool("include_retry", default: false)
+        }
+        let metrics: @Sendable () -> [UInt8] = { registry.emitToBuffer() + fluentd.render() }
+        let (withConfig, withRetry, paths) = (includeConfig, includeRetry, (metricsPath, aggregatedPath))
         server = MonitorServer(
             host: element.string("bind", default: "0.0.0.0"),
             port: try element.integer("port", default: defaultPort),
@@ -34,11 +63,11 @@ final class MonitorAgentInput: InputPlugin {
             route: { path in
                 switch path {
                 case "/api/plugins.json":
-                    return .init(status: .ok, contentType: "application/json", body: directory.pluginsJSON(includeConfig: includeConfig))
+                    return .init(status: .ok, contentType: "application/json", body: directory.pluginsJSON(includeConfig: withConfig, includeRetry: withRetry))
                 case "/api/plugins":
                     return .init(status: .ok, contentType: "text/plain", body: directory.pluginsText())
-                case metricsPath, "/metrics":
-                    return .init(status: .ok, contentType: "text/plain; version=0.0.4", body: registry.emitToBuffer())
+                case paths.0, paths.1, "/metrics":
+                    return .init(status: .ok, contentType: "text/plain; version=0.0.4", body: metrics())
                 case "/healthz":
                     return .init(status: .ok, contentType: "text/plain", body: Array("ok\n".utf8))
                 default:
@@ -60,12 +89,14 @@ final class PipelineDirectory: Sendable {
         self.pipeline.withLock { $0 = pipeline }
     }
 
+    var current: Pipeline? { pipeline.withLock { $0 } }
+
     /// Parameter names whose values never leave the process.
     static let secretKeys: Set<String> = [
         "aws_key_id", "aws_sec_key", "aws_ses_token", "shared_key", "password", "private_key_passphrase",
     ]
 
-    func pluginsJSON(includeConfig: Bool) -> [UInt8] {
+    func pluginsJSON(includeConfig: Bool, includeRetry: Bool = false) -> [UInt8] {
         var plugins: [MessagePackValue] = []
         guard let pipeline = pipeline.withLock({ $0 }) else { return Array("{\"plugins\":[]}".utf8) }
         func entry(id: String, category: String, type: String, element: ConfigElement, plugin: Any) -> MessagePackValue {
@@ -84,7 +115,9 @@ final class PipelineDirectory: Sendable {
                 pairs.append(.init(key: "config", value: .map(config)))
             }
             if let reporting = plugin as? any PluginStatusReporting {
-                for (key, value) in reporting.monitorStatus() { pairs.append(.init(key: .string(key), value: value)) }
+                for (key, value) in reporting.monitorStatus() where includeRetry || key != "retry" {
+                    pairs.append(.init(key: .string(key), value: value))
+                }
             }
             return .map(pairs)
         }

@@ -5,6 +5,7 @@ import RunnelForward
 import RunnelKinesis
 import RunnelParsers
 import RunnelPipeline
+import RunnelSystemd
 import RunnelTail
 
 /// Every plugin this build of Runnel has, by `@type`.
@@ -15,6 +16,7 @@ public enum PluginCatalog {
         registry.inputs["forward"] = ForwardInputPlugin.make
         registry.inputs["unix"] = UnixInputPlugin.make
         registry.inputs["tail"] = TailInputPlugin.make
+        registry.inputs["systemd"] = SystemdInputPlugin.make
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
         registry.outputs["file"] = FileOutputPlugin.make
@@ -25,7 +27,10 @@ public enum PluginCatalog {
             try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24220)
         }
         registry.inputs["prometheus"] = { context in
-            try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24231)
+            try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24231, fluentd: monitoring.fluentd)
+        }
+        for kind in [PrometheusMonitorConfiguration.Kind.status, .output, .tail] {
+            registry.inputs[kind.rawValue] = { try PrometheusMonitorInput.make($0, kind: kind, monitoring: monitoring) }
         }
         for (type, reason) in planned where registry.inputs[type] == nil && registry.outputs[type] == nil && registry.filters[type] == nil {
             registry.planned[type] = reason
@@ -42,6 +47,8 @@ public enum PluginCatalog {
 public final class Monitoring: Sendable {
     let directory = PipelineDirectory()
     let prometheus = PrometheusCollectorRegistry()
+    /// The fluentd_* metrics of fluent-plugin-prometheus' monitor inputs.
+    let fluentd = FluentdMetricFamilies()
 
     public init() {}
 

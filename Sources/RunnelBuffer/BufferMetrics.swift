@@ -62,4 +62,10 @@ public struct BufferStatus: Sendable, Equatable {
     public var oldestChunkAge: Double?
     /// Chunks waiting for a retry, and the earliest retry (clock seconds).
     public var retryingChunks: Int
+    /// `emit_count`, `write_count`, `rollback_count`, `flush_time_count`, `slow_flush_count`.
+    public var counters = OutputCounters()
+    /// `buffer_timekeys`: the distinct time keys of the chunks (time-keyed buffers only), ascending.
+    public var timekeys: [Int] = []
+    /// monitor_agent's `retry`, while a chunk is waiting for a retry.
+    public var retry: RetryStatus?
 }

@@ -23,6 +23,7 @@ struct BufferState: Sendable {
     var retryCount = 0
     var emitRecords = 0
     var droppedRecords = 0
+    var counters = OutputCounters()
 
     /// Whether `bytes` more fit under `limit`. An empty buffer always takes one emit, however
     /// large, so that a stream bigger than the limit cannot block forever.

@@ -116,8 +116,10 @@ extension BufferedOutput {
             id: chunk.id, metadata: chunk.metadata, entries: entries, count: scan.count,
             delivered: chunk.delivered, retryCount: chunk.failures)
         let target = chunk.useSecondary ? (secondary ?? sender) : sender
+        let writeStarted = clock.now()
         let result = await target.send(toSend)
         metrics.flushLatency.recordNanoseconds(Int64(max(0, clock.now() - started) * 1e9))
+        recordWrite(seconds: clock.now() - writeStarted)
         switch result {
         case .delivered:
             await delivered(chunk, count: scan.count)
@@ -179,6 +181,7 @@ extension BufferedOutput {
         let hasSecondary = secondary != nil
         enum Next { case retry(Double, secondary: Bool, first: Bool), giveUp }
         let next: Next = state.withLock { state in
+            state.counters.rollbackCount += 1
             guard var record = state.chunks[chunk.id] else { return .giveUp }
             record.failures += 1
             state.retryCount += 1
@@ -243,6 +246,25 @@ extension BufferedOutput {
             metrics.droppedRecords.increment(by: lost)
             metrics.droppedChunks.increment()
             await removeChunk(chunk)
+        }
+    }
+
+    /// Counts one send attempt (Fluentd's write_count, flush_time_count) and warns about a slow one
+    /// as Fluentd's `check_slow_flush` does.
+    func recordWrite(seconds elapsed: Double) {
+        let slow = elapsed > slowFlushLogThreshold
+        state.withLock { state in
+            state.counters.writeCount += 1
+            state.counters.flushTimeMilliseconds += Int(max(0, elapsed) * 1000)
+            if slow { state.counters.slowFlushCount += 1 }
+        }
+        if slow {
+            logger.warning(
+                "buffer flush took longer time than slow_flush_log_threshold",
+                metadata: [
+                    "buffer.elapsed_time": .string(String(format: "%.3f", elapsed)),
+                    "buffer.slow_flush_log_threshold": .stringConvertible(slowFlushLogThreshold),
+                ])
         }
     }
 

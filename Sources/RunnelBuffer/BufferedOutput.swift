@@ -32,6 +32,8 @@ public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
     let signal = FlushSignal()
     let lifecycle = Mutex(Lifecycle())
     let random: @Sendable () -> Double
+    /// `slow_flush_log_threshold` (Fluentd's output parameter, 20 s): a longer send is logged and counted.
+    let slowFlushLogThreshold: Double
 
     struct Lifecycle {
         var recovered = false
@@ -63,16 +65,18 @@ public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
         }
         try self.init(
             name: name, configuration: configuration, sender: sender, secondary: secondary, logger: context.logger,
-            clock: clock, pluginType: pluginType ?? element.pluginType ?? "unknown")
+            clock: clock, pluginType: pluginType ?? element.pluginType ?? "unknown",
+            slowFlushLogThreshold: try element.float("slow_flush_log_threshold", default: 20.0))
     }
 
     /// Builds a buffer from a ready configuration (tests, benchmarks, the crash probe).
     public init(
         name: String, configuration: BufferConfiguration, sender: any ChunkSender, secondary: (any ChunkSender)? = nil,
         logger: Logger, clock: some Clock<Duration> = ContinuousClock(), pluginType: String = "unknown",
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, slowFlushLogThreshold: Double = 20.0
     ) throws {
         self.name = name
+        self.slowFlushLogThreshold = slowFlushLogThreshold
         self.configuration = configuration
         self.sender = sender
         self.secondary = secondary
@@ -105,6 +109,7 @@ public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
 
     public func emit(_ stream: EventStream) async throws {
         guard !stream.isEmpty else { return }
+        state.withLock { $0.counters.emitCount += 1 }
         await ensureRecovered()
         var parts: [ChunkKeys.Part]
         do {
@@ -226,18 +231,29 @@ public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
             var queueBytes = 0
             var retrying = 0
             var oldest: Double?
+            var timekeys = Set<Int>()
+            var longestRetry: (retry: RetryStateMachine, next: Double)?
             for chunk in state.chunks.values {
                 if chunk.state == .staged { stageBytes += chunk.bytes } else { queueBytes += chunk.bytes }
-                if chunk.retry != nil { retrying += 1 }
+                if let retry = chunk.retry {
+                    retrying += 1
+                    if retry.start < longestRetry?.retry.start ?? .infinity { longestRetry = (retry, chunk.nextAttemptAt) }
+                }
                 oldest = min(oldest ?? chunk.createdAt, chunk.createdAt)
+                if let timekey = chunk.metadata.timekey { timekeys.insert(timekey) }
             }
+            let wallOffset = clock.wallOrigin
             let limit = Double(configuration.effectiveTotalLimit)
             return BufferStatus(
                 queueLength: state.queue.count, stageLength: state.staged.count, totalBytes: state.totalBytes,
                 stageBytes: stageBytes, queueBytes: queueBytes,
                 availableSpaceRatio: max(0, (limit - Double(state.totalBytes)) / limit * 100),
                 retryCount: state.retryCount, emitRecords: state.emitRecords, droppedRecords: state.droppedRecords,
-                oldestChunkAge: oldest.map { now - $0 }, retryingChunks: retrying)
+                oldestChunkAge: oldest.map { now - $0 }, retryingChunks: retrying, counters: state.counters,
+                timekeys: timekeys.sorted(),
+                retry: longestRetry.map {
+                    RetryStatus(start: wallOffset + $0.retry.start, steps: $0.retry.steps, nextTime: wallOffset + $0.next)
+                })
         }
     }
 }

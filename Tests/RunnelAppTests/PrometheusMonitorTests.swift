@@ -1,0 +1,230 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+@testable import RunnelApp
+
+/// fluent-plugin-prometheus' monitor inputs on a running runnel: Forward in -> a kinesis_streams
+/// output whose endpoint refuses connections (so its chunk waits for a retry), a tail input with
+/// a pos_file, and /metrics scraped over HTTP and parsed as the text exposition format.
+@Suite(.serialized) struct PrometheusMonitorTests {
+    @Test func fluentdMetricNamesLabelsAndValuesOnMetrics() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("runnel-prom-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let (forwardPort, metricsPort, deadPort) = (try freePort(), try freePort(), try freePort())
+        let log = work + "/app.log"
+        try Data("one\ntwo\nthree\n".utf8).write(to: URL(fileURLWithPath: log))
+        let config = work + "/runnel.conf"
+        try Data("""
+            <source>
+              @type forward
+              bind 127.0.0.1
+              port \(forwardPort)
+            </source>
+            <source>
+              @type tail
+              @id in_tail_app
+              path \(log)
+              pos_file \(work)/app.pos
+              read_from_head true
+              tag app
+              <parse>
+                @type none
+              </parse>
+            </source>
+            <source>
+              @type prometheus
+              bind 127.0.0.1
+              port \(metricsPort)
+            </source>
+            <source>
+              @type prometheus_monitor
+              interval 0.2
+              <labels>
+                host ${hostname}
+              </labels>
+            </source>
+            <source>
+              @type prometheus_output_monitor
+              interval 0.2
+            </source>
+            <source>
+              @type prometheus_tail_monitor
+              interval 0.2
+            </source>
+            <match app>
+              @type null
+            </match>
+            <match test.**>
+              @type kinesis_streams
+              @id out_kinesis
+              stream_name s
+              region us-east-1
+              endpoint http://127.0.0.1:\(deadPort)
+              aws_key_id testing
+              aws_sec_key testing
+              <buffer>
+                flush_mode interval
+                flush_interval 0.2
+                retry_wait 30
+                chunk_limit_size 1k
+                total_limit_size 2k
+              </buffer>
+            </match>
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        let runnel = try TestProcess(Paths.runnel, ["-c", config, "--strict"], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
+        defer { Task { await runnel.stop() } }
+        #expect(await waitForPort(forwardPort), "\(runnel.log)")
+        #expect(await waitForPort(metricsPort), "\(runnel.log)")
+
+        // One Forward message (Forward mode) of 5 events, sent with msgpack from Python.
+        let sent = try await TestProcess.run("python3", ["-c", """
+            import msgpack, socket, time
+            s = socket.create_connection(("127.0.0.1", \(forwardPort)))
+            s.sendall(msgpack.packb(["test.metrics", [[int(time.time()), {"n": i}] for i in range(5)]]))
+            s.close()
+            """])
+        #expect(sent.status == 0, "\(sent.output)")
+
+        let output = [("plugin_id", "out_kinesis"), ("type", "kinesis_streams")]
+        var samples: [MetricSample] = []
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            samples = try await scrape(port: metricsPort)
+            if (value(samples, "fluentd_output_status_retry_count", output) ?? 0) >= 1,
+                value(samples, "fluentd_tail_file_position", [("plugin_id", "in_tail_app"), ("type", "tail"), ("path", log)]) == 14
+            { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+
+        // prometheus_output_monitor: every metric of in_prometheus_output_monitor.rb, labels plugin_id and type.
+        for name in [
+            "fluentd_output_status_buffer_total_bytes", "fluentd_output_status_buffer_stage_length",
+            "fluentd_output_status_buffer_stage_byte_size", "fluentd_output_status_buffer_queue_length",
+            "fluentd_output_status_buffer_queue_byte_size", "fluentd_output_status_buffer_available_space_ratio",
+            "fluentd_output_status_retry_count", "fluentd_output_status_num_errors", "fluentd_output_status_write_count",
+            "fluentd_output_status_emit_count", "fluentd_output_status_emit_records", "fluentd_output_status_rollback_count",
+            "fluentd_output_status_flush_time_count", "fluentd_output_status_slow_flush_count", "fluentd_output_status_retry_wait",
+        ] {
+            let found = samples.filter { $0.name == name && $0.labels.contains { $0 == ("plugin_id", "out_kinesis") } }
+            #expect(found.count == 1, "\(name): \(found)\n\(runnel.log)")
+            #expect(found.first.map { $0.labels.elementsEqual(output) { $0 == $1 } } == true, "\(name) labels: \(String(describing: found.first?.labels))")
+            #expect(found.first?.type == "gauge", "\(name) type")  // gauge_all true (the default)
+        }
+        #expect(value(samples, "fluentd_output_status_emit_records", output) == 5)
+        #expect(value(samples, "fluentd_output_status_emit_count", output) == 1)
+        let retries = try #require(value(samples, "fluentd_output_status_retry_count", output))
+        #expect(retries >= 1)
+        #expect(value(samples, "fluentd_output_status_num_errors", output) == retries)
+        #expect(value(samples, "fluentd_output_status_write_count", output) == retries)
+        #expect(value(samples, "fluentd_output_status_rollback_count", output) == retries)
+        #expect(value(samples, "fluentd_output_status_slow_flush_count", output) == 0)
+        // The failed chunk waits in the queue for its retry (retry_wait 30 s with randomization).
+        #expect(value(samples, "fluentd_output_status_buffer_queue_length", output) == 1)
+        #expect(value(samples, "fluentd_output_status_buffer_stage_length", output) == 0)
+        let queued = try #require(value(samples, "fluentd_output_status_buffer_queue_byte_size", output))
+        #expect(queued > 0)
+        #expect(value(samples, "fluentd_output_status_buffer_total_bytes", output) == queued)
+        // Fluentd's buffer statistics: (1 - size / total_limit_size) * 100, rounded to one decimal.
+        #expect(value(samples, "fluentd_output_status_buffer_available_space_ratio", output) == ((1 - queued / 2048) * 1000).rounded() / 10)
+        let wait = try #require(value(samples, "fluentd_output_status_retry_wait", output))
+        #expect(wait > 10 && wait < 40)
+
+        // prometheus_monitor: plugin_category too, and the <labels> with ${hostname} expanded.
+        let host = PrometheusMonitorConfiguration.localHostname()
+        let status = [("host", host), ("plugin_id", "out_kinesis"), ("plugin_category", "output"), ("type", "kinesis_streams")]
+        #expect(value(samples, "fluentd_status_buffer_queue_length", status) == 1, "\(samples.filter { $0.name.hasPrefix("fluentd_status") })")
+        #expect(value(samples, "fluentd_status_buffer_total_bytes", status) == queued)
+        #expect(value(samples, "fluentd_status_retry_count", status).map { $0 >= retries } == true)
+
+        // prometheus_tail_monitor: the pos_file's position and inode, labels plugin_id, type and path.
+        let tail = [("plugin_id", "in_tail_app"), ("type", "tail"), ("path", log)]
+        let inode = try #require((try FileManager.default.attributesOfItem(atPath: log))[.systemFileNumber] as? UInt64)
+        #expect(value(samples, "fluentd_tail_file_position", tail) == 14)
+        #expect(value(samples, "fluentd_tail_file_inode", tail) == Double(inode))
+
+        // Runnel's own metrics stay beside them.
+        #expect(samples.contains { $0.name.hasPrefix("runnel_buffer_") })
+        // The same text at aggregated_metrics_path (one worker: nothing to aggregate).
+        #expect(try await get(port: metricsPort, path: "/aggregated_metrics").contains("fluentd_output_status_emit_records"))
+    }
+
+    func scrape(port: Int) async throws -> [MetricSample] {
+        try MetricSample.parse(try await get(port: port, path: "/metrics"))
+    }
+
+    func get(port: Int, path: String) async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func value(_ samples: [MetricSample], _ name: String, _ labels: [(String, String)]) -> Double? {
+        samples.first { $0.name == name && $0.labels.elementsEqual(labels) { $0 == $1 } }?.value
+    }
+}
+
+/// One sample of the Prometheus text exposition format (version 0.0.4), with its family's TYPE.
+struct MetricSample: CustomStringConvertible {
+    var name: String
+    var labels: [(String, String)]
+    var value: Double
+    var type: String?
+
+    var description: String { "\(name)\(labels) \(value) (\(type ?? "untyped"))" }
+
+    struct Malformed: Error { var line: String }
+
+    /// Parses the format: `# TYPE name type`, `# HELP ...`, and `name{label="value",...} value [timestamp]`
+    /// with `\\`, `\"` and `\n` escapes in label values.
+    static func parse(_ text: String) throws -> [MetricSample] {
+        var types: [String: String] = [:]
+        var samples: [MetricSample] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("#") {
+                let parts = line.split(separator: " ", maxSplits: 3)
+                if parts.count == 4, parts[1] == "TYPE" { types[String(parts[2])] = String(parts[3]) }
+                continue
+            }
+            var characters = Substring(line)
+            let name = String(characters.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" })
+            guard !name.isEmpty else { throw Malformed(line: String(line)) }
+            characters = characters.dropFirst(name.count)
+            var labels: [(String, String)] = []
+            if characters.first == "{" {
+                characters = characters.dropFirst()
+                while characters.first != "}" {
+                    let labelName = String(characters.prefix { $0 != "=" })
+                    characters = characters.dropFirst(labelName.count)
+                    guard characters.hasPrefix("=\"") else { throw Malformed(line: String(line)) }
+                    characters = characters.dropFirst(2)
+                    var value = ""
+                    while let c = characters.first, c != "\"" {
+                        characters = characters.dropFirst()
+                        if c == "\\", let escaped = characters.first {
+                            characters = characters.dropFirst()
+                            value.append(escaped == "n" ? "\n" : escaped)
+                        } else {
+                            value.append(c)
+                        }
+                    }
+                    guard characters.first == "\"" else { throw Malformed(line: String(line)) }
+                    characters = characters.dropFirst()
+                    if characters.first == "," { characters = characters.dropFirst() }
+                    labels.append((labelName, value))
+                }
+                characters = characters.dropFirst()
+            }
+            let fields = characters.split(separator: " ")
+            guard let first = fields.first, let value = Double(first == "+Inf" ? "inf" : first == "-Inf" ? "-inf" : String(first)) else {
+                throw Malformed(line: String(line))
+            }
+            let family = types[name] != nil ? name : ["_bucket", "_sum", "_count", "_total"].lazy
+                .compactMap { suffix in name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : nil }.first ?? name
+            samples.append(MetricSample(name: name, labels: labels, value: value, type: types[name] ?? types[family]))
+        }
+        return samples
+    }
+}

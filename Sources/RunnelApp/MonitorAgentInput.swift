@@ -17,7 +17,7 @@ import Synchronization
 /// |---|---|---|---|
 /// | `bind` | string | `0.0.0.0` | address to listen on (fluent-plugin-prometheus v2.2's default; in_monitor_agent's too) |
 /// | `port` | integer | 24220 (monitor_agent), 24231 (prometheus) | |
-/// | `include_config` | bool | true | monitor_agent: each plugin's parameters in `/api/plugins.json` |
+/// | `include_config` | bool | false | monitor_agent: each plugin's parameters in `/api/plugins.json` (Fluentd v1.19.3 turned it off by default; true before) |
 /// | `include_retry` | bool | false | monitor_agent: each output's `retry` (start, steps, next_time) |
 /// | `metrics_path` | string | `/metrics` | prometheus: where the metrics are served |
 /// | `aggregated_metrics_path` | string | `/aggregated_metrics` | prometheus: the same metrics (Runnel runs one worker, so there is nothing to aggregate) |
@@ -37,7 +37,7 @@ final class MonitorAgentInput: InputPlugin {
          fluentd: FluentdMetricFamilies = FluentdMetricFamilies()) throws {
         let element = context.element
         let isPrometheus = element.pluginType == "prometheus"
-        var includeConfig = true
+        var includeConfig = false
         var includeRetry = false
         var metricsPath = "/metrics"
         var aggregatedPath = "/metrics"
@@ -51,7 +51,7 @@ final class MonitorAgentInput: InputPlugin {
             }
             _ = try element.time("ignore_error_log_interval", default: 3600)
         } else {
-            includeConfig = try element.bool("include_config", default: true)
+            includeConfig = try element.bool("include_config", default: false)
             includeRetry = try element.bool("include_retry", default: false)
         }
         let metrics: @Sendable () -> [UInt8] = { registry.emitToBuffer() + fluentd.render() }

@@ -23,7 +23,7 @@ import Testing
         var registry = PluginCatalog.registry(monitoring: monitoring)
         registry.outputs["discard"] = { _ in Discard() }
         let root = ConfigElement(name: "ROOT", children: [
-            ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor"]),
+            ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor", "include_config": "true"]),
             ConfigElement("match", "**", ["@type": "discard", "@id": "out", "aws_sec_key": "SECRET-VALUE-123", "region": "eu-west-1"]),
         ])
         let pipeline = try PipelineBuilder(registry: registry, logger: Logger(label: "test")).build(root)
@@ -44,6 +44,31 @@ import Testing
             #expect(try await httpGet(port: port, path: "/healthz") == "ok\n")
             monitoring.prometheus.makeCounter(descriptor: MetricNameDescriptor(namespace: "runnel", metricName: "test_events", unitName: "total", helpText: "Test events.")).increment(by: Int64(3))
             #expect(try await httpGet(port: port, path: "/metrics").contains("runnel_test_events_total 3"))
+            group.cancelAll()
+        }
+    }
+
+    /// include_config defaults to false since Fluentd v1.19.3 (lib/fluent/plugin/in_monitor_agent.rb,
+    /// `config_param :include_config, :bool, default: false`; true before), include_retry to false.
+    @Test func configAndRetryAreLeftOutByDefault() async throws {
+        let monitoring = Monitoring()
+        var registry = PluginCatalog.registry(monitoring: monitoring)
+        registry.outputs["discard"] = { _ in Discard() }
+        let root = ConfigElement(name: "ROOT", children: [
+            ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor"]),
+            ConfigElement("match", "**", ["@type": "discard", "@id": "out", "region": "eu-west-1"]),
+        ])
+        let pipeline = try PipelineBuilder(registry: registry, logger: Logger(label: "test")).build(root)
+        monitoring.publish(pipeline)
+        let monitor = try #require(pipeline.inputs.first?.plugin as? MonitorAgentInput)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await monitor.run() }
+            let port = try await waitForPort(monitor)
+            let json = try await httpGet(port: port, path: "/api/plugins.json")
+            let plugins = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["plugins"] as? [[String: Any]]
+            #expect(plugins?.count == 2)
+            #expect(plugins?.allSatisfy { $0["config"] == nil && $0["retry"] == nil } == true, "\(json)")
+            #expect(!json.contains("eu-west-1"))
             group.cancelAll()
         }
     }

@@ -12,6 +12,11 @@ extension ConfigElement {
 
     public func requiredString(_ key: String) throws -> String {
         guard let value = rawValue(key) else {
+            if let unset = unsetParameters.last(where: { $0.key == key }) {
+                throw ConfigError(
+                    .missingParameter, at: unset.location,
+                    "\(title): '\(key)' parameter is required, but its value is \(unset.reason.rawValue), which leaves it unset; give it a value")
+            }
             throw ConfigError(.missingParameter, at: location, "\(title): '\(key)' parameter is required")
         }
         return value

@@ -26,7 +26,7 @@ struct EmbeddedRubyErrorTests {
         ("ENV['A'] ||", "the end of the code where a value should be"),
         ("ENV['A'] == 'b'", "'==' where the code should end"),
         ("1 - 1", "'-' where the code should end"),
-        ("a ? 'b'", "the end of the code where ':' should follow the '?' branch of a ternary"),
+        ("ENV['A'] ? 'b'", "the end of the code where ':' should follow the '?' branch of a ternary"),
         ("('a'", "the end of the code where ')' should follow the code in parentheses"),
         ("'a' 'b'", "the string 'b' where the code should end"),
         ("'unterminated", "an unterminated single-quoted string"),

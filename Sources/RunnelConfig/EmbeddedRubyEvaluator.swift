@@ -10,7 +10,7 @@
 ///   local variables (`host = ...; port = ...; 'https://' + host + ':' + port`), `expr rescue fallback`;
 /// - `File.join(a, ...)`, `File.read(p)`, `File.open(p).read`, `Socket.gethostname`,
 ///   `IPAddr.new(s).ipv4?` / `.ipv6?` (an invalid address raises), `.to_s`, `.to_i`, `.strip`;
-/// - the locals Fluentd defines: `hostname`, `worker_id` (always 0: Runnel runs one worker);
+/// - the locals Fluentd defines: `hostname`, `worker_id` (`SERVERENGINE_WORKER_ID`, else 0: Runnel runs one worker);
 /// - Fluentd's `use_default` and `use_nil` (the parameter as if it were not written).
 ///
 /// As in Fluentd, the value is turned into a string with `to_s` (nil becomes empty, true

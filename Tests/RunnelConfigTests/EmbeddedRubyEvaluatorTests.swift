@@ -181,6 +181,56 @@ struct EmbeddedRubyEvaluatorTests {
         #expect(try evaluateEmbedded("use_nil rescue 'x'") == .useNil)
     }
 
+    /// Fluentd's `scan_double_quoted_string`: a use_nil anywhere makes the value nil, else a
+    /// use_default makes it the default; Runnel leaves such a parameter out of the tree.
+    @Test func useDefaultAndUseNilLeaveTheParameterOut() throws {
+        let root = try parseClassic("""
+            <source>
+              a 1
+              a "#{use_default}"
+              b "x-#{use_nil}-#{use_default}"
+              c "#{use_nil}"
+              c 2
+              stream_name "#{ENV['UNSET'] || use_nil}"
+            </source>
+            """)
+        let source = try #require(root.element(named: "source"))
+        #expect(source.parameters.map(\.key) == ["c"])
+        #expect(source.string("c") == "2")
+        #expect(source.has("a") == false && source.has("b") == false)
+        #expect(source.unsetParameters.map(\.key) == ["a", "b", "stream_name"])
+        #expect(source.unsetParameters.map(\.reason) == [.useDefault, .useNil, .useNil])
+        let error = try #require(configError { try source.requiredString("stream_name") })
+        #expect(error.message == "<source>: 'stream_name' parameter is required, but its value is use_nil, which leaves it unset; give it a value")
+        #expect(error.location.line == 7)
+    }
+
+    /// Fluentd's YAML loader reads use_nil in `!fluent/s` as an empty string; use_default leaves the key out.
+    @Test func useDefaultAndUseNilInYAML() throws {
+        let root = try parseYAML("""
+            config:
+              - source:
+                  $type: forward
+                  a: !fluent/s "#{use_default}"
+                  b: !fluent/s "#{use_nil}"
+                  c: !fluent/s "#{ENV['UNSET'] || 'x'}"
+            """)
+        let source = try #require(root.element(named: "source"))
+        #expect(source.has("a") == false)
+        #expect(source.string("b") == "")
+        #expect(source.string("c") == "x")
+    }
+
+    @Test func includePathsAreEvaluated() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("systemd.conf", "<source>\n  @type systemd\n</source>\n")
+        try directory.write("other.conf", "<source>\n  @type other\n</source>\n")
+        let main = try directory.write("fluent.conf", "@include \"#{ENV['FLUENTD_SYSTEMD_CONF'] || 'systemd'}.conf\"\n")
+        #expect(try ConfigLoader.load(path: main, environment: [:]).element(named: "source")?.string("@type") == "systemd")
+        #expect(try ConfigLoader.load(path: main, environment: ["FLUENTD_SYSTEMD_CONF": "other"]).element(named: "source")?.string("@type") == "other")
+    }
+
     @Test func hostNameOfTheMachineWhenParsing() throws {
         let root = try parseClassic("a \"#{Socket.gethostname}\"\nb \"#{hostname}\"\n")
         #expect(root.string("a") == ConfigParser.hostname())

@@ -119,6 +119,12 @@ struct EmbeddedRubyErrorTests {
         #expect(error.description.hasPrefix("/etc/runnel/app.conf:3:12: \"#{ENV.fetch('TAG')}\" raised KeyError"))
     }
 
+    @Test func useDefaultIsNotAYAMLArgument() throws {
+        let error = try #require(configError { try parseYAML("config:\n  - match:\n      $tag: !fluent/s \"#{use_default}\"\n      $type: null\n", file: "f.yaml") })
+        #expect(error.message == "use_default stands for a parameter's value; it cannot be used for 'argument' here")
+        #expect(error.location.line == 3)
+    }
+
     @Test func useDefaultIsNotAKeyOrAPath() throws {
         let key = try #require(configError { try parseClassic("\"#{use_default}\" 1\n") })
         #expect(key.message == "use_default and use_nil stand for a parameter's value, not for a parameter name")

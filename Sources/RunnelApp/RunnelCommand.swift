@@ -43,8 +43,8 @@ public struct RunCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let level = logLevel()
-        let logger = RunnelLogging.bootstrap(level: level)
+        let levels = RunnelLogLevel(commandLine: commandLineLogLevel())
+        let logger = RunnelLogging.bootstrap(levels: levels)
         let path = config ?? RunnelConfiguration.defaultPath
         guard FileManager.default.fileExists(atPath: path) else {
             logger.critical("configuration file not found", metadata: ["config": "\(path)"])
@@ -53,7 +53,7 @@ public struct RunCommand: AsyncParsableCommand {
         let monitoring = Monitoring()
         let registry = PluginCatalog.registry(monitoring: monitoring)
         let runtime = RunnelRuntime(
-            configPath: path, registry: registry, logger: logger, strict: strict,
+            configPath: path, registry: registry, logger: logger, strict: strict, logLevels: levels,
             onPipeline: { monitoring.publish($0) })
         if dryRun {
             do {
@@ -64,7 +64,7 @@ public struct RunCommand: AsyncParsableCommand {
                 }
                 print("configuration \(path) is valid")
             } catch {
-                FileHandle.standardError.write(Data("runnel: \(error)\n".utf8))
+                FileHandle.standardError.write(Data(Self.report(error, path: path).utf8))
                 throw ExitCode(1)
             }
             return
@@ -72,13 +72,27 @@ public struct RunCommand: AsyncParsableCommand {
         monitoring.bootstrapMetrics()
         do {
             try await runtime.run()
-        } catch let error as ConfigError {
-            logger.critical("invalid configuration", metadata: ["error": "\(error)"])
+        } catch let error where ConfigErrors.list(error) != nil {
+            for each in ConfigErrors.list(error)! {
+                logger.critical("invalid configuration", metadata: ["error": "\(each)"])
+            }
             throw ExitCode(1)
         }
     }
 
-    func logLevel() -> Logger.Level {
+    /// What `--dry-run` prints for an invalid configuration: each error on its own line, then
+    /// how many there are.
+    static func report(_ error: any Error, path: String) -> String {
+        guard let errors = ConfigErrors.list(error) else { return "runnel: \(error)\n" }
+        var text = errors.map { "runnel: \($0)\n" }.joined()
+        if errors.count > 1 { text += "runnel: \(errors.count) errors in \(path)\n" }
+        return text
+    }
+
+    /// The level `-v`/`-q` ask for (`-v` debug, `-vv` trace, `-q` warn, `-qq` error, from info,
+    /// as Fluentd's), or nil when neither is given and `<system> log_level` decides.
+    func commandLineLogLevel() -> Logger.Level? {
+        guard verbose > 0 || quiet > 0 else { return nil }
         let levels: [Logger.Level] = [.trace, .debug, .info, .warning, .error]
         let index = max(0, min(levels.count - 1, 2 - verbose + quiet))
         return levels[index]
@@ -91,11 +105,9 @@ public enum RunnelVersion {
 
 /// Process-wide logging set-up.
 public enum RunnelLogging {
-    public static func bootstrap(level: Logger.Level) -> Logger {
-        LoggingSystem.bootstrap { label in RunnelLogHandler(label: label, level: level) }
-        var logger = Logger(label: "runnel")
-        logger.logLevel = level
-        return logger
+    public static func bootstrap(levels: RunnelLogLevel) -> Logger {
+        LoggingSystem.bootstrap { label in RunnelLogHandler(label: label, levels: levels) }
+        return Logger(label: "runnel")
     }
 }
 

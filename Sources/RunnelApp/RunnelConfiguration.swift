@@ -11,12 +11,17 @@ public enum RunnelConfiguration {
         try ConfigLoader.load(path: path, environment: environment)
     }
 
-    /// Warns about every parameter no plugin read (Fluentd's behaviour); under `--strict` the first is an error.
+    /// Warns about every parameter no plugin read (Fluentd's behaviour); under `--strict` they are
+    /// errors, all of them reported.
     public static func reportUnused(_ pipeline: Pipeline, strict: Bool, logger: Logger) throws {
-        for (element, parameter) in pipeline.unusedParameters {
-            if strict {
-                throw ConfigError(.unknownParameter, at: parameter.location, "\(element.title): parameter '\(parameter.key)' is not used by Runnel (--strict)")
+        if strict {
+            let errors = pipeline.unusedParameters.map { element, parameter in
+                ConfigError(.unknownParameter, at: parameter.location, "\(element.title): parameter '\(parameter.key)' is not used by Runnel (--strict)")
             }
+            if let error = ConfigErrors.combining(errors) { throw error }
+            return
+        }
+        for (element, parameter) in pipeline.unusedParameters {
             logger.warning(
                 "parameter is not used",
                 metadata: ["config.parameter": "\(parameter.key)", "config.section": "\(element.title)", "config.location": "\(parameter.location)"])

@@ -4,16 +4,31 @@ import Synchronization
 
 /// Runnel's own log lines on stderr, one line per event, in Fluentd's shape:
 /// `2026-11-24 18:00:00.123 +0000 [warn]: message key=value key2=value2`.
+///
+/// Its level is the process's (`levels`: `<system> log_level`, or `-v`/`-q`) unless a logger
+/// sets its own (a plugin's `@log_level`).
 public struct RunnelLogHandler: LogHandler {
-    public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     let label: String
     let sink: LogSink
+    let levels: RunnelLogLevel
+    private var ownLevel: Logger.Level?
 
-    public init(label: String, level: Logger.Level, sink: LogSink = .standardError) {
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? levels.level }
+        set { ownLevel = newValue }
+    }
+
+    /// A handler that follows the process's level.
+    public init(label: String, levels: RunnelLogLevel, sink: LogSink = .standardError) {
         self.label = label
-        self.logLevel = level
+        self.levels = levels
         self.sink = sink
+    }
+
+    /// A handler with a fixed level.
+    public init(label: String, level: Logger.Level, sink: LogSink = .standardError) {
+        self.init(label: label, levels: RunnelLogLevel(commandLine: level), sink: sink)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -82,4 +97,27 @@ public final class LogSink: Sendable {
 
     /// The lines written so far (memory sinks only).
     public var recorded: [String] { lines.withLock { $0 } }
+}
+
+/// The level of Runnel's own log lines: `<system> log_level` of the configuration, unless `-v` or
+/// `-q` was given, which wins as in Fluentd (its supervisor's `build_system_config` prefers the
+/// command line's `log_level`). Read by every `RunnelLogHandler` at each log call.
+public final class RunnelLogLevel: Sendable {
+    private let current: Mutex<Logger.Level>
+    /// The level `-v`/`-q` asked for; nil when neither was given.
+    public let commandLine: Logger.Level?
+
+    public init(commandLine: Logger.Level?) {
+        self.commandLine = commandLine
+        self.current = Mutex(commandLine ?? .info)
+    }
+
+    public var level: Logger.Level { current.withLock { $0 } }
+
+    /// Applies a configuration's `<system> log_level` (info when it has none), unless the
+    /// command line chose the level.
+    public func apply(system level: Logger.Level) {
+        guard commandLine == nil else { return }
+        current.withLock { $0 = level }
+    }
 }

@@ -15,14 +15,20 @@ public struct RunnelRuntime: Sendable {
     public var registry: PluginRegistry
     public var logger: Logger
     public var strict: Bool
+    /// Set to each configuration's `<system> log_level` (unless `-v`/`-q` chose the level).
+    public var logLevels: RunnelLogLevel?
     /// Called with each pipeline before it runs (the monitoring endpoint lists its plugins).
     public var onPipeline: @Sendable (Pipeline) -> Void
 
-    public init(configPath: String, registry: PluginRegistry, logger: Logger, strict: Bool, onPipeline: @escaping @Sendable (Pipeline) -> Void = { _ in }) {
+    public init(
+        configPath: String, registry: PluginRegistry, logger: Logger, strict: Bool, logLevels: RunnelLogLevel? = nil,
+        onPipeline: @escaping @Sendable (Pipeline) -> Void = { _ in }
+    ) {
         self.configPath = configPath
         self.registry = registry
         self.logger = logger
         self.strict = strict
+        self.logLevels = logLevels
         self.onPipeline = onPipeline
     }
 
@@ -34,6 +40,11 @@ public struct RunnelRuntime: Sendable {
     /// Loads and builds the configuration, logging warnings for unused parameters.
     public func loadPipeline() throws -> Pipeline {
         let root = try RunnelConfiguration.load(path: configPath)
+        // Before the plugins are built, so that what they log follows it (Fluentd applies
+        // <system> first too); a bad value is reported by the build.
+        if let system = try? SystemConfiguration(root.element(named: "system")) {
+            logLevels?.apply(system: system.logLevel)
+        }
         let pipeline = try PipelineBuilder(registry: registry, logger: logger).build(root)
         try RunnelConfiguration.reportUnused(pipeline, strict: strict, logger: logger)
         return pipeline
@@ -62,7 +73,8 @@ public struct RunnelRuntime: Sendable {
 
     /// Builds the pipeline of the configuration that was running before a failed reload.
     func rebuild(_ previous: Pipeline) throws -> Pipeline {
-        try PipelineBuilder(registry: registry, logger: logger).build(previous.root)
+        logLevels?.apply(system: previous.system.logLevel)
+        return try PipelineBuilder(registry: registry, logger: logger).build(previous.root)
     }
 
     func runOnce(_ pipeline: Pipeline) async throws -> Outcome {

@@ -22,15 +22,24 @@ struct ClassicConfigParser {
     struct Body {
         var parameters: [ConfigParameter] = []
         var children: [ConfigElement] = []
+        var unset: [ConfigUnsetParameter] = []
 
         /// A repeated key keeps its first place and takes the last value (Fluentd's attribute hash).
         mutating func set(_ parameter: ConfigParameter) {
+            unset.removeAll { $0.key == parameter.key }
             if let index = parameters.firstIndex(where: { $0.key == parameter.key }) {
                 parameters[index].value = parameter.value
                 parameters[index].location = parameter.location
             } else {
                 parameters.append(parameter)
             }
+        }
+
+        /// `key "#{use_default}"` (or `use_nil`): the key is left out, an earlier value of it too.
+        mutating func leaveOut(_ parameter: ConfigUnsetParameter) {
+            parameters.removeAll { $0.key == parameter.key }
+            unset.removeAll { $0.key == parameter.key }
+            unset.append(parameter)
         }
     }
 
@@ -48,7 +57,7 @@ struct ClassicConfigParser {
         try parseBody(into: &body, section: nil)
         return ConfigElement(
             name: "ROOT", parameters: body.parameters, children: body.children,
-            location: SourceLocation(file: scanner.file, line: 1))
+            location: SourceLocation(file: scanner.file, line: 1), unsetParameters: body.unset)
     }
 
     /// Reads lines into `body` until the closing tag of `section` (or the end of the text at the top).
@@ -125,12 +134,12 @@ struct ClassicConfigParser {
         try parseBody(into: &body, section: open)
         return ConfigElement(
             name: name, argument: trimmedArgument, parameters: body.parameters, children: body.children,
-            location: location)
+            location: location, unsetParameters: body.unset)
     }
 
     private mutating func parameterLine(into body: inout Body, section: OpenSection?) throws {
         let location = scanner.location()
-        let key = try ConfigLiteralScanner.word(&scanner, context: context)
+        let key = try ConfigLiteralScanner.word(&scanner, context: context, what: "a parameter name")
         let hadBlank = ConfigScanner.isBlank(scanner.peek())
         scanner.skipBlanks()
         if key == "@include" || (section == nil && key == "include" && hadBlank) {
@@ -155,12 +164,16 @@ struct ClassicConfigParser {
             scanner.skipBlanks()
             throw scanner.error("expected end of line after the value of '\(key)', found \(scanner.excerpt())")
         }
-        body.set(ConfigParameter(key: key, value: value, location: location))
+        switch value {
+        case .text(let text): body.set(ConfigParameter(key: key, value: text, location: location))
+        case .useDefault: body.leaveOut(ConfigUnsetParameter(key: key, location: location, reason: .useDefault))
+        case .useNil: body.leaveOut(ConfigUnsetParameter(key: key, location: location, reason: .useNil))
+        }
     }
 
     /// `@include PATH`: the files' parameters and sections join the current section.
     private mutating func include(into body: inout Body, section: OpenSection?, at location: SourceLocation) throws {
-        let pattern = try ConfigLiteralScanner.word(&scanner, context: context)
+        let pattern = try ConfigLiteralScanner.word(&scanner, context: context, what: "an @include path")
         guard scanner.skipLineEnd() else {
             scanner.skipBlanks()
             throw scanner.error("expected end of line after '@include \(pattern)', found \(scanner.excerpt())")

@@ -12,6 +12,11 @@ extension ConfigElement {
 
     public func requiredString(_ key: String) throws -> String {
         guard let value = rawValue(key) else {
+            if let unset = unsetParameters.last(where: { $0.key == key }) {
+                throw ConfigError(
+                    .missingParameter, at: unset.location,
+                    "\(title): '\(key)' parameter is required, but its value is \(unset.reason.rawValue), which leaves it unset; give it a value")
+            }
             throw ConfigError(.missingParameter, at: location, "\(title): '\(key)' parameter is required")
         }
         return value
@@ -40,11 +45,15 @@ extension ConfigElement {
         try float(key) ?? defaultValue
     }
 
-    /// A byte size: an integer, optionally with k, m, g or t (powers of 1024), e.g. `8m`.
+    /// A byte size: an integer, optionally with k, m, g or t (powers of 1024, either case, then an
+    /// optional b), e.g. `8m`, `8MB`.
     public func size(_ key: String) throws -> Int? {
         guard let raw = rawValue(key) else { return nil }
         guard let value = ConfigValue.size(raw) else {
-            throw invalid(key, raw, expected: "a size such as 1024, 256k, 8m or 1g")
+            if raw.contains(".") {
+                throw invalid(key, raw, expected: "a whole size such as 1024, 256k, 8m or 1g (Fluentd reads only the digits before the unit, so 1.5m would be 5m there); write 1536k for 1.5m")
+            }
+            throw invalid(key, raw, expected: "a size such as 1024, 256k, 8m, 8MB or 1g")
         }
         return value
     }
@@ -141,22 +150,25 @@ public enum ConfigValue {
         return value
     }
 
+    /// Fluentd's `Config.size_value` (lib/fluent/config/types.rb): digits followed by `k`, `m`,
+    /// `g` or `t` in either case, powers of 1024. Fluentd's match is not anchored, so it reads
+    /// what follows the unit as nothing (`8MB`, `8mb`, `8kb` are 8 MiB, 8 MiB, 8 KiB); Runnel
+    /// accepts a `b`/`B` there and nothing else. Without a unit, an integer of bytes. Fractions
+    /// are refused: Fluentd reads only the digits before the unit (`1.5m` is 5 MiB there).
     public static func size(_ raw: String) -> Int? {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        var text = Substring(raw.trimmingCharacters(in: .whitespaces))
+        if text.count >= 2, text.last == "b" || text.last == "B", "kmgtKMGT".contains(text[text.index(text.endIndex, offsetBy: -2)]) {
+            text = text.dropLast()
+        }
         guard let last = text.last else { return nil }
         let multipliers: [Character: Int] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
         if let multiplier = multipliers[Character(last.lowercased())] {
-            let number = String(text.dropLast())
-            if let whole = Int(number), whole >= 0 {
-                let (product, overflow) = whole.multipliedReportingOverflow(by: multiplier)
-                return overflow ? nil : product
-            }
-            if let fraction = Double(number), fraction >= 0, fraction.isFinite, fraction * Double(multiplier) < Double(Int.max) {
-                return Int(fraction * Double(multiplier))
-            }
-            return nil
+            let digits = text.dropLast()
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let whole = Int(digits) else { return nil }
+            let (product, overflow) = whole.multipliedReportingOverflow(by: multiplier)
+            return overflow ? nil : product
         }
-        guard let value = Int(text), value >= 0 else { return nil }
+        guard let value = integer(String(text)), value >= 0 else { return nil }
         return value
     }
 

@@ -14,17 +14,21 @@ public final class ConfigElement: Sendable, CustomStringConvertible {
     public let parameters: [ConfigParameter]
     public let children: [ConfigElement]
     public let location: SourceLocation
+    /// Parameters written with a value of `"#{use_default}"` or `"#{use_nil}"`: left out of
+    /// `parameters` (they read as not written), kept to explain a "required" error.
+    public let unsetParameters: [ConfigUnsetParameter]
     private let used: Mutex<Set<String>>
 
     public init(
         name: String, argument: String = "", parameters: [ConfigParameter] = [], children: [ConfigElement] = [],
-        location: SourceLocation = .synthesized
+        location: SourceLocation = .synthesized, unsetParameters: [ConfigUnsetParameter] = []
     ) {
         self.name = name
         self.argument = argument
         self.parameters = parameters
         self.children = children
         self.location = location
+        self.unsetParameters = unsetParameters
         self.used = Mutex([])
     }
 
@@ -110,5 +114,23 @@ public struct ConfigParameter: Sendable, Equatable {
         self.key = key
         self.value = value
         self.location = location
+    }
+}
+
+/// A `key "#{... use_default}"` (or `use_nil`) line: the key reads as not written.
+public struct ConfigUnsetParameter: Sendable, Equatable {
+    public enum Reason: String, Sendable {
+        case useDefault = "use_default"
+        case useNil = "use_nil"
+    }
+
+    public var key: String
+    public var location: SourceLocation
+    public var reason: Reason
+
+    public init(key: String, location: SourceLocation, reason: Reason) {
+        self.key = key
+        self.location = location
+        self.reason = reason
     }
 }

@@ -1,21 +1,37 @@
+/// A parameter value as written: text, or Fluentd's `use_default` / `use_nil` from a `#{...}`.
+enum ConfigLiteral: Equatable {
+    case text(String)
+    /// `"#{... use_default}"`: the parameter takes its default, as if it were not written.
+    case useDefault
+    /// `"#{... use_nil}"`: Fluentd sets the parameter to nil; Runnel treats it as not written.
+    case useNil
+}
+
 /// The value forms of Fluentd's classic syntax (its `LiteralParser`): double-quoted strings with
 /// escapes and `#{...}`, single-quoted strings, unquoted text, and JSON arrays and objects.
 enum ConfigLiteralScanner {
     /// A parameter value at the cursor (blanks before it already skipped), up to but not
     /// including the end of the line.
-    static func value(_ scanner: inout ConfigScanner, context: ConfigParseContext) throws -> String {
+    static func value(_ scanner: inout ConfigScanner, context: ConfigParseContext) throws -> ConfigLiteral {
         switch scanner.peek() {
-        case "[", "{": return try JSONLiteralScanner.scan(&scanner)
+        case "[", "{": return .text(try JSONLiteralScanner.scan(&scanner))
         case "\"": return try doubleQuoted(&scanner, context: context)
-        case "'": return try singleQuoted(&scanner)
-        default: return unquoted(&scanner, stopAtBlank: false)
+        case "'": return .text(try singleQuoted(&scanner))
+        default: return .text(unquoted(&scanner, stopAtBlank: false))
         }
     }
 
-    /// A key or `@include` path: quoted, or unquoted up to the first blank.
-    static func word(_ scanner: inout ConfigScanner, context: ConfigParseContext) throws -> String {
+    /// A key or `@include` path: quoted, or unquoted up to the first blank. `what` names it
+    /// in the error if a `#{...}` in it says `use_default` or `use_nil`.
+    static func word(_ scanner: inout ConfigScanner, context: ConfigParseContext, what: String) throws -> String {
         switch scanner.peek() {
-        case "\"": return try doubleQuoted(&scanner, context: context)
+        case "\"":
+            let location = scanner.location()
+            guard case .text(let text) = try doubleQuoted(&scanner, context: context) else {
+                throw ConfigError(
+                    .syntax, at: location, "use_default and use_nil stand for a parameter's value, not for \(what)")
+            }
+            return text
         case "'": return try singleQuoted(&scanner)
         default: return unquoted(&scanner, stopAtBlank: true)
         }
@@ -54,20 +70,26 @@ enum ConfigLiteralScanner {
 
     /// A double-quoted string at the cursor, or (with `quoted: false`) the body of one that runs
     /// to the end of the text (YAML's `!fluent/s`).
+    ///
+    /// As in Fluentd's `scan_double_quoted_string`, a `#{...}` that says `use_nil` makes the whole
+    /// value nil, else one that says `use_default` makes it the default.
     static func doubleQuoted(_ scanner: inout ConfigScanner, context: ConfigParseContext, quoted: Bool = true) throws
-        -> String
+        -> ConfigLiteral
     {
         let begin = scanner.position
         if quoted { scanner.advance() }
         var result = ""
+        var sawNil = false
+        var sawDefault = false
+        func finish() -> ConfigLiteral { sawNil ? .useNil : sawDefault ? .useDefault : .text(result) }
         while true {
             guard let scalar = scanner.peek() else {
-                if !quoted { return result }
+                if !quoted { return finish() }
                 throw scanner.error("unterminated double-quoted string; add the closing '\"'", at: begin)
             }
             if quoted, scalar == "\"" {
                 scanner.advance()
-                return result
+                return finish()
             }
             if scalar == "\\" {
                 guard let escaped = scanner.peek(1) else {
@@ -84,7 +106,11 @@ enum ConfigLiteralScanner {
             } else if scalar == "#", scanner.peek(1) == "{" {
                 let location = scanner.location()
                 let code = try embeddedCode(&scanner)
-                result.append(try EmbeddedRubyEvaluator.evaluate(code, at: location, context: context))
+                switch try EmbeddedRubyEvaluator.evaluate(code, at: location, context: context) {
+                case .text(let text): result.append(text)
+                case .useDefault: sawDefault = true
+                case .useNil: sawNil = true
+                }
             } else {
                 result.unicodeScalars.append(scalar)
                 scanner.advance()

@@ -66,7 +66,12 @@ extension YAMLConfigLoader {
         case .mapping, .sequence:
             parameters.append(ConfigParameter(key: key, value: try json(value), location: location))
         default:
-            let parameter = ConfigParameter(key: key, value: try scalarValue(value, key: key), location: location)
+            guard case .text(let text) = try literalValue(value, key: key) else {
+                // `!fluent/s "#{use_default}"`: as if the key were not written.
+                parameters.removeAll { $0.key == key }
+                return
+            }
+            let parameter = ConfigParameter(key: key, value: text, location: location)
             if let index = parameters.firstIndex(where: { $0.key == key }) {
                 parameters[index] = parameter
             } else {
@@ -86,18 +91,34 @@ extension YAMLConfigLoader {
     /// A scalar as the parameter text Fluentd would see: YAML booleans as `true`/`false`,
     /// null as empty, `!fluent/s` interpolated, `!fluent/json` as JSON.
     func scalarValue(_ node: Node, key: String) throws -> String {
-        if isTagged(node, "fluent/json") { return try json(node) }
-        guard case .scalar(let scalar) = node else {
-            throw error("expected a single value for '\(key)', found a \(node.mapping != nil ? "mapping" : "list")", at: node)
+        switch try literalValue(node, key: key) {
+        case .text(let text): return text
+        case .useNil: return ""
+        case .useDefault:
+            throw error("use_default stands for a parameter's value; it cannot be used for '\(key)' here", at: node)
         }
-        if isTagged(node, "fluent/s") {
+    }
+
+    /// A scalar's value, where `!fluent/s` may say `use_default` or `use_nil`. Fluentd's YAML
+    /// reads `use_nil` as an empty string; Runnel reads `use_default` as the key not written.
+    func literalValue(_ node: Node, key: String) throws -> ConfigLiteral {
+        if isTagged(node, "fluent/s"), case .scalar(let scalar) = node {
             var scanner = ConfigScanner(text: scalar.string, file: file)
             do {
-                return try ConfigLiteralScanner.doubleQuoted(&scanner, context: context, quoted: false)
+                let literal = try ConfigLiteralScanner.doubleQuoted(&scanner, context: context, quoted: false)
+                return literal == .useNil ? .text("") : literal
             } catch var failure as ConfigError {
                 failure.location = location(of: node)
                 throw failure
             }
+        }
+        return .text(try plainValue(node, key: key))
+    }
+
+    private func plainValue(_ node: Node, key: String) throws -> String {
+        if isTagged(node, "fluent/json") { return try json(node) }
+        guard case .scalar(let scalar) = node else {
+            throw error("expected a single value for '\(key)', found a \(node.mapping != nil ? "mapping" : "list")", at: node)
         }
         if isTagged(node, "include") {
             throw error("!include is only supported as an item of a 'config:' list", at: node)

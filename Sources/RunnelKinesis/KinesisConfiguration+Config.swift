@@ -40,7 +40,7 @@ extension KinesisConfiguration {
     ) throws {
         let nameKey = kind == .firehose ? "delivery_stream_name" : "stream_name"
         let streamName = try element.requiredString(nameKey)
-        guard let region = element.string("region") ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"],
+        guard let region = element.string("region").flatMap({ $0.isEmpty ? nil : $0 }) ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"],
             !region.isEmpty
         else {
             throw ConfigError(

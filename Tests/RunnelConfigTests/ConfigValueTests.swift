@@ -4,17 +4,30 @@ import Testing
 
 @Suite("Typed parameter values")
 struct ConfigValueTests {
+    /// Fluentd's `Config.size_value` (lib/fluent/config/types.rb, v1.16 to v1.19): `/([0-9]+)k/i`,
+    /// then m, g, t, each a power of 1024, else an integer. The match is not anchored, so the
+    /// `B` of `8MB` is ignored there: 8 MiB.
     @Test(arguments: [
-        ("1k", 1024), ("1K", 1024), ("8m", 8 << 20), ("1g", 1 << 30), ("1t", 1 << 40), ("0", 0), ("1024", 1024),
-        ("1.5m", 1_572_864), (" 256k ", 262_144),
+        ("1k", 1024), ("1K", 1024), ("8m", 8 << 20), ("8M", 8 << 20), ("8MB", 8 << 20), ("8mb", 8 << 20),
+        ("8Mb", 8 << 20), ("256kb", 262_144), ("256KB", 262_144), ("1g", 1 << 30), ("1GB", 1 << 30), ("1t", 1 << 40),
+        ("1TB", 1 << 40), ("0", 0), ("1024", 1024), ("1_024", 1024), (" 256k ", 262_144),
     ] as [(String, Int)])
     func sizes(_ raw: String, _ expected: Int) {
         #expect(ConfigValue.size(raw) == expected)
     }
 
-    @Test(arguments: ["-1", "abc", "", "k", "1x", "-1k", "99999999999t"])
+    /// Not sizes: Fluentd reads `1.5m` as 5 MiB (the digits before the unit), `8 MB` as 8 bytes
+    /// (no digit touches the unit, so `to_i`), `abc` as 0; Runnel refuses all of these.
+    @Test(arguments: ["-1", "abc", "", "k", "1x", "-1k", "99999999999t", "1.5m", "8 MB", "8b", "8B", "8mbb", "m8", "1_0k"])
     func invalidSizes(_ raw: String) {
         #expect(ConfigValue.size(raw) == nil)
+    }
+
+    @Test func fractionalSizeSaysWhatToWrite() throws {
+        let root = try parseClassic("<buffer>\n  chunk_limit_size 1.5m\n</buffer>\n")
+        let buffer = try #require(root.element(named: "buffer"))
+        let error = try #require(configError { try buffer.size("chunk_limit_size") })
+        #expect(error.message == "<buffer>: parameter 'chunk_limit_size' has value \"1.5m\"; expected a whole size such as 1024, 256k, 8m or 1g (Fluentd reads only the digits before the unit, so 1.5m would be 5m there); write 1536k for 1.5m")
     }
 
     @Test(arguments: [
@@ -101,7 +114,7 @@ struct ConfigValueTests {
         #expect(time.description == "kinesis.conf:2:3: <match app.**>: parameter 'flush_interval' has value \"soon\"; expected a time such as 30, 10s, 5m, 1h or 1d")
         let size = try #require(configError { try match.size("chunk_limit_size") })
         #expect(size.location.line == 3)
-        #expect(size.message.hasSuffix("expected a size such as 1024, 256k, 8m or 1g"))
+        #expect(size.message.hasSuffix("expected a size such as 1024, 256k, 8m, 8MB or 1g"))
         #expect(configError { try match.integer("retry_limit") }?.location.line == 4)
         #expect(configError { try match.bool("flag") }?.message.hasSuffix("expected true or false") == true)
         #expect(try match.array("keys") == ["1"])

@@ -195,7 +195,7 @@ struct YAMLConfigTests {
         ErrorCase(yaml: "config:\n  - source: [1, 2]\n", line: 2, column: 13,
                   message: "expected the parameters of <source> as a mapping (key: value lines)"),
         ErrorCase(yaml: "config:\n  - source:\n      tag: !fluent/s \"#{`id`}\"\n", line: 3, column: 12,
-                  message: "only ENV lookups are supported in \"#{...}\" (ENV['NAME'], ENV.fetch('NAME', 'default'), Socket.gethostname), not \"#{`id`}\"; put the value in an environment variable"),
+                  message: "\"#{`id`}\": unsupported Ruby: the character '`'. \(EmbeddedRubyEvaluator.supported); put any other value in an environment variable"),
         ErrorCase(yaml: "config:\n  - source:\n      tag: !include x.yaml\n", line: 3, column: 12,
                   message: "!include is only supported as an item of a 'config:' list"),
     ]

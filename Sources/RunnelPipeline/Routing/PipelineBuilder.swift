@@ -17,47 +17,64 @@ public struct PipelineBuilder: Sendable {
         self.logger = logger
     }
 
-    public func build(_ root: ConfigElement) throws -> Pipeline {
-        let system = try SystemConfiguration(root.element(named: "system"))
-        let table = RouterTable()
-        let labelNames = try definedLabels(root)
+    /// Builds every plugin it can, and throws every error it found (a `ConfigErrors` when
+    /// more than one), so that one `--dry-run` lists all of them.
+    public func build(_ written: ConfigElement) throws -> Pipeline {
         var state = BuildState()
+        var system = SystemConfiguration()
+        state.attempt(written.element(named: "system") ?? written) { _ in system = try SystemConfiguration(written.element(named: "system")) }
+        var root = written
+        state.attempt(written) { _ in root = try written.flatteningWorkerSections(workers: system.workers) }
+        if root === written, written.element(named: "worker") != nil {
+            // The <worker> sections are wrong (reported above); check the rest.
+            root = ConfigElement(
+                name: written.name, parameters: written.parameters, children: written.children.filter { $0.name != "worker" },
+                location: written.location, unsetParameters: written.unsetParameters)
+        }
+        let table = RouterTable()
+        let labelNames = definedLabels(root, state: &state)
 
         for element in root.children {
             switch element.name {
-            case "source", "match", "filter", "label", "system", "worker": continue
+            case "source", "match", "filter", "label", "system": continue
             default:
-                throw ConfigError(.structure, at: element.location, "unknown section <\(element.name)>; expected <source>, <match>, <filter>, <label> or <system>")
+                state.errors.append(ConfigError(.structure, at: element.location, "unknown section <\(element.name)>; expected <source>, <match>, <filter>, <label>, <system> or <worker>"))
             }
         }
 
         // Sources first: each sends to its @label's router, or the top-level one.
         var graph: [String] = []
+        if system.workers > 1 {
+            graph.append("<system> workers \(system.workers): Runnel runs one worker process; top-level sections run once, and the sections of every <worker> run in it")
+        }
         for element in root.elements(named: "source") {
-            let type = try requireType(element, kind: "input")
-            let target: String
-            if let label = element.rawValue("@label") {
-                guard labelNames.contains(label) || label == RouterTable.rootName else {
-                    throw ConfigError(.structure, at: element.parameter("@label")?.location ?? element.location, "<source> sends to label \(label), which no <label \(label)> section defines")
+            state.attempt(element) { state in
+                let type = try requireType(element, kind: "input")
+                let target: String
+                if let label = element.rawValue("@label") {
+                    guard labelNames.contains(label) || label == RouterTable.rootName else {
+                        throw ConfigError(.structure, at: element.parameter("@label")?.location ?? element.location, "<source> sends to label \(label), which no <label \(label)> section defines")
+                    }
+                    target = label
+                } else {
+                    target = RouterTable.rootName
                 }
-                target = label
-            } else {
-                target = RouterTable.rootName
+                guard let factory = registry.inputs[type] else { throw unknownType(type, kind: "input", element: element, known: registry.inputs.keys) }
+                let id = state.pluginID(element, type: type)
+                let context = makeContext(element, id: id, router: LabelSink(name: target, table: table), table: table, labels: labelNames, system: system, state: &state)
+                let plugin = try factory(context)
+                state.inputs.append(.init(id: id, type: type, plugin: plugin, element: element))
+                graph.append("<source> \(type) (\(id)) -> \(target == RouterTable.rootName ? "top level" : "label " + target)")
             }
-            guard let factory = registry.inputs[type] else { throw unknownType(type, kind: "input", element: element, known: registry.inputs.keys) }
-            let id = state.pluginID(element, type: type)
-            let context = makeContext(element, id: id, router: LabelSink(name: target, table: table), table: table, labels: labelNames, system: system, state: &state)
-            let plugin = try factory(context)
-            state.inputs.append(.init(id: id, type: type, plugin: plugin, element: element))
-            graph.append("<source> \(type) (\(id)) -> \(target == RouterTable.rootName ? "top level" : "label " + target)")
         }
 
-        let top = try buildRouter(label: nil, section: root, table: table, labels: labelNames, system: system, state: &state, graph: &graph)
+        let top = buildRouter(label: nil, section: root, table: table, labels: labelNames, system: system, state: &state, graph: &graph)
         table.register(top, as: RouterTable.rootName)
-        for element in root.elements(named: "label") {
-            let router = try buildRouter(label: element.argument, section: element, table: table, labels: labelNames, system: system, state: &state, graph: &graph)
+        for element in root.elements(named: "label") where labelNames.contains(element.argument) {
+            let router = buildRouter(label: element.argument, section: element, table: table, labels: labelNames, system: system, state: &state, graph: &graph)
             table.register(router, as: element.argument)
         }
+        if let error = ConfigErrors.combining(state.errors) { throw error }
 
         return Pipeline(
             root: root, system: system, inputs: state.inputs, outputs: state.outputs, filters: state.filters, routers: table,
@@ -70,6 +87,8 @@ public struct PipelineBuilder: Sendable {
         var filters: [Pipeline.Plugin<any FilterPlugin>] = []
         var counts: [String: Int] = [:]
         var ids: Set<String> = []
+        /// Every error found so far; building goes on after one.
+        var errors: [ConfigError] = []
 
         mutating func pluginID(_ element: ConfigElement, type: String) -> String {
             if let id = element.rawValue("@id") { return id }
@@ -77,38 +96,54 @@ public struct PipelineBuilder: Sendable {
             counts[type] = index + 1
             return "\(type).\(index)"
         }
+
+        /// Runs one step of the build, keeping its errors; an error that is not a
+        /// configuration error (a plugin's own) is told with the section it came from.
+        mutating func attempt(_ element: ConfigElement, _ step: (inout BuildState) throws -> Void) {
+            do {
+                try step(&self)
+            } catch {
+                if let list = ConfigErrors.list(error) {
+                    errors.append(contentsOf: list)
+                } else {
+                    errors.append(ConfigError(.invalidValue, at: element.location, "\(element.title): \(error)"))
+                }
+            }
+        }
     }
 
     func buildRouter(
         label: String?, section: ConfigElement, table: RouterTable, labels: Set<String>, system: SystemConfiguration,
         state: inout BuildState, graph: inout [String]
-    ) throws -> Router {
+    ) -> Router {
         var directives: [Router.Directive] = []
         graph.append(label.map { "<label \($0)>" } ?? "top level:")
         for element in section.children where element.name == "filter" || element.name == "match" {
-            let pattern: OrTagPattern
-            do { pattern = try OrTagPattern(element.argument) } catch let error as TagPatternError {
-                throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(error)")
-            }
-            if element.name == "filter" {
-                let type = try requireType(element, kind: "filter")
-                guard let factory = registry.filters[type] else { throw unknownType(type, kind: "filter", element: element, known: registry.filters.keys) }
-                let id = state.pluginID(element, type: type)
-                let context = makeContext(element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system, state: &state)
-                let filter = try factory(context)
-                state.filters.append(.init(id: id, type: type, plugin: filter, element: element))
-                directives.append(.filter(pattern, filter, name: id))
-                graph.append("  <filter \(pattern)> \(type) (\(id))")
-            } else {
-                let output = try makeOutput(element, label: label, table: table, labels: labels, system: system, state: &state)
-                state.outputs.append(output)
-                directives.append(.match(pattern, output.plugin, name: output.id))
-                graph.append("  <match \(pattern)> \(output.type) (\(output.id))")
+            state.attempt(element) { state in
+                let pattern: OrTagPattern
+                do { pattern = try OrTagPattern(element.argument) } catch let error as TagPatternError {
+                    throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(error)")
+                }
+                if element.name == "filter" {
+                    let type = try requireType(element, kind: "filter")
+                    guard let factory = registry.filters[type] else { throw unknownType(type, kind: "filter", element: element, known: registry.filters.keys) }
+                    let id = state.pluginID(element, type: type)
+                    let context = makeContext(element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system, state: &state)
+                    let filter = try factory(context)
+                    state.filters.append(.init(id: id, type: type, plugin: filter, element: element))
+                    directives.append(.filter(pattern, filter, name: id))
+                    graph.append("  <filter \(pattern)> \(type) (\(id))")
+                } else {
+                    let output = try makeOutput(element, label: label, table: table, labels: labels, system: system, state: &state)
+                    state.outputs.append(output)
+                    directives.append(.match(pattern, output.plugin, name: output.id))
+                    graph.append("  <match \(pattern)> \(output.type) (\(output.id))")
+                }
             }
         }
-        if label != nil {
+        if let label {
             for element in section.children where element.name != "filter" && element.name != "match" {
-                throw ConfigError(.structure, at: element.location, "<\(element.name)> is not allowed inside <label \(label!)>; only <filter> and <match> are")
+                state.errors.append(ConfigError(.structure, at: element.location, "<\(element.name)> is not allowed inside <label \(label)>; only <filter> and <match> are"))
             }
         }
         return Router(label: label, directives: directives, logger: logger)
@@ -165,14 +200,17 @@ public struct PipelineBuilder: Sendable {
         return ConfigError(.unknownPluginType, at: location, "\(element.title): unknown \(kind) type '\(type)'; Runnel has: \(known.sorted().joined(separator: ", "))")
     }
 
-    func definedLabels(_ root: ConfigElement) throws -> Set<String> {
+    /// The names of the `<label>` sections; a bad or repeated name is an error (and left out).
+    func definedLabels(_ root: ConfigElement, state: inout BuildState) -> Set<String> {
         var names: Set<String> = []
         for element in root.elements(named: "label") {
             guard element.argument.hasPrefix("@") else {
-                throw ConfigError(.structure, at: element.location, "label name '\(element.argument)' must start with '@'")
+                state.errors.append(ConfigError(.structure, at: element.location, "label name '\(element.argument)' must start with '@'"))
+                continue
             }
             guard names.insert(element.argument).inserted else {
-                throw ConfigError(.structure, at: element.location, "<label \(element.argument)> is defined twice")
+                state.errors.append(ConfigError(.structure, at: element.location, "<label \(element.argument)> is defined twice"))
+                continue
             }
         }
         return names

@@ -10,8 +10,10 @@ import Darwin
 
 /// Finds and reads the files an `@include` (classic) or `!include` (YAML) names, like Fluentd's
 /// `eval_include`: a path relative to the including file's directory, glob patterns expanded and
-/// sorted. A plain path that does not exist is an error; a glob matching nothing includes nothing
-/// (as in Fluentd, so `@include conf.d/*.conf` works with an empty directory).
+/// sorted. Fluentd globs every path (`Dir.glob(pattern)` in config/v1_parser.rb), so a file that
+/// does not exist includes nothing, as a glob matching nothing does: `@include conf.d/*.conf` works
+/// with an empty directory, and the official images' `@include "#{ENV['FLUENTD_SYSTEMD_CONF'] ||
+/// 'systemd'}.conf"` is switched off with `disable`.
 ///
 /// Reads files synchronously: configuration is loaded once at start-up (and on SIGHUP), by the
 /// caller's choice of thread.
@@ -52,7 +54,8 @@ enum ConfigIncludeResolver {
         if isGlob(trimmed) {
             paths = expandGlob(full).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         } else {
-            paths = [full]
+            // Present in any form (a directory too, which `read` then explains), or nothing.
+            paths = FileManager.default.fileExists(atPath: full) ? [full] : []
         }
         let hint = "; check the path (relative paths start at the including file's directory)"
         return try paths.map { try read($0, failure: "cannot include '\(pattern)'", hint: hint, at: location) }

@@ -20,8 +20,9 @@ public struct CRIParser: LineParser {
     public let mergeCRIFields: Bool
     var subParser: (any LineParser)?
     /// parser_cri.rb's default `time_format` is `%Y-%m-%dT%H:%M:%S.%L%z`; RFC 3339 with or without
-    /// a fraction is read here (`%L` reads every digit, `Z` is UTC).
-    let timeParser = TimeParser(format: nil, zone: .fixed(offsetSeconds: 0))
+    /// a fraction is read here (`%L` reads every digit, `Z` is UTC). A `time_format` written in the
+    /// section (the daemonset images set `%Y-%m-%dT%H:%M:%S.%N%:z` for containerd) is used instead.
+    var timeParser = TimeParser(format: nil, zone: .fixed(offsetSeconds: 0))
     /// Partial messages in progress, per stream (stdout, stderr), with `joinsPartials`.
     var partial: [String: (time: String, message: [UInt8])] = [:]
 
@@ -39,6 +40,10 @@ public struct CRIParser: LineParser {
         self.init(messageKey: element.string("message_key", default: "message"),
                   keepTimeKey: try element.bool("keep_time_key", default: true),
                   mergeCRIFields: try element.bool("merge_cri_fields", default: true), subParser: sub)
+        if element.has("time_format") {
+            // Every Fluentd parser takes the time settings (Parser includes TimeMixin::Parser).
+            timeParser = try ParserCommon(element, defaultTimeKey: "time").timeParser
+        }
     }
 
     public var isHolding: Bool { !partial.isEmpty || (subParser?.isHolding ?? false) }

@@ -28,8 +28,10 @@ public struct TimeFormat: Sendable, Equatable {
             if b == UInt8(ascii: "%"), i + 1 < bytes.count {
                 var d = bytes[i + 1]
                 i += 2
-                // Width flags such as %3N, %-d, %_m: the width only matters for fractions.
-                while (d >= UInt8(ascii: "0") && d <= UInt8(ascii: "9")) || d == UInt8(ascii: "-") || d == UInt8(ascii: "_"),
+                // Width flags such as %3N, %-d, %_m, and the colons of %:z / %::z (the offset reader
+                // takes +hh, +hhmm and +hh:mm alike): the width only matters for fractions.
+                while (d >= UInt8(ascii: "0") && d <= UInt8(ascii: "9")) || d == UInt8(ascii: "-") || d == UInt8(ascii: "_")
+                    || d == UInt8(ascii: ":"),
                     i < bytes.count
                 {
                     d = bytes[i]

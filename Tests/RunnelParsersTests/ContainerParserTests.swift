@@ -35,6 +35,14 @@ struct ContainerParserTests {
         #expect(output.decoded().first?.time == EventTime(seconds: 1_700_000_001))
     }
 
+    /// Every Fluentd parser takes time_format (Parser includes TimeMixin::Parser); the daemonset
+    /// images set `%Y-%m-%dT%H:%M:%S.%N%:z` for cri (FLUENT_CONTAINER_TAIL_PARSER_TIME_FORMAT).
+    @Test func criReadsTheTimeWithTimeFormat() throws {
+        let r = try run(["@type": "cri", "time_format": "%Y-%m-%dT%H:%M:%S.%N%:z"], ["2023-11-14T22:13:20.250000000+00:00 stdout F hi"])
+        #expect(r.outcomes == [.emitted])
+        #expect(r.events.first?.time == EventTime(seconds: 1_700_000_000, nanoseconds: 250_000_000))
+    }
+
     @Test func containerJoinsPartialCRILines() throws {
         let r = try run(["@type": "container"], ContainerParserTests.criLog)
         #expect(r.outcomes == [.emitted, .held, .emitted, .held, .emitted, .emitted, .unmatched])

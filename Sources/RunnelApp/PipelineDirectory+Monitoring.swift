@@ -17,6 +17,8 @@ extension PipelineDirectory {
             if withTailFiles, let tail = input.plugin as? TailInputPlugin {
                 let files = (try? await NIOThreadPool.singleton.runIfActive { tail.watchedFiles() }) ?? []
                 monitored.tailFiles = files.map { ($0.path, $0.position, $0.inode) }
+                let counters = tail.fileCounters
+                monitored.tailCounters = (counters.opened, counters.closed, counters.rotated, counters.throttled)
             }
             plugins.append(monitored)
         }

@@ -10,6 +10,8 @@ struct MonitoredPlugin: Sendable {
     var status: [(key: String, value: MessagePackValue)]
     /// For a tail input: the watched files from its pos_file (path, position, inode).
     var tailFiles: [(path: String, position: UInt64, inode: UInt64)] = []
+    /// For a tail input: its file counters (opened, closed, rotated, throttled), in_tail's metrics.
+    var tailCounters: (opened: Int, closed: Int, rotated: Int, throttled: Int)?
 
     func number(_ key: String) -> Double? {
         guard let value = status.last(where: { $0.key == key })?.value else { return nil }
@@ -139,6 +141,17 @@ enum PrometheusMonitorCollector {
                 let labels = labels(configuration.baseLabels, [("plugin_id", plugin.id), ("type", plugin.type), ("path", file.path)])
                 samples.append(.init(name: "fluentd_tail_file_position", kind: .gauge, help: "Current position of file.", labels: labels, value: Double(file.position)))
                 samples.append(.init(name: "fluentd_tail_file_inode", kind: .gauge, help: "Current inode of file.", labels: labels, value: Double(file.inode)))
+                // in_prometheus_tail_monitor.rb sets the input's counters under each file's labels.
+                if let counters = plugin.tailCounters {
+                    for (name, help, value) in [
+                        ("fluentd_tail_file_closed", "Number of files closed.", counters.closed),
+                        ("fluentd_tail_file_opened", "Number of files opened.", counters.opened),
+                        ("fluentd_tail_file_rotated", "Number of files rotated.", counters.rotated),
+                        ("fluentd_tail_file_throttled", "Number of times files got throttled.", counters.throttled),
+                    ] {
+                        samples.append(.init(name: name, kind: .gauge, help: help, labels: labels, value: Double(value)))
+                    }
+                }
             }
         }
         return samples

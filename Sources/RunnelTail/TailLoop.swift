@@ -104,7 +104,7 @@ struct TailLoop {
             }
             watchers[path] = TailWatcher(
                 path: path, start: start, configuration: configuration, parser: plugin.parser, logger: plugin.logger,
-                unmatched: plugin.unmatchedLines)
+                unmatched: plugin.unmatchedLines, counters: plugin.fileCounters)
             wakeups.watch(path: path)
         }
     }

@@ -41,9 +41,10 @@ final class TailWatcher: @unchecked Sendable {
     var bytesThisSecond = 0
     var currentSecond = 0.0
     var skippingLongLine = false
+    let counters: TailFileCounters
 
     init(path: String, start: TailFileStateMachine.Start, configuration: TailInputConfiguration,
-         parser: any LineParser, logger: Logger, unmatched: WarningLimiter) {
+         parser: any LineParser, logger: Logger, unmatched: WarningLimiter, counters: TailFileCounters = TailFileCounters()) {
         self.path = path
         self.tag = configuration.tag(for: path)
         self.configuration = configuration
@@ -53,6 +54,7 @@ final class TailWatcher: @unchecked Sendable {
         logger[metadataKey: "tail.path"] = "\(path)"
         self.logger = logger
         self.unmatched = unmatched
+        self.counters = counters
         self.buffer = [UInt8](repeating: 0, count: 1 << 20)
     }
 
@@ -84,7 +86,9 @@ final class TailWatcher: @unchecked Sendable {
                     machine.didFailToOpen(identity)
                     break actions
                 }
+                if !descriptors.isEmpty { counters.count(.rotated) }
                 if let stale = descriptors.updateValue(fd, forKey: identity) { close(stale) }
+                counters.count(.opened)
             case .read(let identity):
                 let (checkpoint, more) = read(identity, now: now, eventTime: eventTime, linesLeft: &linesLeft, into: &output)
                 if let checkpoint { result.checkpoint = checkpoint }
@@ -95,7 +99,10 @@ final class TailWatcher: @unchecked Sendable {
                 while read(identity, now: now, eventTime: eventTime, linesLeft: &unlimited, into: &output).1 {}
                 flushUnterminated(identity, eventTime: eventTime, into: &output)
                 machine.didClose(identity)
-                if let fd = descriptors.removeValue(forKey: identity) { close(fd) }
+                if let fd = descriptors.removeValue(forKey: identity) {
+                    close(fd)
+                    counters.count(.closed)
+                }
             case .checkpoint(let identity, let offset):
                 result.checkpoint = (identity, offset)
             case .unwatch:
@@ -137,11 +144,16 @@ final class TailWatcher: @unchecked Sendable {
             bytesThisSecond = 0
         }
         let limit = configuration.readBytesLimitPerSecond
+        var throttled = false
+        defer { if throttled { counters.count(.throttled) } }
         reading: while linesLeft > 0 {
             var want = buffer.count
             if limit > 0 {
                 want = min(want, limit - bytesThisSecond)
-                if want <= 0 { break }
+                if want <= 0 {
+                    throttled = true
+                    break
+                }
             }
             let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
             if n <= 0 { break }
@@ -175,6 +187,8 @@ final class TailWatcher: @unchecked Sendable {
                 lastLineTime = now
             }
             if linesLeft == 0 { more = true; break reading }
+            // What this second still allows is not a whole line: read_bytes_limit_per_second holds the rest.
+            if consumed == 0, !stop, limit > 0, want < buffer.count { throttled = true }
             if stop || consumed == 0 { break }
         }
         // An unterminated last line waits for its newline, or for multiline_flush_interval.

@@ -145,6 +145,11 @@ import Testing
         let inode = try #require((try FileManager.default.attributesOfItem(atPath: log))[.systemFileNumber] as? UInt64)
         #expect(value(samples, "fluentd_tail_file_position", tail) == 14)
         #expect(value(samples, "fluentd_tail_file_inode", tail) == Double(inode))
+        // in_tail's counters under the same labels: one file opened, none closed, rotated or throttled yet.
+        #expect(value(samples, "fluentd_tail_file_opened", tail) == 1)
+        for name in ["fluentd_tail_file_closed", "fluentd_tail_file_rotated", "fluentd_tail_file_throttled"] {
+            #expect(value(samples, name, tail) == 0, "\(name)")
+        }
 
         // Runnel's own metrics stay beside them.
         #expect(samples.contains { $0.name.hasPrefix("runnel_buffer_") })

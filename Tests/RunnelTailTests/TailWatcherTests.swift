@@ -50,6 +50,21 @@ struct TailWatcherTests {
         #expect(got == lines("x", 0..<79))
         #expect(watcher.openIdentities == [FileStatus.of(path: log)!.identity])
         #expect(watcher.descriptors.count == 1)
+        // in_tail's counters: two files opened, the rotated one closed after rotate_wait.
+        #expect(watcher.counters.opened == 2 && watcher.counters.rotated == 1 && watcher.counters.closed == 1)
+        #expect(watcher.counters.throttled == 0)
+    }
+
+    @Test func readBytesLimitCountsThrottledReads() throws {
+        let dir = try TemporaryDirectory()
+        let log = dir.path + "/app.log"
+        var configuration = testConfiguration(dir, paths: [log])
+        configuration.readBytesLimitPerSecond = 8192
+        let watcher = TailWatcher(path: log, start: .head, configuration: configuration, parser: NoneParser(),
+                                  logger: Logger(label: "tail-test"), unmatched: WarningLimiter())
+        try appendLines(String(repeating: "y", count: 100), 0..<200, to: log)
+        _ = watcher.poll(now: 0, eventTime: EventTime(seconds: 0, nanoseconds: 0))
+        #expect(watcher.counters.opened == 1 && watcher.counters.throttled == 1)
     }
 
     /// Same, with the rotation noticed in time but the next poll late, and a second rotation

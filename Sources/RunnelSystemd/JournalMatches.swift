@@ -1,4 +1,5 @@
 import Foundation
+import RunnelCore
 
 /// in_systemd's `matches`: an array of hashes. The fields of one hash are ANDed, the hashes are
 /// ORed, and an array value within a hash means any of its values
@@ -43,24 +44,27 @@ public struct JournalMatches: Sendable, Equatable {
     }
 
     /// Parses the JSON text of `matches`; returns a message naming what is wrong, or the matches.
+    /// Keys keep their written order (it changes nothing sd-journal matches, but keeps the
+    /// operations predictable).
     public static func parse(_ json: String) -> Result<JournalMatches, MatchesError> {
-        guard let data = json.data(using: .utf8),
-            let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        else { return .failure(.init("is not valid JSON; expected an array of hashes such as [{\"_SYSTEMD_UNIT\": \"kubelet.service\"}]")) }
-        guard let hashes = parsed as? [Any] else { return .failure(.init("must be an array of hashes")) }
+        guard let parsed = JSONToMessagePack.decode(json) else {
+            return .failure(.init("is not valid JSON; expected an array of hashes such as [{\"_SYSTEMD_UNIT\": \"kubelet.service\"}]"))
+        }
+        guard case .array(let hashes) = parsed else { return .failure(.init("must be an array of hashes")) }
         var terms: [Term] = []
         for (index, element) in hashes.enumerated() {
-            guard let hash = element as? [String: Any] else {
+            guard case .map(let pairs) = element else {
                 return .failure(.init("element \(index) is not a hash; each element of matches is a hash of field names to values"))
             }
             var fields: [(name: String, values: [String])] = []
-            for key in orderedKeys(of: json, element: index, fallback: hash.keys.sorted()) where hash[key] != nil {
+            for pair in pairs {
+                guard let key = pair.key.stringValue else { return .failure(.init("element \(index) has a key that is not a string")) }
                 let name = key.uppercased()
                 guard isJournalFieldName(name) else {
                     return .failure(.init("field '\(key)' is not a journal field name (letters, digits and underscores, not starting with a digit)"))
                 }
-                let raw = hash[key]!
-                let values: [Any] = (raw as? [Any]) ?? [raw]
+                let values: [MessagePackValue]
+                if case .array(let list) = pair.value { values = list } else { values = [pair.value] }
                 var strings: [String] = []
                 for value in values {
                     guard let text = scalarText(value) else {
@@ -84,52 +88,23 @@ public struct JournalMatches: Sendable, Equatable {
         }
     }
 
-    /// A value as Ruby's `to_s` writes it.
-    static func scalarText(_ value: Any) -> String? {
-        if let string = value as? String { return string }
-        if let number = value as? NSNumber {
-            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
-            return number.stringValue
-        }
-        return nil
+    static func rubyFloat(_ value: Double) -> String {
+        var out: [UInt8] = []
+        JSONWriter.appendRubyFloat(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// The keys of the `element`-th hash in written order (the order changes nothing sd-journal
-    /// matches, but keeps the operations predictable); `fallback` when the text cannot be walked.
-    static func orderedKeys(of json: String, element: Int, fallback: [String]) -> [String] {
-        var keys: [[String]] = []
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var current = ""
-        var expectKey = false
-        for ch in json {
-            if inString {
-                if escaped { escaped = false; current.append(ch); continue }
-                if ch == "\\" { escaped = true; continue }
-                if ch == "\"" {
-                    inString = false
-                    if depth == 2, expectKey, !keys.isEmpty { keys[keys.count - 1].append(current) }
-                    expectKey = false
-                    continue
-                }
-                current.append(ch)
-                continue
-            }
-            switch ch {
-            case "\"": inString = true; current = ""
-            case "{", "[":
-                depth += 1
-                if ch == "{", depth == 2 { keys.append([]) }
-                expectKey = ch == "{"
-            case "}", "]": depth -= 1
-            case ",": expectKey = depth == 2
-            case ":": expectKey = false
-            default: break
-            }
+    /// A value as Ruby's `to_s` writes it.
+    static func scalarText(_ value: MessagePackValue) -> String? {
+        switch value {
+        case .string(let text): return text
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        case .uint(let number): return String(number)
+        case .double(let number): return rubyFloat(number)
+        case .float(let number): return rubyFloat(Double(number))
+        default: return nil
         }
-        guard element < keys.count, Set(keys[element]) == Set(fallback) else { return fallback }
-        return keys[element]
     }
 }
 

@@ -19,6 +19,23 @@ public protocol EventSink: Sendable {
 ///
 /// `run()` returns after graceful shutdown once everything it read has been emitted
 /// (and, for a Forward input, acknowledged).
+extension EventSink {
+    /// Emits `stream`, waiting and trying again while the destination refuses it with a retryable
+    /// error (a full buffer): how inputs that read at their own pace (files, the journal) push
+    /// back on what they read. `isStopping` ends the wait by rethrowing.
+    public func emitRetrying(_ stream: EventStream, isStopping: () -> Bool = { false }) async throws {
+        while true {
+            do {
+                try await emit(stream)
+                return
+            } catch let error as PipelineError where error.isRetryable {
+                if isStopping() { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+}
+
 public protocol InputPlugin: Service {}
 
 /// A `<filter>`: transforms a batch. It may drop events (returning fewer) or change tags.

@@ -158,15 +158,7 @@ public final class SystemdInputPlugin: InputPlugin {
 
     /// Sends a batch on; retries while the buffer refuses it with a retryable error.
     func emit(_ stream: EventStream) async throws {
-        while true {
-            do {
-                try await router.emit(stream)
-                return
-            } catch let error as PipelineError where error.isRetryable {
-                if isStopping { throw error }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        try await router.emitRetrying(stream) { isStopping }
     }
 }
 

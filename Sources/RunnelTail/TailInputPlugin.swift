@@ -66,14 +66,7 @@ public final class TailInputPlugin: InputPlugin {
 
     /// Sends a batch on; retries while the buffer refuses it with a retryable error.
     func emit(_ stream: EventStream) async throws {
-        while true {
-            do {
-                try await router.emit(stream)
-                return
-            } catch let error as PipelineError where error.isRetryable {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        try await router.emitRetrying(stream)
     }
 }
 

@@ -25,12 +25,12 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
         for key in configuration.ineffectiveParameters {
             context.logger.warning(
                 "Parameter has no effect, as in fluent-plugin-kinesis; use <inject> time_key/tag_key",
-                metadata: ["plugin_id": "\(element.rawValue("@id") ?? element.pluginType ?? "kinesis")", "parameter": "\(key)"])
+                metadata: ["plugin_id": "\(context.id)", "parameter": "\(key)"])
         }
         for ignored in credentialConfiguration.ignoredSources {
             context.logger.warning(
                 "Credential source ignored: fluent-plugin-kinesis takes one source",
-                metadata: ["plugin_id": "\(element.rawValue("@id") ?? element.pluginType ?? "kinesis")", "ignored": "\(ignored)"])
+                metadata: ["plugin_id": "\(context.id)", "ignored": "\(ignored)"])
         }
         httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
@@ -39,8 +39,7 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
             credentials = try makeCredentialProvider(credentialConfiguration, httpClient: httpClient, logger: context.logger, environment: environment)
             // One sender for all three outputs: the configuration's kind picks the API and format.
             let sender = KinesisSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
-            let name = element.rawValue("@id") ?? "\(element.pluginType ?? "kinesis")"
-            buffered = try BufferedOutput(name: name, element: element, sender: sender, context: context)
+            buffered = try BufferedOutput(name: context.id, element: element, sender: sender, context: context)
         } catch {
             try? httpClient.syncShutdown()
             throw error

@@ -47,7 +47,8 @@ extension BufferConfiguration {
     /// without `path` (before root_dir's).
     public init(
         element: ConfigElement?, defaultType: StorageType, defaultChunkKeys: String = "",
-        defaultTimekey: Int? = nil, defaultPath: String? = nil, pluginName: String, rootDirectory: String?
+        defaultTimekey: Int? = nil, defaultPath: String? = nil, pluginName: String, explicitID: String? = nil,
+        rootDirectory: String?
     ) throws {
         let type = try element?.enumeration("@type", default: defaultType) ?? defaultType
         let argument = element?.argument ?? ""
@@ -59,13 +60,13 @@ extension BufferConfiguration {
         guard let element else {
             if chunkKeys.time != nil, let defaultTimekey { chunkKeys.time?.period = defaultTimekey }
             if type == .file {
-                path = try defaultPath ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, element: nil)
+                path = try defaultPath ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, explicitID: explicitID, element: nil)
             }
             return
         }
         try readChunkKeyOptions(element, defaultTimekey: defaultTimekey)
         if type == .file, !element.has("path"), let defaultPath, rootDirectory == nil { path = defaultPath }
-        try readStorage(element, pluginName: pluginName, rootDirectory: rootDirectory)
+        try readStorage(element, pluginName: pluginName, explicitID: explicitID, rootDirectory: rootDirectory)
         try readFlush(element)
         try readRetry(element)
     }
@@ -93,9 +94,10 @@ extension BufferConfiguration {
         chunkKeys.time = time
     }
 
-    mutating func readStorage(_ element: ConfigElement, pluginName: String, rootDirectory: String?) throws {
+    mutating func readStorage(_ element: ConfigElement, pluginName: String, explicitID: String?, rootDirectory: String?) throws {
         if type == .file {
-            path = try element.string("path") ?? path ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, element: element)
+            path = try element.string("path") ?? path
+                ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, explicitID: explicitID, element: element)
         } else if element.has("path") {
             element.markUsed("path")
         }
@@ -158,13 +160,20 @@ extension BufferConfiguration {
         return parsed
     }
 
-    static func defaultPath(rootDirectory: String?, pluginName: String, element: ConfigElement?) throws -> String {
+    /// A file buffer without `path` lives in the plugin's root directory, as Fluentd's buf_file
+    /// puts it (`plugin_root_dir`: root_dir/worker0/<@id>/buffer, which needs both root_dir and @id).
+    static func defaultPath(rootDirectory: String?, pluginName: String, explicitID: String?, element: ConfigElement?) throws -> String {
+        let location = element?.location ?? .synthesized
         guard let rootDirectory else {
-            let location = element?.location ?? .synthesized
             throw ConfigError(
                 .missingParameter, at: location,
-                "<buffer> of \(pluginName): 'path' is required for @type file (or set root_dir in <system>)")
+                "<buffer> of \(pluginName): 'path' is required for @type file (or set root_dir in <system> and give the output an @id)")
         }
-        return rootDirectory + "/buffer/" + pluginName
+        guard let explicitID else {
+            throw ConfigError(
+                .missingParameter, at: location,
+                "<buffer> of \(pluginName): 'path' is required for @type file; with root_dir, give the output an @id (its buffer then lives in \(rootDirectory)/worker0/<@id>/buffer)")
+        }
+        return rootDirectory + "/worker0/" + explicitID + "/buffer"
     }
 }

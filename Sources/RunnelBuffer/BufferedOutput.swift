@@ -53,7 +53,10 @@ public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
         let configuration = try BufferConfiguration(
             element: buffer, defaultType: defaultBufferType, defaultChunkKeys: defaultChunkKeys,
             defaultTimekey: defaultTimekey, defaultPath: defaultPath, pluginName: name,
-            rootDirectory: context.system.rootDirectory)
+            explicitID: element.rawValue("@id"), rootDirectory: context.system.rootDirectory)
+        if configuration.type == .file, let path = configuration.path {
+            try context.claims.claim(path, what: "buffer path", by: name, at: (buffer ?? element).location)
+        }
         var secondary: (any ChunkSender)?
         if let section = element.element(named: "secondary") {
             if section.pluginType == "secondary_file" {

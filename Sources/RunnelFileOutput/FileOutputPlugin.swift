@@ -14,13 +14,13 @@ public final class FileOutputPlugin: OutputPlugin, PluginStatusReporting, Second
     init(_ context: PluginContext) throws {
         let element = context.element
         let configuration = try FileOutputConfiguration(from: element)
-        let name = element.rawValue("@id") ?? "file"
+        let name = context.id
         // out_file's <buffer> defaults: @type file, chunk key time, timekey 1d, path from `path`.
         let defaults = (chunkKeys: "time", timekey: 86400, path: configuration.path)
         let buffer = try BufferConfiguration(
             element: element.element(named: "buffer"), defaultType: .file, defaultChunkKeys: defaults.chunkKeys,
             defaultTimekey: defaults.timekey, defaultPath: defaults.path, pluginName: name,
-            rootDirectory: context.system.rootDirectory)
+            explicitID: element.rawValue("@id"), rootDirectory: context.system.rootDirectory)
         let writer: FileChunkWriter
         do {
             writer = try FileChunkWriter(configuration: configuration, timekey: buffer.chunkKeys.time?.period)

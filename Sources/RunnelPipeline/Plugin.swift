@@ -2,6 +2,7 @@ import Logging
 import RunnelConfig
 import RunnelCore
 import ServiceLifecycle
+import Synchronization
 
 /// Where inputs, filters and the router send events.
 public protocol EventSink: Sendable {
@@ -66,12 +67,17 @@ public struct PluginContext: Sendable {
     /// Builds a nested output (`copy`'s `<store>` sections).
     public var makeOutput: @Sendable (ConfigElement) throws -> any OutputPlugin
     public var system: SystemConfiguration
+    /// The plugin's id: its `@id`, or `TYPE.N` (the N-th of that type) as monitor_agent lists it.
+    /// Buffers, metrics and logs name the plugin by it.
+    public var id: String
+    /// Paths plugins of one pipeline have taken (buffer directories), so two cannot share one.
+    public var claims: PathClaims
 
     public init(
         element: ConfigElement, logger: Logger, router: any EventSink,
         labelRouter: @escaping @Sendable (String) -> (any EventSink)?,
         makeOutput: @escaping @Sendable (ConfigElement) throws -> any OutputPlugin,
-        system: SystemConfiguration
+        system: SystemConfiguration, id: String? = nil, claims: PathClaims = PathClaims()
     ) {
         self.element = element
         self.logger = logger
@@ -79,10 +85,35 @@ public struct PluginContext: Sendable {
         self.labelRouter = labelRouter
         self.makeOutput = makeOutput
         self.system = system
+        self.id = id ?? element.rawValue("@id") ?? element.pluginType ?? element.name
+        self.claims = claims
     }
 
     /// The `@ERROR` label's router, where records an output rejects are sent, if one is configured.
     public var errorRouter: (any EventSink)? { labelRouter("@ERROR") }
+}
+
+/// The paths the plugins of one pipeline take, so that two never share one (Fluentd's buf_file:
+/// "Other 'X' plugin already use same buffer path").
+public final class PathClaims: Sendable {
+    private let taken = Mutex<[String: (id: String, location: SourceLocation)]>([:])
+
+    public init() {}
+
+    /// Takes `path` for `id`; throws naming both plugins when another has it.
+    public func claim(_ path: String, what: String, by id: String, at location: SourceLocation) throws {
+        let normalized = (path.hasSuffix("/") && path.count > 1) ? String(path.dropLast()) : path
+        let holder: (id: String, location: SourceLocation)? = taken.withLock { taken in
+            if let holder = taken[normalized], holder.id != id { return holder }
+            taken[normalized] = (id, location)
+            return nil
+        }
+        if let holder {
+            throw ConfigError(
+                .structure, at: location,
+                "\(what) \(path) of '\(id)' is already used by '\(holder.id)' (\(holder.location)); give each output its own path")
+        }
+    }
 }
 
 /// The `<system>` section: process-wide settings.

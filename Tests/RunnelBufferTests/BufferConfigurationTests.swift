@@ -32,12 +32,19 @@ import Testing
         #expect(configuration.chunkKeys == ChunkKeys(tag: false))
     }
 
-    @Test func fileWithoutPathUsesRootDir() throws {
+    /// Fluentd's buf_file without `path` uses the plugin's root directory, root_dir/worker0/<@id>/buffer
+    /// (lib/fluent/plugin_id.rb plugin_root_dir), which exists only with both root_dir and @id;
+    /// otherwise "buffer path is not configured" (lib/fluent/plugin/buf_file.rb).
+    @Test func fileWithoutPathUsesThePluginRootDirectory() throws {
         let element = ConfigElement("buffer", "tag", ["@type": "file"])
-        let configuration = try BufferConfiguration(element: element, defaultType: .memory, pluginName: "kinesis", rootDirectory: "/var/lib/runnel")
-        #expect(configuration.path == "/var/lib/runnel/buffer/kinesis")
+        let configuration = try BufferConfiguration(
+            element: element, defaultType: .memory, pluginName: "out_kinesis", explicitID: "out_kinesis", rootDirectory: "/var/lib/runnel")
+        #expect(configuration.path == "/var/lib/runnel/worker0/out_kinesis/buffer")
         #expect(throws: ConfigError.self) {
-            try BufferConfiguration(element: element, defaultType: .memory, pluginName: "kinesis", rootDirectory: nil)
+            try BufferConfiguration(element: element, defaultType: .memory, pluginName: "kinesis_streams.0", rootDirectory: "/var/lib/runnel")
+        }
+        #expect(throws: ConfigError.self) {
+            try BufferConfiguration(element: element, defaultType: .memory, pluginName: "out_kinesis", explicitID: "out_kinesis", rootDirectory: nil)
         }
     }
 

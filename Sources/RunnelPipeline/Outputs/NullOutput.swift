@@ -13,7 +13,7 @@ public final class NullOutput: OutputPlugin, PluginStatusReporting {
     }
 
     public static func make(_ context: PluginContext) throws -> any OutputPlugin {
-        NullOutput(id: context.element.rawValue("@id") ?? "null")
+        NullOutput(id: context.id)
     }
 
     public func emit(_ stream: EventStream) async throws {

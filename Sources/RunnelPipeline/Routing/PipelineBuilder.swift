@@ -87,6 +87,8 @@ public struct PipelineBuilder: Sendable {
         var filters: [Pipeline.Plugin<any FilterPlugin>] = []
         var counts: [String: Int] = [:]
         var ids: Set<String> = []
+        /// Buffer directories taken so far.
+        var claims = PathClaims()
         /// Every error found so far; building goes on after one.
         var errors: [ConfigError] = []
 
@@ -169,6 +171,7 @@ public struct PipelineBuilder: Sendable {
         if let level = element.rawValue("@log_level").flatMap(Logger.Level.init(fluentdName:)) { pluginLogger.logLevel = level }
         let builder = self
         let nested = Mutex(state.counts)
+        let claims = state.claims
         return PluginContext(
             element: element, logger: pluginLogger, router: router,
             labelRouter: { name in
@@ -177,12 +180,13 @@ public struct PipelineBuilder: Sendable {
             makeOutput: { store in
                 // Stores of a `copy` are built like outputs of the same label.
                 var inner = BuildState()
+                inner.claims = claims
                 inner.counts = nested.withLock { $0 }
                 let output = try builder.makeOutput(store, label: nil, table: table, labels: labels, system: system, state: &inner)
                 nested.withLock { $0 = inner.counts }
                 return output.plugin
             },
-            system: system)
+            system: system, id: id, claims: state.claims)
     }
 
     func requireType(_ element: ConfigElement, kind: String) throws -> String {

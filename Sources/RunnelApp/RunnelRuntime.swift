@@ -34,7 +34,8 @@ public struct RunnelRuntime: Sendable {
 
     enum Outcome: Sendable {
         case stopped
-        case reload
+        /// SIGHUP with a configuration that built: the next pipeline, ready to run.
+        case reload(Pipeline)
     }
 
     /// Loads and builds the configuration, logging warnings for unused parameters.
@@ -58,23 +59,11 @@ public struct RunnelRuntime: Sendable {
             case .stopped:
                 logger.info("runnel stopped")
                 return
-            case .reload:
-                do {
-                    pipeline = try loadPipeline()
-                    logger.info("configuration reloaded", metadata: ["config": "\(configPath)"])
-                } catch {
-                    // The running configuration was already stopped: start it again rather than stop forwarding.
-                    logger.error("reloaded configuration is invalid; keeping the previous one", metadata: ["error": "\(error)"])
-                    pipeline = try rebuild(pipeline)
-                }
+            case .reload(let next):
+                pipeline = next
+                logger.info("configuration reloaded", metadata: ["config": "\(configPath)"])
             }
         }
-    }
-
-    /// Builds the pipeline of the configuration that was running before a failed reload.
-    func rebuild(_ previous: Pipeline) throws -> Pipeline {
-        logLevels?.apply(system: previous.system.logLevel)
-        return try PipelineBuilder(registry: registry, logger: logger).build(previous.root)
     }
 
     func runOnce(_ pipeline: Pipeline) async throws -> Outcome {
@@ -92,7 +81,7 @@ public struct RunnelRuntime: Sendable {
         let group = ServiceGroup(configuration: configuration)
         let outputs = pipeline.outputs.map(\.plugin)
         let logger = self.logger
-        let configPath = self.configPath
+        let runtime = self
 
         return try await withThrowingTaskGroup(of: Outcome?.self) { tasks in
             tasks.addTask {
@@ -106,16 +95,20 @@ public struct RunnelRuntime: Sendable {
                         for output in outputs { await output.flushNow() }
                         continue
                     }
-                    // SIGHUP: check the new file parses before stopping what runs.
+                    // SIGHUP: the new pipeline is built (and checked) before anything running stops;
+                    // building touches no socket and no buffer file, so a file that fails to build
+                    // leaves the running pipeline, its connections and its buffers as they are.
+                    let next: Pipeline
                     do {
-                        _ = try RunnelConfiguration.load(path: configPath)
+                        next = try runtime.loadPipeline()
                     } catch {
-                        logger.error("SIGHUP: configuration not reloaded", metadata: ["error": "\(error)"])
+                        runtime.logLevels?.apply(system: pipeline.system.logLevel)
+                        logger.error("SIGHUP: configuration not reloaded; the running one goes on", metadata: ["error": "\(error)"])
                         continue
                     }
                     logger.info("SIGHUP: reloading configuration")
                     await group.triggerGracefulShutdown()
-                    return .reload
+                    return .reload(next)
                 }
                 return nil
             }
@@ -123,7 +116,7 @@ public struct RunnelRuntime: Sendable {
             var groupFinished = false
             while !groupFinished, let result = try await tasks.next() {
                 switch result {
-                case .reload?: outcome = .reload
+                case .reload(let next)?: outcome = .reload(next)
                 case .stopped?: groupFinished = true
                 case nil: break
                 }

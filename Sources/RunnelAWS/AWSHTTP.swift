@@ -15,24 +15,29 @@ enum AWSHTTP {
     static func send(
         _ request: HTTPClientRequest, client: HTTPClient, source: String, endpoint: String, timeout: TimeAmount
     ) async throws -> Response {
-        let seconds = Double(timeout.nanoseconds) / 1e9
         do {
             let response = try await client.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: maximumBody)
             return Response(status: Int(response.status.code), body: String(buffer: body))
-        } catch let error as HTTPClientError {
+        } catch {
+            throw classify(error, source: source, endpoint: endpoint, timeout: timeout)
+        }
+    }
+
+    /// A transport failure as the `RunnelAWSError` that says what happened (timed out, or could not connect).
+    static func classify(_ error: any Error, source: String, endpoint: String, timeout: TimeAmount) -> any Error {
+        let seconds = Double(timeout.nanoseconds) / 1e9
+        switch error {
+        case let error as HTTPClientError:
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                throw RunnelAWSError.timedOut(source: source, endpoint: endpoint, seconds: seconds)
+                return RunnelAWSError.timedOut(source: source, endpoint: endpoint, seconds: seconds)
             default:
-                throw RunnelAWSError.connectionFailed(source: source, endpoint: endpoint, reason: "\(error)")
+                return RunnelAWSError.connectionFailed(source: source, endpoint: endpoint, reason: "\(error)")
             }
-        } catch let error as RunnelAWSError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw RunnelAWSError.connectionFailed(source: source, endpoint: endpoint, reason: "\(error)")
+        case let error as RunnelAWSError: return error
+        case is CancellationError: return CancellationError()
+        default: return RunnelAWSError.connectionFailed(source: source, endpoint: endpoint, reason: "\(error)")
         }
     }
 }

@@ -14,7 +14,6 @@ public struct STSClient: Sendable {
     public var timeout: TimeAmount
     private let httpClient: HTTPClient
     private let proxyClient: OwnedHTTPClient?
-    private let signer: SigV4Signer
     private let now: @Sendable () -> Date
 
     /// `endpoint` nil means the regional endpoint `https://sts.<region>.amazonaws.com`.
@@ -28,7 +27,6 @@ public struct STSClient: Sendable {
         self.timeout = timeout
         self.httpClient = httpClient
         self.proxyClient = proxy.flatMap { OwnedHTTPClient(proxy: $0) }
-        self.signer = SigV4Signer(service: "sts", region: region)
         self.now = now
     }
 
@@ -80,24 +78,17 @@ public struct STSClient: Sendable {
     ) async throws -> AWSCredentials {
         let form = [("Action", action), ("Version", "2011-06-15")] + fields
         let body = Array(SigV4Signer.encodedQuery(form.map { (name: $0.0, value: $0.1) }).utf8)
-        let scheme = endpoint.scheme ?? "https"
-        let host = SigV4Signer.hostHeader(host: endpoint.host ?? "", port: endpoint.port, scheme: scheme)
-        let path = endpoint.path.isEmpty ? "/" : endpoint.path
-        var headers: [(name: String, value: String)] = [
-            ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Host", host),
-        ]
-        if let credentials {
-            let request = SigV4Signer.Request(method: "POST", host: host, path: path, headers: headers, body: body)
-            headers += signer.sign(request, credentials: credentials, date: now()).headers
+        let service = AWSServiceClient(
+            service: "sts", region: region, endpoint: endpoint, httpClient: proxyClient?.client ?? httpClient, now: now)
+        let answer: AWSServiceClient.Response
+        do {
+            answer = try await service.post(
+                headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body,
+                credentials: credentials, timeout: timeout, maximumBody: AWSHTTP.maximumBody)
+        } catch {
+            throw AWSHTTP.classify(error, source: "STS \(action)", endpoint: endpoint.absoluteString, timeout: timeout)
         }
-        var request = HTTPClientRequest(url: endpoint.absoluteString)
-        request.method = .POST
-        for header in headers { request.headers.add(name: header.name, value: header.value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
-
-        let response = try await AWSHTTP.send(
-            request, client: proxyClient?.client ?? httpClient, source: "STS \(action)",
-            endpoint: endpoint.absoluteString, timeout: timeout)
+        let response = AWSHTTP.Response(status: answer.status, body: String(decoding: answer.body, as: UTF8.self))
         guard response.status == 200 else {
             let code = XMLText.first("Code", in: response.body) ?? "HTTP\(response.status)"
             let message = XMLText.first("Message", in: response.body) ?? String(response.body.prefix(300))

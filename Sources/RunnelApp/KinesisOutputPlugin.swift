@@ -14,6 +14,7 @@ import RunnelSigV4
 /// credential chain of RunnelAWS.
 final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, DestinationCheckable, SecondaryChunkWriting {
     let buffered: BufferedOutput
+    let sender: KinesisSender
     let httpClient: HTTPClient
     let configuration: KinesisConfiguration
     let credentials: any CredentialProvider
@@ -38,7 +39,7 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
         do {
             credentials = try makeCredentialProvider(credentialConfiguration, httpClient: httpClient, logger: context.logger, environment: environment)
             // One sender for all three outputs: the configuration's kind picks the API and format.
-            let sender = KinesisSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
+            sender = KinesisSender(configuration: configuration, credentials: credentials, httpClient: httpClient, logger: context.logger)
             buffered = try BufferedOutput(name: context.id, element: element, sender: sender, context: context)
         } catch {
             try? httpClient.syncShutdown()
@@ -91,36 +92,6 @@ final class KinesisOutputPlugin: OutputPlugin, PluginStatusReporting, Destinatio
     /// `--check-outputs`: the stream exists and the credentials may describe it
     /// (DescribeStreamSummary, or DescribeDeliveryStream for Firehose).
     func checkDestination() async throws -> String {
-        let isFirehose = configuration.kind == .firehose
-        let service = isFirehose ? "firehose" : "kinesis"
-        let endpoint = configuration.endpoint ?? URL(string: "https://\(service).\(configuration.region).amazonaws.com")!
-        let target = isFirehose ? "Firehose_20150804.DescribeDeliveryStream" : "Kinesis_20131202.DescribeStreamSummary"
-        let body = Array((isFirehose ? "{\"DeliveryStreamName\":\(jsonString(configuration.streamName))}" : "{\"StreamName\":\(jsonString(configuration.streamName))}").utf8)
-        let host = endpoint.port.map { "\(endpoint.host ?? ""):\($0)" } ?? (endpoint.host ?? "")
-        let headers: [(name: String, value: String)] = [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)]
-        let signed = SigV4Signer(service: service, region: configuration.region).sign(
-            .init(method: "POST", host: host, path: endpoint.path.isEmpty ? "/" : endpoint.path, headers: headers, body: body),
-            credentials: try await credentials.credentials(), date: Date())
-        var request = HTTPClientRequest(url: endpoint.absoluteString)
-        request.method = .POST
-        for header in headers + signed.headers { request.headers.add(name: header.name, value: header.value) }
-        request.body = .bytes(body)
-        let response = try await httpClient.execute(request, timeout: .seconds(15))
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .ok else {
-            throw KinesisCheckError(message: "\(isFirehose ? "delivery stream" : "stream") '\(configuration.streamName)' in \(configuration.region): HTTP \(response.status.code) \(text)")
-        }
-        return "\(isFirehose ? "delivery stream" : "stream") '\(configuration.streamName)' in \(configuration.region) is reachable with the configured credentials"
+        try await sender.checkDestination()
     }
-
-    func jsonString(_ text: String) -> String {
-        var out: [UInt8] = []
-        JSONWriter.appendString(text, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
-struct KinesisCheckError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

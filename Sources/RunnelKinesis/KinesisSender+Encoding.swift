@@ -2,6 +2,14 @@ import RunnelBuffer
 import RunnelFormat
 
 extension KinesisSender {
+    /// `--check`: the stream (or delivery stream) exists and these credentials may describe it.
+    /// Throws a `KinesisError` naming the stream, region and AWS error otherwise.
+    public func checkDestination() async throws -> String {
+        let what = configuration.kind == .firehose ? "delivery stream" : "stream"
+        try await client.describe(stream: configuration.streamName)
+        return "\(what) '\(configuration.streamName)' in \(configuration.region) is reachable with the configured credentials"
+    }
+
     /// `<inject>` is applied as events are written to the buffer, as fluent-plugin-kinesis does in
     /// `format`: each event keeps its own tag whatever the chunk keys, and a flush formats records
     /// that already hold the injected fields.

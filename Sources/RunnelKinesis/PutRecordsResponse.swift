@@ -39,24 +39,3 @@ struct PutRecordsResponse: Sendable, Equatable {
         self.results = results
     }
 }
-
-/// An AWS JSON-protocol error document: `{"__type": "...#Code", "message": "..."}`.
-struct AWSErrorDocument: Sendable {
-    var code: String
-    var message: String
-
-    init(body: [UInt8], errorTypeHeader: String?) {
-        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-        let rawType = (object?["__type"] as? String) ?? errorTypeHeader ?? ""
-        code = AWSErrorDocument.shortCode(rawType)
-        message = (object?["message"] as? String) ?? (object?["Message"] as? String) ?? ""
-    }
-
-    /// `com.amazonaws.kinesis.v20131202#ResourceNotFoundException:http://...` → `ResourceNotFoundException`.
-    static func shortCode(_ raw: String) -> String {
-        var code = Substring(raw)
-        if let hash = code.lastIndex(of: "#") { code = code[code.index(after: hash)...] }
-        if let colon = code.firstIndex(of: ":") { code = code[..<colon] }
-        return String(code)
-    }
-}

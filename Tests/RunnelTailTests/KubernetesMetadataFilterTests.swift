@@ -161,7 +161,8 @@ struct KubernetesMetadataFilterTests {
         let plugin = try KubernetesMetadataFilterPlugin(configuration: configuration, logger: Logger(label: "k8s"))
         // The first batch triggers the fetch and carries the names.
         _ = try plugin.filter(stream())
-        let deadline = Date().addingTimeInterval(10)
+        // A wait for the fetch, not a speed check: generous for a loaded CI machine.
+        var deadline = Date().addingTimeInterval(60)
         while !plugin.isCached(namespace: "shop", pod: "web-1"), Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -187,6 +188,7 @@ struct KubernetesMetadataFilterTests {
         skipping.skipMasterURL = true
         let skipper = try KubernetesMetadataFilterPlugin(configuration: skipping, logger: Logger(label: "k8s"))
         _ = try skipper.filter(stream())
+        deadline = Date().addingTimeInterval(60)
         while !skipper.isCached(namespace: "shop", pod: "web-1"), Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }

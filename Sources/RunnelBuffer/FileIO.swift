@@ -4,15 +4,15 @@ import Glibc
 import Darwin
 #endif
 
-/// Blocking POSIX file operations for the buffer. Called only on NIO's thread pool (never on the
+/// Blocking POSIX file operations for the buffer and the file outputs. Called only on NIO's thread pool (never on the
 /// cooperative pool or an event loop); every failure is a `BufferError.io` naming the file.
-enum FileIO {
-    static func error(_ operation: String, _ path: String, _ code: Int32 = errno) -> BufferError {
+public enum FileIO {
+    public static func error(_ operation: String, _ path: String, _ code: Int32 = errno) -> BufferError {
         .io(operation: operation, path: path, errno: code)
     }
 
     /// Writes all of `bytes` (retrying short writes and EINTR).
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
@@ -77,7 +77,7 @@ enum FileIO {
     }
 
     /// Creates `path` and its parents with `permission`.
-    static func makeDirectories(_ path: String, permission: UInt16) throws {
+    public static func makeDirectories(_ path: String, permission: UInt16) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component

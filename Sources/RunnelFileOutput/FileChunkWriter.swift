@@ -94,31 +94,12 @@ struct FileChunkWriter: ChunkSender {
     /// Appends `text` (one gzip member of it when compressing) to the file, creating its folder.
     func write(_ text: [UInt8], toTemplate expanded: String) throws {
         let directory = (expanded as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: Int(configuration.dirPermission)])
-        }
+        if !directory.isEmpty { try FileIO.makeDirectories(directory, permission: configuration.dirPermission) }
         let path = configuration.append ? expanded : FileOutputPath.available(expanded)
         let bytes = configuration.gzip ? try Zlib.compress(text) : text
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode_t(configuration.filePermission))
-        guard fd >= 0 else { throw POSIXFailure(operation: "open", path: path, code: errno) }
+        guard fd >= 0 else { throw FileIO.error("open", path) }
         defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw POSIXFailure(operation: "write", path: path, code: errno)
-            }
-            written += result
-        }
+        try FileIO.writeAll(fd, bytes, path: path)
     }
-}
-
-struct POSIXFailure: Error, CustomStringConvertible {
-    var operation: String
-    var path: String
-    var code: Int32
-    var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
 }

@@ -69,7 +69,6 @@ public struct KinesisSender: ChunkSender {
         var store = RecordStore(capacity: chunk.entries.count + chunk.entries.count / 4)
         var dropped = EntrySet()
         var formatter = RecordFormatter(configuration: configuration)
-        formatter.inject = nil  // applied when the events were written to the buffer (entriesToBuffer)
         var keys = PartitionKeyExtractor(accessor: configuration.kind == .streams ? configuration.partitionKey : nil)
         let tag = chunk.metadata.tag ?? ""
         let limit = min(configuration.maxRecordSize, configuration.batchRequestMaxSize)

@@ -30,9 +30,11 @@ public struct RecordFormatter: Sendable {
         case keyNotFound(String)
     }
 
+    /// The formatter of a flush. It has no `<inject>`: that was applied when the events were
+    /// written to the buffer (`KinesisSender.entriesToBuffer`), as fluent-plugin-kinesis formats.
     public init(configuration: KinesisConfiguration) {
         self.init(
-            format: configuration.format, inject: configuration.inject, dataKey: configuration.dataKey,
+            format: configuration.format, inject: nil, dataKey: configuration.dataKey,
             compression: configuration.compression, chompRecord: configuration.chompRecord,
             appendNewLine: configuration.appendNewLine)
     }

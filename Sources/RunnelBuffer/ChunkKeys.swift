@@ -1,4 +1,5 @@
 import Foundation
+import RunnelCore
 
 /// The chunk keys of `<buffer tag,time,key>`: what a chunk is cut by.
 public struct ChunkKeys: Sendable, Equatable {
@@ -24,7 +25,7 @@ public struct ChunkKeys: Sendable, Equatable {
         public func offset(at time: Int) -> Int {
             if useUTC { return 0 }
             if let zone, let parsed = ChunkKeys.parseZoneOffset(zone) { return parsed }
-            return TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: Double(time)))
+            return UTCOffset.localSeconds(at: time)
         }
 
         /// The start of the period holding `time`.
@@ -37,7 +38,8 @@ public struct ChunkKeys: Sendable, Equatable {
 
     public var tag: Bool
     public var time: TimeKey?
-    /// Record keys: top-level names, or record accessors `$.a.b` / `$['a']['b']`.
+    /// Record keys: top-level names, or record accessors `$.a.b` / `$['a']['b']` / `$["a"]["b"]`
+    /// (read through `RecordAccessor`, as Fluentd's chunk keys are).
     public var recordKeys: [String]
 
     public init(tag: Bool = true, time: TimeKey? = nil, recordKeys: [String] = []) {
@@ -58,7 +60,7 @@ public struct ChunkKeys: Sendable, Equatable {
             case "tag": keys.tag = true
             case "time": keys.time = TimeKey()
             default:
-                if key.hasPrefix("$") || key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) {
+                if key.hasPrefix("$") ? RecordAccessor(key) != nil : key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) {
                     keys.recordKeys.append(key)
                 } else {
                     invalid.append(key)
@@ -68,15 +70,11 @@ public struct ChunkKeys: Sendable, Equatable {
         return (keys, invalid)
     }
 
-    /// `+0900`, `-05:30`, `UTC` as seconds east of UTC.
+    /// `timekey_zone` as seconds east of UTC: a fixed offset (`+0900`, `-05:30`, `UTC`), or a zone
+    /// name (`Asia/Tokyo`) at its offset now.
     static func parseZoneOffset(_ zone: String) -> Int? {
-        if zone == "UTC" || zone == "Z" || zone == "GMT" { return 0 }
-        guard let sign = zone.first, sign == "+" || sign == "-" else {
-            return TimeZone(identifier: zone)?.secondsFromGMT()
-        }
-        let digits = zone.dropFirst().filter { $0 != ":" }
-        guard digits.count == 4, let value = Int(digits) else { return nil }
-        let seconds = (value / 100) * 3600 + (value % 100) * 60
-        return sign == "-" ? -seconds : seconds
+        if let fixed = UTCOffset.parse(zone) { return fixed }
+        guard !zone.hasPrefix("+"), !zone.hasPrefix("-") else { return nil }
+        return TimeZone(identifier: zone)?.secondsFromGMT()
     }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import RunnelCore
 
 /// Fluentd's placeholders in output parameters (`extract_placeholders`): `${tag}`, `${tag[N]}`
 /// (negative N counts from the end), `${key}` and `${$.a.b}` for record chunk keys, and strftime
@@ -41,22 +37,9 @@ extension ChunkMetadata {
         return variables[name]
     }
 
-    /// strftime of `time` (seconds since epoch) shifted by `utcOffset`, or in the local zone.
+    /// strftime of `time` (seconds since epoch) at `utcOffset`, or in the local zone.
     static func strftime(_ format: String, time: Int, utcOffset: Int?) -> String {
-        var broken = tm()
-        if let utcOffset {
-            var shifted = time_t(time + utcOffset)
-            gmtime_r(&shifted, &broken)
-        } else {
-            var value = time_t(time)
-            localtime_r(&value, &broken)
-        }
-        var buffer = [CChar](repeating: 0, count: max(64, format.utf8.count * 4 + 64))
-        let written = buffer.withUnsafeMutableBufferPointer { out in
-            Glibc.strftime(out.baseAddress!, out.count, format, &broken)
-        }
-        guard written > 0 else { return format }
-        return String(decoding: buffer[..<written].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        TimeFormatter(format: format, zone: utcOffset.map { .fixed($0) } ?? .local).string(unixSeconds: time)
     }
 }
 

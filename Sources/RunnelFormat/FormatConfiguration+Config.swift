@@ -71,12 +71,12 @@ extension InjectConfiguration {
 public enum TimeConfiguration {
     public static func offset(from element: ConfigElement) throws -> Int {
         if let zone = element.string("timezone") {
-            guard let offset = TimeFormatter.parseOffset(zone) else {
+            guard let offset = UTCOffset.parse(zone) else {
                 throw element.invalid("timezone", zone, expected: "an offset such as +09:00 or UTC")
             }
             return offset
         }
         if try element.bool("utc", default: false) { return 0 }
-        return try element.bool("localtime", default: true) ? TimeFormatter.localOffset() : 0
+        return try element.bool("localtime", default: true) ? UTCOffset.localSeconds(at: Int(Date().timeIntervalSince1970)) : 0
     }
 }

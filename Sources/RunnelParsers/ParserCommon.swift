@@ -44,7 +44,7 @@ public struct ParserCommon: Sendable {
         if try element.bool("utc", default: false) { zone = .fixed(offsetSeconds: 0) }
         if try element.bool("localtime", default: true) == false { zone = .fixed(offsetSeconds: 0) }
         if let name = element.string("timezone") {
-            guard let offset = TimeParser.fixedOffset(name) else {
+            guard let offset = UTCOffset.parse(name) else {
                 throw element.rejected("timezone", "'\(name)' is not a fixed offset such as +09:00, -0700 or UTC")
             }
             zone = .fixed(offsetSeconds: offset)

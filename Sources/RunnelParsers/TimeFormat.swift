@@ -1,3 +1,5 @@
+import RunnelCore
+
 /// A compiled strptime-style format (Ruby's `Time.strptime` directives that Fluentd
 /// configurations use), parsed straight from bytes: no DateFormatter, no allocations.
 ///
@@ -159,11 +161,11 @@ public struct TimeFormat: Sendable, Equatable {
                 while i < n, (bytes[i] | 0x20) >= UInt8(ascii: "a"), (bytes[i] | 0x20) <= UInt8(ascii: "z") { i += 1 }
                 guard i - start >= 3 else { return nil }
             case .zoneOffset:
-                guard let (offset, length) = TimeFormat.zoneOffset(bytes, at: i) else { return nil }
+                guard let (offset, length) = UTCOffset.scan(bytes, at: i) else { return nil }
                 fields.offset = offset
                 i += length
             case .zoneName:
-                if let (offset, length) = TimeFormat.zoneOffset(bytes, at: i) {
+                if let (offset, length) = UTCOffset.scan(bytes, at: i) {
                     fields.offset = offset
                     i += length
                 } else {
@@ -217,29 +219,5 @@ public struct TimeFormat: Sendable, Equatable {
             return (index + 1, 3)
         }
         return nil
-    }
-
-    /// `Z`, `+hh`, `+hhmm`, `+hh:mm` (and `-`); returns the offset in seconds and the length read.
-    static func zoneOffset(_ bytes: UnsafeRawBufferPointer, at i: Int) -> (Int, Int)? {
-        guard i < bytes.count else { return nil }
-        if bytes[i] == UInt8(ascii: "Z") || bytes[i] == UInt8(ascii: "z") { return (0, 1) }
-        guard bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") else { return nil }
-        let sign = bytes[i] == UInt8(ascii: "-") ? -1 : 1
-        var j = i + 1
-        func two() -> Int? {
-            guard j + 1 < bytes.count, bytes[j] &- 48 < 10, bytes[j + 1] &- 48 < 10 else { return nil }
-            defer { j += 2 }
-            return Int(bytes[j] &- 48) * 10 + Int(bytes[j + 1] &- 48)
-        }
-        guard let hours = two() else { return nil }
-        var minutes = 0
-        if j < bytes.count, bytes[j] == UInt8(ascii: ":") {
-            j += 1
-            guard let m = two() else { return nil }
-            minutes = m
-        } else if let m = two() {
-            minutes = m
-        }
-        return (sign * (hours * 3600 + minutes * 60), j - i)
     }
 }

@@ -90,7 +90,7 @@ public struct TimeParser: Sendable {
         } else {
             switch zone {
             case .fixed(let seconds): offset = seconds
-            case .local: offset = CivilTime.localOffset(atWallClockSeconds: wall)
+            case .local: offset = UTCOffset.local(atWallClockSeconds: wall)
             }
         }
         let seconds = wall - offset
@@ -124,16 +124,4 @@ public struct TimeParser: Sendable {
         guard i == bytes.count else { return nil }
         return EventTime(seconds: UInt32(seconds), nanoseconds: UInt32(nanos))
     }
-
-    /// `+09:00`, `-0700`, `UTC`, `Z`: Fluentd's `timezone` values with a fixed offset.
-    public static func fixedOffset(_ text: String) -> Int? {
-        if text == "UTC" || text == "GMT" || text == "Z" || text == "Etc/UTC" { return 0 }
-        var text = text
-        return text.withUTF8 { buffer -> Int? in
-            let raw = UnsafeRawBufferPointer(buffer)
-            guard let (offset, length) = TimeFormat.zoneOffset(raw, at: 0), length == raw.count else { return nil }
-            return offset
-        }
-    }
 }
-

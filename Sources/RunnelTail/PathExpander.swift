@@ -1,4 +1,5 @@
 import Foundation
+import RunnelCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -85,12 +86,6 @@ public struct PathExpander: Sendable {
     /// the time at a fixed offset (`path_timezone`).
     static func expandTime(_ pattern: String, nowSeconds: Int, offsetSeconds: Int? = nil) -> String {
         guard pattern.contains("%") else { return pattern }
-        var t = time_t(nowSeconds + (offsetSeconds ?? 0))
-        var parts = tm()
-        if offsetSeconds != nil { gmtime_r(&t, &parts) } else { localtime_r(&t, &parts) }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = strftime(&buffer, buffer.count, pattern, &parts)
-        guard count > 0 else { return pattern }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return TimeFormatter(format: pattern, zone: offsetSeconds.map { .fixed($0) } ?? .local).string(unixSeconds: nowSeconds)
     }
 }

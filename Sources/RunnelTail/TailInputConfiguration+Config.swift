@@ -1,5 +1,6 @@
 import RunnelConfig
 import RunnelParsers
+import RunnelCore
 
 extension TailInputConfiguration {
     /// Reads `<source> @type tail`.
@@ -53,7 +54,7 @@ extension TailInputConfiguration {
         excludePaths = try element.array("exclude_path", default: [])
         limitRecentlyModified = try element.time("limit_recently_modified")
         if let zone = element.string("path_timezone") {
-            guard let offset = TimeParser.fixedOffset(zone) else {
+            guard let offset = UTCOffset.parse(zone) else {
                 throw element.rejected("path_timezone", "'\(zone)' is not a fixed offset such as +09:00, -0700 or UTC")
             }
             pathTimezoneOffset = offset

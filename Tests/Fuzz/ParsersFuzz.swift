@@ -1,7 +1,7 @@
 // libFuzzer target: every line parser of RunnelParsers, and the time parser, must answer any
 // line with an event, a held line or "unmatched", never crash or hang. Built by scripts/fuzz with
 // RunnelCore's sources and the files in ParsersFuzz.sources (RunnelConfig without YAML, and
-// RunnelParsers without ParserFilterPlugin and WarningLimiter, which need RunnelPipeline/Logging).
+// RunnelParsers without ParserFilterPlugin, which needs RunnelPipeline/Logging).
 //
 // Each parser gets the whole input as one line, then each of its newline-separated pieces (so
 // multiline and partial container lines join), then a flush. Whatever a parser appends must be
@@ -92,7 +92,7 @@ public func fuzzParsers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 precondition(time.nanoseconds < 1_000_000_000, "time parser returned \(time.nanoseconds) ns")
             }
         }
-        _ = TimeParser.fixedOffset(String(decoding: line, as: UTF8.self))
+        _ = UTCOffset.parse(String(decoding: line, as: UTF8.self))
     }
     return 0
 }

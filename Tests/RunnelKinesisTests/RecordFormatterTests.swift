@@ -136,25 +136,3 @@ import Testing
         return Array(output.prefix(Int(stream.total_out)))
     }
 }
-
-@Suite struct TimeFormatterTests {
-    @Test(arguments: [
-        ("%Y-%m-%dT%H:%M:%S.%N%z", 0, "2023-11-14T22:13:20.123456789+0000"),
-        ("%Y-%m-%dT%H:%M:%S%z", -5 * 3600, "2023-11-14T17:13:20-0500"),
-        ("%F %T.%L", 0, "2023-11-14 22:13:20.123"),
-        ("%d/%b/%Y:%H:%M:%S %z (%a) %j %s %%", 0, "14/Nov/2023:22:13:20 +0000 (Tue) 318 1700000000 %"),
-        ("%6N|%:z|%Z", 3600, "123456|+01:00|+0100"),
-    ])
-    func formats(format: String, offset: Int, expected: String) {
-        let time = EventTime(seconds: 1_700_000_000, nanoseconds: 123_456_789)
-        #expect(TimeFormatter(format: format, utcOffset: offset).string(time) == expected)
-    }
-
-    @Test func civilDatesAcrossLeapYears() {
-        #expect(TimeFormatter(format: "%F", utcOffset: 0).string(EventTime(seconds: 951_782_400)) == "2000-02-29")
-        #expect(TimeFormatter(format: "%F %T", utcOffset: 0).string(EventTime(seconds: 0)) == "1970-01-01 00:00:00")
-        #expect(TimeFormatter.parseOffset("+09:00") == 32400)
-        #expect(TimeFormatter.parseOffset("-0130") == -5400)
-        #expect(TimeFormatter.parseOffset("Tokyo") == nil)
-    }
-}

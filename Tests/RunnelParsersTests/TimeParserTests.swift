@@ -48,7 +48,7 @@ struct TimeParserTests {
     }
 
     @Test func fixedTimezone() {
-        let parser = TimeParser(format: "%Y-%m-%d %H:%M:%S", zone: .fixed(offsetSeconds: TimeParser.fixedOffset("+09:00")!))
+        let parser = TimeParser(format: "%Y-%m-%d %H:%M:%S", zone: .fixed(offsetSeconds: UTCOffset.parse("+09:00")!))
         #expect(parser.parse("2023-11-15 07:13:20", now: fixedNow)?.seconds == 1_700_000_000)
     }
 }

@@ -51,15 +51,10 @@ struct PlaceholderValues {
 
     /// Ruby's `Time#to_s` in local time: `2017-11-28 11:43:13 +0900`.
     static func rubyTime(_ time: EventTime) -> String {
-        var seconds = time_t(time.seconds)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        let offset = parts.tm_gmtoff
-        return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-            + (offset < 0 ? "-" : "+") + String(format: "%02d%02d", Int(abs(offset) / 3600), Int(abs(offset) % 3600 / 60))
+        rubyTimeFormatter.string(time)
     }
+
+    static let rubyTimeFormatter = TimeFormatter(format: "%Y-%m-%d %H:%M:%S %z", zone: .local)
 }
 
 /// A `<record>` value split once, at start-up, into text and the placeholders Fluentd's

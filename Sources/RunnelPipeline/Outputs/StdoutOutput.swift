@@ -64,17 +64,10 @@ public struct StdoutOutput: OutputPlugin {
 
     /// `%Y-%m-%d %H:%M:%S.%N %z` in local time.
     static func appendTime(_ time: EventTime, to out: inout [UInt8]) {
-        var seconds = time_t(time.seconds)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        let offset = parts.tm_gmtoff
-        let sign = offset < 0 ? "-" : "+"
-        let text = String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d.%09u ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), time.nanoseconds)
-            + sign + String(format: "%02d%02d", Int(abs(offset) / 3600), Int(abs(offset) % 3600 / 60))
-        out.append(contentsOf: text.utf8)
+        timeFormatter.append(time, to: &out)
     }
+
+    static let timeFormatter = TimeFormatter(format: "%Y-%m-%d %H:%M:%S.%N %z", zone: .local)
 }
 
 /// Ruby's `inspect` form of a record, as Fluentd's hash formatter prints it.

@@ -179,19 +179,8 @@ struct BufferState: Sendable {
 
     /// Splits `bytes[from...]` after as many whole entries as fit in `maxBytes` and `maxCount`.
     static func prefix(of bytes: [UInt8], from start: Int, maxBytes: Int, maxCount: Int) throws -> (count: Int, bytes: Int) {
-        try MessagePackReader.withReader(bytes) { reader in
-            reader.offset = start
-            var count = 0
-            while !reader.isAtEnd, count < maxCount {
-                let before = reader.offset
-                try reader.skipValue()
-                if reader.offset - start > maxBytes {
-                    reader.offset = before
-                    break
-                }
-                count += 1
-            }
-            return (count, reader.offset - start)
-        }
+        let scan = EventStream.scanEntries(bytes, from: start, maxBytes: maxBytes, maxCount: maxCount)
+        if let error = scan.error { throw error }
+        return (scan.count, scan.end - start)
     }
 }

@@ -19,7 +19,7 @@ extension ChunkKeys {
         if cutsByTagOnly {
             return [Part(metadata: ChunkMetadata(tag: tagValue), entries: stream.entries, count: stream.count)]
         }
-        let paths = recordKeys.map(Self.accessorPath)
+        let accessors = recordKeys.map(RecordAccessor.init)
         var parts: [Part] = []
         var index: [ChunkMetadata: Int] = [:]
         try stream.entries.withUnsafeBytes { raw in
@@ -32,11 +32,11 @@ extension ChunkKeys {
                         metadata.timekey = time.periodStart(of: Int(eventTime.seconds))
                         metadata.utcOffset = offset ?? nil
                     }
-                    if !paths.isEmpty {
+                    if !accessors.isEmpty {
                         var values: [String: String] = [:]
-                        for (key, path) in zip(recordKeys, paths) {
+                        for (key, accessor) in zip(recordKeys, accessors) {
                             var copy = record
-                            values[key] = try Self.lookup(path, in: &copy) ?? ""
+                            values[key] = try accessor.map { try Self.placeholderText(at: $0, in: &copy) } ?? ""
                         }
                         metadata.variables = values
                     }
@@ -54,49 +54,10 @@ extension ChunkKeys {
         return parts
     }
 
-    /// `name` → [name]; `$.a.b` → [a, b]; `$['a']['b']` → [a, b].
-    static func accessorPath(_ key: String) -> [String] {
-        guard key.hasPrefix("$") else { return [key] }
-        var components: [String] = []
-        var rest = Substring(key.dropFirst())
-        while !rest.isEmpty {
-            if rest.hasPrefix(".") {
-                rest = rest.dropFirst()
-                let end = rest.firstIndex { $0 == "." || $0 == "[" } ?? rest.endIndex
-                components.append(String(rest[..<end]))
-                rest = rest[end...]
-            } else if rest.hasPrefix("['"), let close = rest.range(of: "']") {
-                components.append(String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close.lowerBound]))
-                rest = rest[close.upperBound...]
-            } else {
-                components.append(String(rest))
-                break
-            }
-        }
-        return components
-    }
-
-    /// The value at `path` in the map `reader` points at, as placeholder text; nil when absent.
-    static func lookup(_ path: [String], in reader: inout MessagePackReader) throws -> String? {
-        var remaining = path[...]
-        while let name = remaining.first {
-            guard try reader.peekType() == .map else { return nil }
-            let pairs = try reader.readMapHeader()
-            var found = false
-            for _ in 0..<pairs {
-                if try reader.peekType() == .string {
-                    if try reader.readString() == name {
-                        found = true
-                        break
-                    }
-                } else {
-                    try reader.skipValue()
-                }
-                try reader.skipValue()
-            }
-            guard found else { return nil }
-            remaining = remaining.dropFirst()
-        }
+    /// The value at `accessor` in the map `reader` points at, as placeholder text: a string as it
+    /// is, nil or a missing field as "", anything else as JSON.
+    static func placeholderText(at accessor: RecordAccessor, in reader: inout MessagePackReader) throws -> String {
+        guard try accessor.seek(&reader) else { return "" }
         switch try reader.peekType() {
         case .string: return try reader.readString()
         case .nil: return ""

@@ -198,22 +198,10 @@ extension FileChunkStorage {
     /// Walks entries: how many are whole, where the whole ones end, and where real corruption (not
     /// a torn tail) starts, if anywhere.
     static func scanEntries(_ bytes: [UInt8]) -> (count: Int, validBytes: Int, corruptAt: Int?) {
-        MessagePackReader.withReader(bytes) { reader in
-            var count = 0
-            while !reader.isAtEnd {
-                let start = reader.offset
-                do {
-                    try reader.readEntry { _, _ in }
-                    count += 1
-                } catch let error as MessagePackError where error.needsMoreInput {
-                    return (count, start, nil)
-                } catch {
-                    // Zeros after the last whole entry are a torn tail on file systems that extend first.
-                    let tailIsZero = !bytes[start...].contains { $0 != 0 }
-                    return (count, start, tailIsZero ? nil : start)
-                }
-            }
-            return (count, reader.offset, nil)
-        }
+        let scan = EventStream.scanEntries(bytes)
+        guard let error = scan.error, !error.needsMoreInput else { return (scan.count, scan.end, nil) }
+        // Zeros after the last whole entry are a torn tail on file systems that extend first.
+        let tailIsZero = !bytes[scan.end...].contains { $0 != 0 }
+        return (scan.count, scan.end, tailIsZero ? nil : scan.end)
     }
 }

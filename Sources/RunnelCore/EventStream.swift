@@ -28,14 +28,9 @@ public struct EventStream: Sendable, Equatable {
 
     /// Checks that `bytes` is a sequence of `[time, record]` entries; returns how many.
     public static func validateEntries(_ bytes: [UInt8]) throws -> Int {
-        try MessagePackReader.withReader(bytes) { reader in
-            var count = 0
-            while !reader.isAtEnd {
-                try reader.readEntry { _, _ in }
-                count += 1
-            }
-            return count
-        }
+        let scan = scanEntries(bytes)
+        if let error = scan.error { throw error }
+        return scan.count
     }
 
     /// Calls `body` with each entry's time and a reader positioned at its record (a map).
@@ -63,66 +58,33 @@ extension MessagePackReader {
     /// Reads one `[time, record]` entry, handing `body` the time and a reader at the record,
     /// and leaves `self` after the entry whatever `body` consumed.
     public mutating func readEntry(_ body: (EventTime, inout MessagePackReader) throws -> Void) throws {
+        let entry = try readEntryParts()
+        let entryEnd = offset
+        var recordReader = MessagePackReader(bytes: bytes, offset: entry.record.lowerBound)
+        try body(entry.time, &recordReader)
+        offset = entryEnd
+    }
+
+    /// Reads one `[time, record]` entry and returns where its time and its record (a map) lie,
+    /// for code that copies them as they are.
+    public mutating func readEntryRanges() throws -> (time: Range<Int>, record: Range<Int>) {
+        let entry = try readEntryParts()
+        return (entry.timeRange, entry.record)
+    }
+
+    private mutating func readEntryParts() throws -> (time: EventTime, timeRange: Range<Int>, record: Range<Int>) {
         let entryStart = offset
         let elements = try readArrayHeader()
         guard elements == 2 else {
             offset = entryStart
             throw MessagePackError.unexpectedType(expected: "[time, record] entry", found: .array, offset: entryStart)
         }
+        let timeStart = offset
         let time = try readEventTime()
+        let timeEnd = offset
         guard try peekType() == .map else { throw unexpected("record (map)") }
         let recordStart = offset
         try skipValue()
-        let entryEnd = offset
-        var recordReader = MessagePackReader(bytes: bytes, offset: recordStart)
-        try body(time, &recordReader)
-        offset = entryEnd
-    }
-}
-
-/// Builds an `EventStream` entry by entry.
-public struct EventStreamBuilder: Sendable {
-    public var tag: String
-    public private(set) var writer: MessagePackWriter
-    public private(set) var count = 0
-
-    public init(tag: String, capacity: Int = 4096) {
-        self.tag = tag
-        self.writer = MessagePackWriter(capacity: capacity)
-    }
-
-    public var byteCount: Int { writer.bytes.count }
-
-    public mutating func append(time: EventTime, record: MessagePackValue) {
-        writer.writeArrayHeader(count: 2)
-        writer.write(time)
-        writer.write(record)
-        count += 1
-    }
-
-    /// Appends an entry whose record is already MessagePack-encoded (a map).
-    public mutating func append<C: Collection>(time: EventTime, encodedRecord: C) where C.Element == UInt8 {
-        writer.writeArrayHeader(count: 2)
-        writer.write(time)
-        writer.writeRaw(encodedRecord)
-        count += 1
-    }
-
-    /// Appends entries that are already encoded `[time, record]` arrays.
-    public mutating func append(encodedEntries: some Collection<UInt8>, count: Int) {
-        writer.writeRaw(encodedEntries)
-        self.count += count
-    }
-
-    public func build() -> EventStream {
-        EventStream(tag: tag, entries: writer.bytes, count: count)
-    }
-
-    /// Returns the stream built so far and starts a new, empty one with the same tag.
-    public mutating func take() -> EventStream {
-        let stream = build()
-        writer = MessagePackWriter(capacity: max(4096, writer.bytes.count))
-        count = 0
-        return stream
+        return (time, timeStart..<timeEnd, recordStart..<offset)
     }
 }

@@ -24,34 +24,12 @@ struct ForwardEventAssembler: Sendable {
         return result
     }
 
-    func stream(from message: ForwardMessage, address: String, hostname: String) throws -> EventStream {
+    func stream(from message: ForwardMessage, address: String, hostname: String) -> EventStream {
         let tag = tag(for: message.tag)
         guard injectsSource else { return EventStream(tag: tag, entries: message.entries, count: message.count) }
-        var extra: [(String, String)] = []
-        if let sourceAddressKey { extra.append((sourceAddressKey, address)) }
-        if let sourceHostnameKey { extra.append((sourceHostnameKey, hostname)) }
-        var writer = MessagePackWriter(capacity: message.entries.count + message.count * 48)
-        try MessagePackReader.withReader(message.entries) { reader in
-            while !reader.isAtEnd {
-                _ = try reader.readArrayHeader()
-                let timeRange = try reader.skipValueRange()
-                let pairs = try reader.readMapHeader()
-                let body = try reader.offset..<{ () throws -> Int in
-                    var probe = reader
-                    for _ in 0..<(pairs * 2) { try probe.skipValue() }
-                    return probe.offset
-                }()
-                reader.offset = body.upperBound
-                writer.writeArrayHeader(count: 2)
-                writer.writeRaw(UnsafeRawBufferPointer(rebasing: reader.bytes[timeRange]))
-                writer.writeMapHeader(count: pairs + extra.count)
-                writer.writeRaw(UnsafeRawBufferPointer(rebasing: reader.bytes[body]))
-                for (key, value) in extra {
-                    writer.write(key)
-                    writer.write(value)
-                }
-            }
-        }
-        return EventStream(tag: tag, entries: writer.bytes, count: message.count)
+        var extra: [(key: String, value: MessagePackValue)] = []
+        if let sourceAddressKey { extra.append((sourceAddressKey, .string(address))) }
+        if let sourceHostnameKey { extra.append((sourceHostnameKey, .string(hostname))) }
+        return EventStream(tag: tag, entries: message.entries, count: message.count).settingFields(extra, merge: .append)
     }
 }

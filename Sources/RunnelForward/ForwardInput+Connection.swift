@@ -124,7 +124,7 @@ extension ForwardInput {
             if assembler.sourceHostnameKey != nil && session.hostname == nil {
                 session.hostname = configuration.resolveHostname ? await ForwardHostnameResolver.resolve(remote) : session.address
             }
-            let stream = try assembler.stream(from: message, address: session.address, hostname: session.hostname ?? session.address)
+            let stream = assembler.stream(from: message, address: session.address, hostname: session.hostname ?? session.address)
             do {
                 try await sink.emit(stream)
             } catch {

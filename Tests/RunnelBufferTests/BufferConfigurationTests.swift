@@ -157,6 +157,29 @@ import Testing
         #expect(parts.count == 1 && parts[0].entries == stream.entries && parts[0].metadata.tag == "app.test")
     }
 
+    /// Fluentd reads record chunk keys with its record accessor: `$.a.b`, `$['a']['b']` and
+    /// `$["a"]["b"]` name the same field (plugin/output.rb `chunk_key_accessors`).
+    @Test(arguments: [#"$.k.ns"#, #"$['k']['ns']"#, #"$["k"]["ns"]"#, #"$.k['ns']"#])
+    func recordAccessorSyntaxes(key: String) throws {
+        var builder = EventStreamBuilder(tag: "t")
+        builder.append(time: EventTime(seconds: 1), record: .record(["k": .record(["ns": "a"])]))
+        builder.append(time: EventTime(seconds: 1), record: .record(["k": .record(["ns": "b"])]))
+        let parsed = ChunkKeys.parse(key)
+        #expect(parsed.invalid.isEmpty && parsed.keys.recordKeys == [key])
+        let parts = try parsed.keys.split(builder.build())
+        #expect(parts.map { $0.metadata.variables[key] } == ["a", "b"])
+    }
+
+    @Test(arguments: [#"$."#, #"$['k'"#, #"$[k]"#])
+    func malformedAccessorsAreInvalidKeys(key: String) {
+        #expect(ChunkKeys.parse(key).invalid == [key])
+    }
+
+    @Test func zoneOffsetIsWrittenByPercentZ() {
+        let metadata = ChunkMetadata(tag: "t", timekey: 1_700_000_000, utcOffset: 9 * 3600)
+        #expect(metadata.expand("%Y%m%dT%H%M%z") == "20231115T0713+0900")
+    }
+
     @Test func missingAndNonStringValues() throws {
         var builder = EventStreamBuilder(tag: "t")
         builder.append(time: EventTime(seconds: 1), record: .record(["n": .uint(7)]))

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import RunnelCore
 import RunnelSigV4
 
 /// One AWS API endpoint, the one way Runnel calls AWS: the URL requests go to, the Host header
@@ -79,10 +80,10 @@ public struct AWSErrorDocument: Sendable {
     public var message: String
 
     public init(body: [UInt8], errorTypeHeader: String?) {
-        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-        let rawType = (object?["__type"] as? String) ?? errorTypeHeader ?? ""
+        let object = try? JSONReader.decode(body)
+        let rawType = object?["__type"]?.stringValue ?? errorTypeHeader ?? ""
         code = AWSErrorDocument.shortCode(rawType)
-        message = (object?["message"] as? String) ?? (object?["Message"] as? String) ?? ""
+        message = object?["message"]?.stringValue ?? object?["Message"]?.stringValue ?? ""
     }
 
     /// `com.amazonaws.kinesis.v20131202#ResourceNotFoundException:http://...` → `ResourceNotFoundException`.

@@ -26,6 +26,29 @@ func kinesisBenchmarks() -> [Benchmark] {
             httpClient: HTTPClient.shared, logger: logger)
     }
 
+    /// PutRecords answers of 500 entries, as Kinesis writes them: every record accepted (the
+    /// common case, read on every flush) and 3 throttled (decoded in full).
+    func putRecordsAnswer(failing: Set<Int>) -> [UInt8] {
+        let entries = (0..<500).map { index in
+            failing.contains(index)
+                ? #"{"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded for shard shardId-000000000001 in stream bench under account 123456789012."}"#
+                : #"{"SequenceNumber":"4959391883497839925651592587614963282637616880556769\#(1000 + index)","ShardId":"shardId-000000000001"}"#
+        }
+        return Array(#"{"EncryptionType":"NONE","FailedRecordCount":\#(failing.count),"Records":[\#(entries.joined(separator: ","))]}"#.utf8)
+    }
+    let allAccepted = putRecordsAnswer(failing: [])
+    let someFailed = putRecordsAnswer(failing: [7, 250, 499])
+
+    /// Parses one answer 200 times (100,000 result entries).
+    @Sendable func parseResponses(_ body: [UInt8]) -> Work {
+        var entries = 0
+        for _ in 0..<200 {
+            guard let response = PutRecordsResponse(json: body, kind: .streams) else { preconditionFailure("PutRecords answer not parsed") }
+            entries += response.results.count
+        }
+        return Work(items: entries, bytes: body.count * 200)
+    }
+
     /// Formats, batches, writes the bodies and signs each one (SHA-256 of the body included).
     @Sendable func formatBatchSign(_ sender: KinesisSender, service: String) throws -> Work {
         let signer = SigV4Signer(service: service, region: "us-east-1")
@@ -52,6 +75,8 @@ func kinesisBenchmarks() -> [Benchmark] {
         Benchmark("kinesis.streams.format-batch-sign.partition-key") { try formatBatchSign(keyed, service: "kinesis") },
         Benchmark("kinesis.firehose.format-batch-sign") { try formatBatchSign(firehose, service: "firehose") },
         Benchmark("kinesis.aggregated.format-aggregate-sign") { try formatBatchSign(aggregated, service: "kinesis") },
+        Benchmark("kinesis.put-records-response.all-accepted") { parseResponses(allAccepted) },
+        Benchmark("kinesis.put-records-response.some-failed") { parseResponses(someFailed) },
     ]
     if let endpoint = ProcessInfo.processInfo.environment["RUNNEL_KINESIS_ENDPOINT"] {
         let remote = sender(.streams, endpoint: endpoint)

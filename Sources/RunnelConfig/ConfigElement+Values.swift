@@ -197,18 +197,8 @@ public enum ConfigValue {
     public static func array(_ raw: String) -> [String]? {
         let text = raw.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("[") {
-            guard let data = text.data(using: .utf8),
-                let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [Any]
-            else { return nil }
-            return parsed.map { element in
-                if let string = element as? String { return string }
-                if let number = element as? NSNumber { return number.stringValue }
-                if element is NSNull { return "" }
-                if let nested = try? JSONSerialization.data(withJSONObject: element, options: [.fragmentsAllowed]) {
-                    return String(decoding: nested, as: UTF8.self)
-                }
-                return String(describing: element)
-            }
+            guard case .array(let elements)? = try? JSONReader.decode(text) else { return nil }
+            return elements.map { $0.isNil ? "" : jsonText($0) }
         }
         if text.isEmpty { return [] }
         var items = text.split(separator: ",", omittingEmptySubsequences: false).map {
@@ -222,22 +212,9 @@ public enum ConfigValue {
     public static func hash(_ raw: String) -> [(key: String, value: String)]? {
         let text = raw.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("{") {
-            // Keep the order the user wrote: walk the JSON object's keys by hand via JSONSerialization
-            // would lose it, so parse pairs of the top-level object as a list of (key, value).
-            guard let data = text.data(using: .utf8),
-                let parsed = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            else { return nil }
-            let ordered = orderedJSONKeys(text).filter { parsed[$0] != nil }
-            let keys = ordered.count == parsed.count ? ordered : parsed.keys.sorted()
-            return keys.map { key in
-                let element = parsed[key]!
-                if let string = element as? String { return (key, string) }
-                if let number = element as? NSNumber { return (key, number.stringValue) }
-                if let nested = try? JSONSerialization.data(withJSONObject: element, options: [.fragmentsAllowed]) {
-                    return (key, String(decoding: nested, as: UTF8.self))
-                }
-                return (key, "")
-            }
+            // JSONReader keeps the written order (Ruby's Hash does) and the last of repeated keys.
+            guard case .map(let pairs)? = try? JSONReader.decode(text) else { return nil }
+            return pairs.map { ($0.key.stringValue ?? "", jsonText($0.value)) }
         }
         if text.isEmpty { return [] }
         var pairs: [(key: String, value: String)] = []
@@ -251,37 +228,16 @@ public enum ConfigValue {
         return pairs
     }
 
-    /// The keys of a flat-or-nested JSON object's top level, in written order.
-    static func orderedJSONKeys(_ text: String) -> [String] {
-        var keys: [String] = []
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var current = ""
-        var expectKey = false
-        for ch in text {
-            if inString {
-                if escaped { escaped = false; current.append(ch); continue }
-                if ch == "\\" { escaped = true; current.append(ch); continue }
-                if ch == "\"" {
-                    inString = false
-                    if depth == 1 && expectKey { keys.append(current); expectKey = false }
-                    continue
-                }
-                current.append(ch)
-                continue
-            }
-            switch ch {
-            case "\"": inString = true; current = ""
-            case "{", "[":
-                depth += 1
-                if depth == 1 && ch == "{" { expectKey = true }
-            case "}", "]": depth -= 1
-            case ",": if depth == 1 { expectKey = true }
-            case ":": if depth == 1 { expectKey = false }
-            default: break
-            }
+    /// A JSON element of an array or hash parameter as the string a plugin reads: a string as it
+    /// is, a float as Ruby's `Float#to_s`, anything else as compact JSON.
+    static func jsonText(_ value: MessagePackValue) -> String {
+        switch value {
+        case .string(let string): return string
+        case .double(let number):
+            var out: [UInt8] = []
+            JSONWriter.appendRubyFloat(number, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        default: return JSONWriter.string(value)
         }
-        return keys
     }
 }

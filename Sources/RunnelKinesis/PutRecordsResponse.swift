@@ -1,40 +1,49 @@
-import Foundation
+import RunnelCore
 
 /// The answer to PutRecords (`FailedRecordCount`, `Records`) or PutRecordBatch
 /// (`FailedPutCount`, `RequestResponses`): one result per record sent, in order.
-struct PutRecordsResponse: Sendable, Equatable {
-    struct Result: Sendable, Equatable {
+public struct PutRecordsResponse: Sendable, Equatable {
+    public struct Result: Sendable, Equatable {
         /// nil when the record was accepted.
-        var errorCode: String?
-        var errorMessage: String?
+        public var errorCode: String?
+        public var errorMessage: String?
 
-        init(errorCode: String? = nil, errorMessage: String? = nil) {
+        public init(errorCode: String? = nil, errorMessage: String? = nil) {
             self.errorCode = errorCode
             self.errorMessage = errorMessage
         }
     }
 
-    var failedCount: Int
-    var results: [Result]
+    public var failedCount: Int
+    public var results: [Result]
 
     /// Parses a response body; nil when it is not the expected document.
-    init?(json body: [UInt8], kind: KinesisOutputKind) {
+    public init?(json body: [UInt8], kind: KinesisOutputKind) {
         let countKey = kind == .firehose ? "FailedPutCount" : "FailedRecordCount"
         let listKey = kind == .firehose ? "RequestResponses" : "Records"
         if let accepted = PutRecordsResponse.allAccepted(body, countKey: countKey, listKey: listKey) {
             self = accepted
             return
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
-        guard let list = object[listKey] as? [[String: Any]] else { return nil }
-        results = list.map { entry in
-            let code = (entry["ErrorCode"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-            return Result(errorCode: code, errorMessage: entry["ErrorMessage"] as? String)
+        guard let object = try? JSONReader.decode(body), object.mapValue != nil,
+            case .array(let list)? = object[listKey]
+        else { return nil }
+        var results: [Result] = []
+        results.reserveCapacity(list.count)
+        for entry in list {
+            guard entry.mapValue != nil else { return nil }
+            let code = entry["ErrorCode"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            results.append(Result(errorCode: code, errorMessage: entry["ErrorMessage"]?.stringValue))
         }
-        failedCount = (object[countKey] as? Int) ?? results.filter { $0.errorCode != nil }.count
+        self.results = results
+        switch object[countKey] {
+        case .int(let count)?: failedCount = Int(count)
+        case .uint(let count)?: failedCount = Int(clamping: count)
+        default: failedCount = results.filter { $0.errorCode != nil }.count
+        }
     }
 
-    init(failedCount: Int, results: [Result]) {
+    public init(failedCount: Int, results: [Result]) {
         self.failedCount = failedCount
         self.results = results
     }

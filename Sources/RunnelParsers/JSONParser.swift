@@ -28,34 +28,34 @@ public struct JSONParser: LineParser {
     }
 
     public mutating func parse(_ line: UnsafeRawBufferPointer, now: EventTime, into output: inout ParserOutput) -> ParseOutcome {
-        var scanner = JSONToMessagePack(line)
+        var scanner = JSONReader(line)
         scanner.skipWhitespace()
-        guard !scanner.isAtEnd, line[scanner.i] == UInt8(ascii: "[") else {
+        guard !scanner.isAtEnd, line[scanner.offset] == UInt8(ascii: "[") else {
             return parseObject(&scanner, now: now, wholeLine: true, into: &output) ? .emitted : .unmatched
         }
         // An array: each object is an event; parse into a side output so a bad line emits nothing.
         var events = ParserOutput(capacity: line.count + 64)
-        scanner.i += 1
+        scanner.offset += 1
         var emitted = 0
         scanner.skipWhitespace()
-        if !scanner.isAtEnd, line[scanner.i] == UInt8(ascii: "]") {
-            scanner.i += 1
+        if !scanner.isAtEnd, line[scanner.offset] == UInt8(ascii: "]") {
+            scanner.offset += 1
         } else {
             while true {
                 scanner.skipWhitespace()
                 guard !scanner.isAtEnd else { return .unmatched }
-                if line[scanner.i] == UInt8(ascii: "{") {
+                if line[scanner.offset] == UInt8(ascii: "{") {
                     guard parseObject(&scanner, now: now, wholeLine: false, into: &events) else { return .unmatched }
                     emitted += 1
                 } else {
                     // Fluentd yields nothing usable for an element that is not an object.
                     var skipped: [UInt8] = []
-                    guard (try? scanner.parseValue(into: &skipped, depth: 1)) != nil else { return .unmatched }
+                    guard (try? scanner.appendMessagePack(into: &skipped)) != nil else { return .unmatched }
                 }
                 scanner.skipWhitespace()
                 guard !scanner.isAtEnd else { return .unmatched }
-                if line[scanner.i] == UInt8(ascii: ",") { scanner.i += 1; continue }
-                if line[scanner.i] == UInt8(ascii: "]") { scanner.i += 1; break }
+                if line[scanner.offset] == UInt8(ascii: ",") { scanner.offset += 1; continue }
+                if line[scanner.offset] == UInt8(ascii: "]") { scanner.offset += 1; break }
                 return .unmatched
             }
         }
@@ -67,7 +67,7 @@ public struct JSONParser: LineParser {
 
     /// Parses the object at the scanner and appends its event; false when it is not valid JSON,
     /// its time does not parse, or (`wholeLine`) anything but whitespace follows it.
-    mutating func parseObject(_ scanner: inout JSONToMessagePack, now: EventTime, wholeLine: Bool,
+    mutating func parseObject(_ scanner: inout JSONReader, now: EventTime, wholeLine: Bool,
                               into output: inout ParserOutput) -> Bool {
         scratch.removeAll(keepingCapacity: true)
         var timeValue: MessagePackValue?
@@ -75,7 +75,7 @@ public struct JSONParser: LineParser {
         let timeKey = timeKeyBytes
         let count: Int
         do {
-            count = try scanner.parseTopObject(into: &scratch) { key, valueStart, out in
+            count = try scanner.appendObjectPairs(into: &scratch) { key, valueStart, out in
                 guard let timeKey, key == timeKey else { return true }
                 // The last occurrence wins, as in a Ruby Hash.
                 timeValue = try? MessagePackValue(decoding: Array(out[valueStart...]))
@@ -112,8 +112,8 @@ public struct JSONParser: LineParser {
     /// Parses a JSON object into ordered fields, duplicate keys collapsed (the container parsers and tests).
     static func fields(_ line: UnsafeRawBufferPointer) -> [(String, MessagePackValue)]? {
         var scratch: [UInt8] = []
-        var scanner = JSONToMessagePack(line)
-        guard let count = try? scanner.parseTopObject(into: &scratch, pair: { _, _, _ in true }) else { return nil }
+        var scanner = JSONReader(line)
+        guard let count = try? scanner.appendObjectPairs(into: &scratch, pair: { _, _, _ in true }) else { return nil }
         scanner.skipWhitespace()
         guard scanner.isAtEnd else { return nil }
         guard case .map(let pairs) = collapsed(count: count, pairs: scratch) else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import RunnelCore
 
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,8 @@ final class CursorStorage: @unchecked Sendable {
     static let key = "journal"
 
     let configuration: CursorStorageConfiguration
-    private var store: [String: Any] = [:]
+    /// The file's object, keys in the order read.
+    private var store: [MessagePackPair] = []
     /// Whether the cursor changed since the file was last written.
     private(set) var dirty = false
 
@@ -26,7 +28,7 @@ final class CursorStorage: @unchecked Sendable {
         self.configuration = configuration
     }
 
-    var cursor: String? { store[Self.key] as? String }
+    var cursor: String? { MessagePackValue.map(store)[Self.key]?.stringValue }
 
     /// Reads the file, if there is one. An empty file is ignored (with the returned warning), as storage_local does.
     func load() throws(SystemdError) -> String? {
@@ -35,27 +37,35 @@ final class CursorStorage: @unchecked Sendable {
             throw SystemdError(.storage, "cursor storage file '\(path)' is not readable")
         }
         if data.isEmpty { return "empty cursor storage file ignored: \(path)" }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let object: MessagePackValue
+        do { object = try JSONReader.decode(Array(data)) } catch {
+            throw SystemdError(.storage, "cursor storage file '\(path)' does not hold a JSON object (\(error)); fix or remove it")
+        }
+        guard case .map(let pairs) = object else {
             throw SystemdError(.storage, "cursor storage file '\(path)' does not hold a JSON object; fix or remove it")
         }
-        store = object
+        store = pairs
         return nil
     }
 
     func update(_ cursor: String) {
         guard cursor != self.cursor else { return }
-        store[Self.key] = cursor
+        if let at = store.firstIndex(where: { $0.key.stringValue == Self.key }) {
+            store[at].value = .string(cursor)
+        } else {
+            store.append(MessagePackPair(key: .string(Self.key), value: .string(cursor)))
+        }
         dirty = true
     }
 
     /// Writes the file atomically (a temporary file, fsync, rename) if the cursor changed.
     func save() throws(SystemdError) {
         guard dirty, let path = configuration.path else { return }
-        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
-        if configuration.prettyPrint { options.insert(.prettyPrinted) }
-        guard let data = try? JSONSerialization.data(withJSONObject: store, options: options) else {
-            throw SystemdError(.storage, "could not encode the cursor storage")
-        }
+        // Keys sorted, as the file has always been written; `pretty_print` as storage_local's
+        // `JSON.pretty_generate`.
+        let sorted = Self.sortingKeys(.map(store))
+        var data: [UInt8] = []
+        if configuration.prettyPrint { JSONWriter.appendPretty(sorted, to: &data) } else { JSONWriter.append(sorted, to: &data) }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
@@ -86,5 +96,15 @@ final class CursorStorage: @unchecked Sendable {
             throw SystemdError(.storage, "could not save the cursor to '\(path)': \(reason)")
         }
         dirty = false
+    }
+
+    static func sortingKeys(_ value: MessagePackValue) -> MessagePackValue {
+        switch value {
+        case .map(let pairs):
+            return .map(pairs.map { MessagePackPair(key: $0.key, value: sortingKeys($0.value)) }
+                .sorted { ($0.key.stringValue ?? "") < ($1.key.stringValue ?? "") })
+        case .array(let elements): return .array(elements.map(sortingKeys))
+        default: return value
+        }
     }
 }

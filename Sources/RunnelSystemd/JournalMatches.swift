@@ -47,7 +47,7 @@ public struct JournalMatches: Sendable, Equatable {
     /// Keys keep their written order (it changes nothing sd-journal matches, but keeps the
     /// operations predictable).
     public static func parse(_ json: String) -> Result<JournalMatches, MatchesError> {
-        guard let parsed = JSONToMessagePack.decode(json) else {
+        guard let parsed = try? JSONReader.decode(json) else {
             return .failure(.init("is not valid JSON; expected an array of hashes such as [{\"_SYSTEMD_UNIT\": \"kubelet.service\"}]"))
         }
         guard case .array(let hashes) = parsed else { return .failure(.init("must be an array of hashes")) }

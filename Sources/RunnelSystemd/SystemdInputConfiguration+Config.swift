@@ -1,5 +1,6 @@
 import Foundation
 import RunnelConfig
+import RunnelCore
 
 extension SystemdInputConfiguration {
     /// Reads `<source> @type systemd` (fluent-plugin-systemd v1, lib/fluent/plugin/in_systemd.rb).
@@ -108,16 +109,17 @@ extension SystemdInputConfiguration {
         mapping.fieldsLowercase = try section.bool("fields_lowercase", default: false)
         if let raw = section.rawValue("field_map") {
             let text = raw.trimmingCharacters(in: .whitespaces)
-            guard let data = text.data(using: .utf8),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            else { throw section.invalid("field_map", raw, expected: "a JSON hash such as {\"MESSAGE\": \"log\", \"_PID\": [\"process\", \"pid\"]}") }
-            let keys = ConfigValue.hash(text)?.map(\.key).filter { object[$0] != nil } ?? object.keys.sorted()
-            for key in keys {
-                if let destination = object[key] as? String {
+            guard case .map(let pairs)? = try? JSONReader.decode(text) else {
+                throw section.invalid("field_map", raw, expected: "a JSON hash such as {\"MESSAGE\": \"log\", \"_PID\": [\"process\", \"pid\"]}")
+            }
+            for pair in pairs {
+                let key = pair.key.stringValue ?? ""
+                switch pair.value {
+                case .string(let destination):
                     mapping.fieldMap.append((key, [destination]))
-                } else if let destinations = object[key] as? [Any], let strings = destinations as? [String] {
-                    mapping.fieldMap.append((key, strings))
-                } else {
+                case .array(let destinations) where destinations.allSatisfy({ $0.stringValue != nil }):
+                    mapping.fieldMap.append((key, destinations.compactMap(\.stringValue)))
+                default:
                     throw section.rejected("field_map", "`field_map` values must be strings or an array of strings")
                 }
             }

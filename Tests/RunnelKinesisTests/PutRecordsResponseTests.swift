@@ -28,13 +28,21 @@ struct PutRecordsResponseTests {
         // Failures: the full parse says which.
         #"{"FailedRecordCount":1,"Records":[{"SequenceNumber":"1","ShardId":"s"},{"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded"}]}"#,
         // Shapes the scan does not vouch for.
-        #"{"Failed\u0052ecordCount":0,"Records":[{}]}"#,
         #"{"FailedRecordCount":0}"#,
+        #"{"FailedRecordCount":0.0,"Records":[]}"#,
         #"{"FailedRecordCount":0,"Records":[{"a":1}"#,
         #"[]"#,
     ])
     func otherDocumentsAreLeftToTheFullParse(_ document: String) {
         #expect(PutRecordsResponse.allAccepted(Array(document.utf8), countKey: "FailedRecordCount", listKey: "Records") == nil)
+    }
+
+    /// Keys are read with their escapes decoded (JSON allows `\u0052` for `R`), by the scan as by the full parse.
+    @Test func escapedKeysAreRead() throws {
+        let document = Array(#"{"Failed\u0052ecordCount":0,"Records":[{}]}"#.utf8)
+        let scanned = try #require(PutRecordsResponse.allAccepted(document, countKey: "FailedRecordCount", listKey: "Records"))
+        #expect(scanned == PutRecordsResponse(failedCount: 0, results: [.init()]))
+        #expect(PutRecordsResponse(json: document, kind: .streams) == scanned)
     }
 
     @Test func failuresKeepTheirCodes() throws {

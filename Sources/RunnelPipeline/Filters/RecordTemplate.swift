@@ -13,7 +13,7 @@ indirect enum RecordTemplate: Sendable {
     /// `notJSON` is called when a value that looks like JSON does not parse.
     init(_ text: String, notJSON: () -> Void) {
         if text.hasPrefix("{") || text.hasPrefix("[") {
-            if let parsed = JSONToMessagePack.decode(text) {
+            if let parsed = try? JSONReader.decode(text) {
                 self = RecordTemplate(parsed)
                 return
             }

@@ -14,7 +14,7 @@ public struct TagPattern: Sendable, CustomStringConvertible {
     private enum Matcher: Sendable {
         case all
         case literal(String)
-        case regex(NSRegularExpressionBox)
+        case regex(RubyRegex)
     }
 
     public init(_ pattern: String) throws {
@@ -31,7 +31,7 @@ public struct TagPattern: Sendable, CustomStringConvertible {
         }
         let expression = try TagPattern.regularExpression(for: pattern)
         do {
-            matcher = .regex(NSRegularExpressionBox(try NSRegularExpression(pattern: expression)))
+            matcher = .regex(try RubyRegex(pattern: expression, flags: []))
         } catch {
             throw TagPatternError(pattern: pattern, reason: "not a valid regular expression")
         }
@@ -43,9 +43,8 @@ public struct TagPattern: Sendable, CustomStringConvertible {
         switch matcher {
         case .all: return true
         case .literal(let literal): return tag == literal
-        case .regex(let box):
-            let range = NSRange(tag.startIndex..<tag.endIndex, in: tag)
-            return box.value.firstMatch(in: tag, options: [], range: range) != nil
+        case .regex(let regex):
+            return regex.matches(tag)
         }
     }
 
@@ -78,7 +77,7 @@ public struct TagPattern: Sendable, CustomStringConvertible {
         while i < chars.count {
             let c = chars[i]
             if escape {
-                regex[regex.count - 1] += NSRegularExpression.escapedPattern(for: String(c))
+                regex[regex.count - 1] += RubyRegex.escaped(String(c))
                 escape = false
                 i += 1
                 continue
@@ -152,10 +151,4 @@ public struct TagPatternError: Error, Sendable, CustomStringConvertible {
     public var pattern: String
     public var reason: String
     public var description: String { "invalid tag pattern '\(pattern)': \(reason)" }
-}
-
-/// NSRegularExpression is immutable and documented thread-safe, but not marked Sendable on Linux.
-final class NSRegularExpressionBox: @unchecked Sendable {
-    let value: NSRegularExpression
-    init(_ value: NSRegularExpression) { self.value = value }
 }

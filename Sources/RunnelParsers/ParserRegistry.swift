@@ -1,4 +1,5 @@
 import RunnelConfig
+import RunnelCore
 
 /// Builds the parser a `<parse>` section describes (`@type`, default `none`).
 public enum ParserRegistry {
@@ -15,6 +16,8 @@ public enum ParserRegistry {
         do {
             return try build(type, element)
         } catch let error as ParserError {
+            throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(error)")
+        } catch let error as RubyRegexError {
             throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(error)")
         }
     }

@@ -16,11 +16,11 @@ import RunnelCore
 public struct GrepFilter: FilterPlugin {
     struct Condition: Sendable {
         var accessor: RecordAccessor
-        var pattern: RegexBox
+        var pattern: RubyRegex
 
         func matches(_ record: MessagePackValue) -> Bool {
             let text = accessor.value(in: record).map(PlaceholderTemplate.rubyString) ?? ""
-            return pattern.value.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            return pattern.matches(text)
         }
     }
 
@@ -86,23 +86,12 @@ public struct GrepFilter: FilterPlugin {
     }
 
     /// A pattern written bare or as Ruby's `/.../` with optional `i`, `m`, `x` flags.
-    static func regex(_ text: String, element: ConfigElement, key: String) throws -> RegexBox {
-        var source = text
-        // Ruby's ^ and $ are line anchors.
-        var options: NSRegularExpression.Options = [.anchorsMatchLines]
-        if text.hasPrefix("/"), let close = text.lastIndex(of: "/"), close > text.startIndex {
-            source = String(text[text.index(after: text.startIndex)..<close])
-            for flag in text[text.index(after: close)...] {
-                switch flag {
-                case "i": options.insert(.caseInsensitive)
-                case "m": options.insert(.dotMatchesLineSeparators)
-                case "x": options.insert(.allowCommentsAndWhitespace)
-                default: throw element.invalid(key, text, expected: "a regular expression with flags among i, m, x")
-                }
-            }
+    static func regex(_ text: String, element: ConfigElement, key: String) throws -> RubyRegex {
+        if let (_, flags) = RubyRegex.split(text), RubyRegex.flags(flags) == nil {
+            throw element.invalid(key, text, expected: "a regular expression with flags among i, m, x")
         }
         do {
-            return RegexBox(try NSRegularExpression(pattern: source, options: options))
+            return try RubyRegex(text)
         } catch {
             throw element.invalid(key, text, expected: "a valid regular expression")
         }
@@ -129,10 +118,4 @@ public struct GrepFilter: FilterPlugin {
         if kept == stream.count { return [stream] }
         return kept == 0 ? [] : [builder.build()]
     }
-}
-
-/// NSRegularExpression is immutable and documented as safe to share between threads.
-struct RegexBox: @unchecked Sendable {
-    let value: NSRegularExpression
-    init(_ value: NSRegularExpression) { self.value = value }
 }

@@ -21,7 +21,7 @@ public final class ForwardInput: InputPlugin, Sendable {
     let group: any EventLoopGroup
     let sslContext: NIOSSLContext?
     let assembler: ForwardEventAssembler
-    let limiter = ForwardLogLimiter()
+    let limiter = LogRateLimiter(interval: 10, reasonKey: "forward.reason", suppressedKey: "forward.suppressed")
     private let bound = ForwardBoundAddress()
 
     public init(

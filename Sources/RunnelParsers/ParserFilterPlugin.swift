@@ -9,7 +9,7 @@ public struct ParserFilterPlugin: FilterPlugin {
     public let configuration: ParserFilterConfiguration
     let parser: any LineParser
     let logger: Logger
-    public let invalidRecords = WarningLimiter()
+    public let invalidRecords = LogRateLimiter()
 
     public init(configuration: ParserFilterConfiguration, parser: any LineParser, logger: Logger) {
         self.configuration = configuration

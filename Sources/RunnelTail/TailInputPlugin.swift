@@ -18,10 +18,10 @@ public final class TailInputPlugin: InputPlugin {
     let threadPool: NIOThreadPool
     /// Monotonic seconds: rotate_wait, refresh_interval, flush intervals.
     let clock: @Sendable () -> Double
-    public let unmatchedLines = WarningLimiter()
+    public let unmatchedLines = LogRateLimiter()
     /// Files opened, closed and rotated, reads throttled (fluent-plugin-prometheus' tail monitor reads them).
     public let fileCounters = TailFileCounters()
-    let permissionWarnings = WarningLimiter(interval: 3600)
+    let permissionWarnings = LogRateLimiter(interval: 3600)
     /// How many passes of the loop (refresh when due, then a poll of every watcher) have finished:
     /// lets tests wait until the tailer has seen the files instead of sleeping and hoping.
     let completedTicks = Atomic<Int>(0)

@@ -33,7 +33,7 @@ final class TailWatcher: @unchecked Sendable {
     var parser: any LineParser
     var descriptors: [FileIdentity: Int32] = [:]
     let logger: Logger
-    let unmatched: WarningLimiter
+    let unmatched: LogRateLimiter
     var buffer: [UInt8]
     var lastLineTime: Double = 0
     /// Since when the file's unterminated last line has been waiting (multiline_flush_interval).
@@ -44,7 +44,7 @@ final class TailWatcher: @unchecked Sendable {
     let counters: TailFileCounters
 
     init(path: String, start: TailFileStateMachine.Start, configuration: TailInputConfiguration,
-         parser: any LineParser, logger: Logger, unmatched: WarningLimiter, counters: TailFileCounters = TailFileCounters()) {
+         parser: any LineParser, logger: Logger, unmatched: LogRateLimiter, counters: TailFileCounters = TailFileCounters()) {
         self.path = path
         self.tag = configuration.tag(for: path)
         self.configuration = configuration

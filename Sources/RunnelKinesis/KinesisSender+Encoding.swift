@@ -24,9 +24,9 @@ extension KinesisSender {
         let stream = chunk.metadata.expand(configuration.streamName)
         var store = try prepare(chunk, stream: stream).store
         if configuration.kind == .streamsAggregated { store = aggregate(store, stream: stream) }
-        let batcher = PutRecordsBatcher(
-            maxCount: configuration.kind == .streamsAggregated ? 1 : configuration.batchRequestMaxCount,
-            maxSize: configuration.kind == .streamsAggregated ? Int.max : configuration.batchRequestMaxSize)
+        var batcher = PutRecordsBatcher(configuration: configuration)
+        // As requests are first cut, before any record failed: no key is held back.
+        batcher.retainOrdering = false
         var queue = Array(0..<store.count)
         var body: [UInt8] = []
         while !queue.isEmpty {

@@ -25,7 +25,7 @@ extension KinesisSender {
         var store = try prepare(chunk, stream: stream).store
         if configuration.kind == .streamsAggregated { store = aggregate(store, stream: stream) }
         var batcher = PutRecordsBatcher(configuration: configuration)
-        // As requests are first cut, before any record failed: no key is held back.
+        // The plain cut by count and size, without retain_ordering's one record per key per request.
         batcher.retainOrdering = false
         var queue = Array(0..<store.count)
         var body: [UInt8] = []

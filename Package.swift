@@ -178,7 +178,7 @@ let package = Package(
             name: "RunnelApp",
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
-                "RunnelParsers", "RunnelTail", "RunnelAWS", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
+                "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -271,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "RunnelKinesisTests",
             dependencies: [
-                "RunnelKinesis", "RunnelFormat", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
+                "RunnelKinesis", "RunnelFormat", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -20,9 +20,9 @@ public enum PluginCatalog {
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
         registry.outputs["file"] = FileOutputPlugin.make
-        registry.outputs["kinesis_streams"] = { try KinesisOutputPlugin($0, kind: .streams) }
-        registry.outputs["kinesis_streams_aggregated"] = { try KinesisOutputPlugin($0, kind: .streamsAggregated) }
-        registry.outputs["kinesis_firehose"] = { try KinesisOutputPlugin($0, kind: .firehose) }
+        registry.outputs["kinesis_streams"] = KinesisOutputPlugin.make(kind: .streams)
+        registry.outputs["kinesis_streams_aggregated"] = KinesisOutputPlugin.make(kind: .streamsAggregated)
+        registry.outputs["kinesis_firehose"] = KinesisOutputPlugin.make(kind: .firehose)
         registry.inputs["monitor_agent"] = { context in
             try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24220)
         }

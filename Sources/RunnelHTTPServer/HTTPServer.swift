@@ -22,7 +22,9 @@ public struct HTTPServer: Sendable {
         /// `body_size_limit` default, 32 MiB).
         public var maxRequestBodySize = 32 * 1024 * 1024
         /// A connection that sends nothing for this long is closed once its response is out.
-        public var idleTimeout: TimeAmount = .seconds(60)
+        /// Longer than Prometheus' default 60 s scrape interval, so a scraper's next request does
+        /// not meet a connection closing at the same moment.
+        public var idleTimeout: TimeAmount = .seconds(120)
         public var backlog: Int32 = 256
 
         public init(host: String, port: Int) {

@@ -201,13 +201,12 @@ import Testing
         }
     }
 
+    /// A connection that sends nothing is closed after `idleTimeout`. (It sends no request: on a
+    /// loaded machine a request could arrive just after so short a timeout, and find it closed.)
     @Test func idleConnectionsAreClosedAfterTheTimeout() async throws {
         try await withHTTPServer(Self.router(), configure: { $0.idleTimeout = .milliseconds(100) }) { port, _ in
-            try await WireClient.connect(port: port) { client in
-                try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(try await client.readResponse().status == 200)
-                #expect(try await client.waitForClose())
-            }
+            let closed = try await WireClient.connect(port: port) { client in try await client.waitForClose() }
+            #expect(closed)
         }
     }
 

@@ -2,7 +2,8 @@
 import PackageDescription
 
 // One target per component of DESIGN.md. Dependency arrows point inward:
-// inputs and outputs depend on RunnelCore / RunnelConfig / RunnelPipeline,
+// inputs, filters and outputs depend on RunnelCore / RunnelConfig / RunnelPipeline
+// and shared services (RunnelBuffer, RunnelParsers, RunnelHTTPServer, RunnelAWS),
 // never on each other; only RunnelApp knows every plugin.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -105,14 +106,56 @@ let package = Package(
             dependencies: ["RunnelCore", "RunnelConfig", "RunnelPipeline"],
             swiftSettings: swiftSettings),
 
-        // in_tail: files, rotation, pos_file; Kubernetes container logs and metadata.
+        // in_tail: files, rotation, pos_file; Kubernetes container logs.
         .target(
             name: "RunnelTail",
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // The kubernetes_metadata filter (fluent-plugin-kubernetes_metadata_filter): pod and
+        // namespace metadata from the API server, cached.
+        .target(
+            name: "RunnelKubernetesMetadata",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // A small HTTP/1.1 server (routes by method and path to async handlers), shared by the
+        // inputs that serve HTTP: the monitoring endpoints, and later in_http.
+        .target(
+            name: "RunnelHTTPServer",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // monitor_agent and fluent-plugin-prometheus' prometheus, prometheus_monitor,
+        // prometheus_output_monitor and prometheus_tail_monitor inputs. They read other plugins
+        // only through RunnelPipeline's reporting protocols.
+        .target(
+            name: "RunnelMonitor",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelHTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 
@@ -179,15 +222,14 @@ let package = Package(
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
                 "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
+                "RunnelKubernetesMetadata", "RunnelMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
         // glibc's mallopt(M_ARENA_MAX) for the executable (malloc.h is not in Swift's Glibc module).
@@ -249,6 +291,33 @@ let package = Package(
         .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "RunnelKubernetesMetadataTests",
+            dependencies: [
+                "RunnelKubernetesMetadata", "RunnelCore", "RunnelConfig", "RunnelParsers",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelHTTPServerTests",
+            dependencies: [
+                "RunnelHTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelMonitorTests",
+            dependencies: [
+                "RunnelMonitor", "RunnelCore", "RunnelConfig", "RunnelPipeline",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "RunnelSystemdTests",
             dependencies: [
                 "RunnelSystemd",
@@ -277,6 +346,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", .product(name: "Prometheus", package: "swift-prometheus")], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", "RunnelMonitor"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,8 +1,6 @@
-import RunnelCore
-
 extension EventStream {
     /// How a field added to every record treats a record that already has the key.
-    enum FieldMerge {
+    public enum FieldMerge: Sendable {
         /// Ruby's `record[key] ||= value` (in_tail's `path_key`): a value already there stays,
         /// unless it is nil or false, which is replaced where it stands.
         case unlessSet
@@ -13,7 +11,8 @@ extension EventStream {
 
     /// The same events with `fields` set in each record; a key the record lacks is appended at
     /// its end, in the given order. Records without any of the keys are copied byte for byte.
-    func settingFields(_ fields: [(key: String, value: MessagePackValue)], merge: FieldMerge) -> EventStream {
+    /// (in_tail's `path_key` and the kubernetes_metadata filter add their fields with this.)
+    public func settingFields(_ fields: [(key: String, value: MessagePackValue)], merge: FieldMerge) -> EventStream {
         var appended = MessagePackWriter()
         for field in fields {
             appended.write(field.key)

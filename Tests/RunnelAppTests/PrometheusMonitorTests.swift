@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelApp

@@ -44,6 +44,11 @@ public final class LogCapture: Sendable {
         entries.filter { $0.level == level && (text.isEmpty || $0.text.contains(text)) }
     }
 
+    /// Entries at `level` whose message is exactly `message` (metadata aside).
+    public func entries(_ level: Logger.Level, message: String) -> [Entry] {
+        entries.filter { $0.level == level && $0.message == message }
+    }
+
     public func count(_ level: Logger.Level, containing text: String = "") -> Int {
         entries(level, containing: text).count
     }

@@ -261,13 +261,28 @@ let package = Package(
             path: "Sources/RunnelBench",
             swiftSettings: swiftSettings),
 
-        .testTarget(name: "RunnelCoreTests", dependencies: ["RunnelCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelConfigTests", dependencies: ["RunnelConfig"], swiftSettings: swiftSettings),
+        // What the tests share: a manual clock, a log capture, the seeded generator, temporary
+        // directories, loopback ports, waits with deadlines, a fake HTTP server and a fake Kinesis
+        // endpoint with faults. Test targets depend on it; production targets never do.
+        .target(
+            name: "RunnelTestSupport",
+            dependencies: [
+                "RunnelCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "RunnelCoreTests", dependencies: ["RunnelCore", "RunnelTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelConfigTests", dependencies: ["RunnelConfig", "RunnelTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelPipelineTests", dependencies: ["RunnelPipeline"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelBufferTests",
             dependencies: [
-                "RunnelCompression",
+                "RunnelCompression", "RunnelTestSupport",
                 "RunnelBuffer", "runnel-buffer-crash-probe", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -277,7 +292,7 @@ let package = Package(
         .testTarget(
             name: "RunnelForwardTests",
             dependencies: [
-                "RunnelForward", "RunnelCompression",
+                "RunnelForward", "RunnelCompression", "RunnelTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -289,11 +304,11 @@ let package = Package(
             exclude: ["clients", "captures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail", "RunnelTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelKubernetesMetadataTests",
             dependencies: [
-                "RunnelKubernetesMetadata", "RunnelCore", "RunnelConfig", "RunnelParsers",
+                "RunnelKubernetesMetadata", "RunnelCore", "RunnelConfig", "RunnelParsers", "RunnelTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -312,7 +327,7 @@ let package = Package(
         .testTarget(
             name: "RunnelMonitorTests",
             dependencies: [
-                "RunnelMonitor", "RunnelCore", "RunnelConfig", "RunnelPipeline",
+                "RunnelMonitor", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -320,7 +335,7 @@ let package = Package(
         .testTarget(
             name: "RunnelSystemdTests",
             dependencies: [
-                "RunnelSystemd",
+                "RunnelSystemd", "RunnelTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -329,7 +344,7 @@ let package = Package(
         .testTarget(
             name: "RunnelAWSTests",
             dependencies: [
-                "RunnelAWS",
+                "RunnelAWS", "RunnelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -341,11 +356,13 @@ let package = Package(
             name: "RunnelKinesisTests",
             dependencies: [
                 "RunnelKinesis", "RunnelFormat", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
+                "RunnelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", "RunnelMonitor"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelTestSupportTests", dependencies: ["RunnelTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", "RunnelMonitor", "RunnelTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -54,15 +54,7 @@ final class LineLog: Sendable {
     }
 }
 
-struct SplitMix: Sendable {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
@@ -70,13 +62,13 @@ struct SplitMix: Sendable {
 final class FileDestination: ChunkSender {
     let log: LineLog
     let flaky: Bool
-    let rng: Mutex<SplitMix>
+    let rng: Mutex<SplitMix64>
     let attempts = Mutex<[String: Int]>([:])
 
     init(log: LineLog, flaky: Bool, seed: UInt64) {
         self.log = log
         self.flaky = flaky
-        rng = Mutex(SplitMix(state: seed))
+        rng = Mutex(SplitMix64(seed: seed))
     }
 
     func send(_ chunk: ChunkToSend) async -> DeliveryResult {
@@ -129,7 +121,7 @@ let buffer = try BufferedOutput(name: "probe", configuration: configuration, sen
 let acked = LineLog(directory + "/acked.log")
 
 func emitter(_ lane: Int) async -> Bool {
-    var rng = SplitMix(state: seed &+ UInt64(lane) &* 7919)
+    var rng = SplitMix64(seed: seed &+ UInt64(lane) &* 7919)
     var counter = 0
     while true {
         let size = 1 + rng.below(20)

@@ -5,6 +5,7 @@ import FoundationNetworking
 import Logging
 import RunnelConfig
 import RunnelPipeline
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelApp

@@ -1,4 +1,5 @@
 import Foundation
+import RunnelTestSupport
 import Testing
 
 /// SIGHUP with a file that parses but does not build: the running pipeline goes on, a Forward

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RunnelTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -87,8 +88,8 @@ import Glibc
     @Test(arguments: [(seed: UInt64(0xC0FFEE), durable: false), (seed: UInt64(0xBADC0DE), durable: true)])
     func sigkillLosesNoAcknowledgedEntry(seed: UInt64, durable: Bool) async throws {
         let probe = try ChildProcess.crashProbe().get()
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let dir = directory.path
         let ackedPath = dir + "/acked.log"
         let output = dir + "/probe.out"
@@ -136,7 +137,7 @@ import Glibc
         #expect(verdict.unjustifiedRepeats.isEmpty, "\(verdict.unjustifiedRepeats.prefix(10))")
         #expect(verdict.indexMismatches.isEmpty, "\(verdict.indexMismatches.prefix(10))")
         #expect(verdict.orderViolations.isEmpty, "chunks out of order: \(verdict.orderViolations.prefix(10))")
-        let left = directory.files()
+        let left = directory.files(in: "buffer")
         #expect(!left.contains { $0.hasSuffix(".broken") }, "SIGKILL must never leave unreadable chunks: \(left)")
         #expect(!left.contains { $0.hasSuffix(".log") }, "the drain left chunks: \(left)")
     }

@@ -5,14 +5,14 @@ import RunnelBuffer
 import RunnelConfig
 import RunnelCore
 import RunnelPipeline
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelKinesis
 
 /// The three Kinesis outputs as `<match>` plugins, built from their sections as the catalog
-/// builds them, against scripts/kinesis-test-endpoint.py.
-@Suite(.serialized) struct KinesisOutputPluginTests {
-    static let available = TestPaths.python != nil
+/// builds them, against the fake Kinesis endpoint.
+@Suite struct KinesisOutputPluginTests {
 
     struct Discard: EventSink {
         func emit(_ stream: EventStream) async throws {}
@@ -41,9 +41,9 @@ import Testing
         return builder.build()
     }
 
-    @Test(.enabled(if: available), arguments: KinesisOutputKind.allCases)
+    @Test(arguments: KinesisOutputKind.allCases)
     func eachKindBuffersAndDeliversWhatItIsGiven(kind: KinesisOutputKind) async throws {
-        let endpoint = try TestEndpoint(httpClient: HTTPClient.shared)
+        let endpoint = try await FakeKinesisEndpoint.start()
         defer { endpoint.stop() }
         let output = try KinesisOutputPlugin.make(kind: kind)(Self.context(Self.element(kind, endpoint: endpoint.url)))
         let plugin = try #require(output as? KinesisOutputPlugin)
@@ -51,7 +51,7 @@ import Testing
         #expect(plugin.buffered.name == kind.rawValue)
         try await plugin.emit(Self.events(20))
         await plugin.flushNow()
-        let stored = try await endpoint.records()
+        let stored = endpoint.records
         if kind == .streamsAggregated {
             #expect(stored.count == 1)
             #expect(try KPLAggregator.decode(stored[0].data).records.count == 20)
@@ -69,8 +69,8 @@ import Testing
     }
 
     /// The output's HTTP client is closed when `run()` returns: a send afterwards cannot go out.
-    @Test(.enabled(if: available)) func runClosesTheHTTPClient() async throws {
-        let endpoint = try TestEndpoint(httpClient: HTTPClient.shared)
+    @Test func runClosesTheHTTPClient() async throws {
+        let endpoint = try await FakeKinesisEndpoint.start()
         defer { endpoint.stop() }
         let plugin = try KinesisOutputPlugin.make(Self.context(Self.element(.streams, endpoint: endpoint.url)), kind: .streams, environment: [:])
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -80,7 +80,7 @@ import Testing
             try await group.waitForAll()
         }
         // flush_at_shutdown (true for a memory buffer) sent the events before the client closed.
-        #expect(try await endpoint.records().count == 3)
+        #expect(endpoint.records.count == 3)
         var builder = EventStreamBuilder(tag: "app.test")
         builder.append(time: EventTime(seconds: 1_700_000_000), record: .record(["seq": .uint(99)]))
         let stream = builder.build()
@@ -91,7 +91,7 @@ import Testing
             return
         }
         #expect(error.code == "transport")
-        #expect(try await endpoint.records().count == 3)
+        #expect(endpoint.records.count == 3)
     }
 
     /// A plugin that was built but never run (--dry-run, a failed reload) releases its client.

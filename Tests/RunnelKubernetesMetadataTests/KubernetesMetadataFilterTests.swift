@@ -3,6 +3,7 @@ import Logging
 import RunnelConfig
 import RunnelCore
 import RunnelParsers
+import RunnelTestSupport
 import Testing
 @testable import RunnelKubernetesMetadata
 

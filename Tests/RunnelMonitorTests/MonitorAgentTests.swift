@@ -7,6 +7,7 @@ import Prometheus
 import RunnelConfig
 import RunnelCore
 import RunnelPipeline
+import RunnelTestSupport
 import ServiceLifecycle
 import Testing
 

@@ -2,7 +2,8 @@
 import PackageDescription
 
 // One target per component of DESIGN.md. Dependency arrows point inward:
-// inputs and outputs depend on RunnelCore / RunnelConfig / RunnelPipeline,
+// inputs, filters and outputs depend on RunnelCore / RunnelConfig / RunnelPipeline
+// and shared services (RunnelBuffer, RunnelParsers, RunnelHTTPServer, RunnelAWS),
 // never on each other; only RunnelApp knows every plugin.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -105,14 +106,56 @@ let package = Package(
             dependencies: ["RunnelCore", "RunnelConfig", "RunnelPipeline"],
             swiftSettings: swiftSettings),
 
-        // in_tail: files, rotation, pos_file; Kubernetes container logs and metadata.
+        // in_tail: files, rotation, pos_file; Kubernetes container logs.
         .target(
             name: "RunnelTail",
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // The kubernetes_metadata filter (fluent-plugin-kubernetes_metadata_filter): pod and
+        // namespace metadata from the API server, cached.
+        .target(
+            name: "RunnelKubernetesMetadata",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // A small HTTP/1.1 server (routes by method and path to async handlers), shared by the
+        // inputs that serve HTTP: the monitoring endpoints, and later in_http.
+        .target(
+            name: "RunnelHTTPServer",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // monitor_agent and fluent-plugin-prometheus' prometheus, prometheus_monitor,
+        // prometheus_output_monitor and prometheus_tail_monitor inputs. They read other plugins
+        // only through RunnelPipeline's reporting protocols.
+        .target(
+            name: "RunnelMonitor",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelHTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 
@@ -178,16 +221,15 @@ let package = Package(
             name: "RunnelApp",
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
-                "RunnelParsers", "RunnelTail", "RunnelAWS", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
+                "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
+                "RunnelKubernetesMetadata", "RunnelMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
         // glibc's mallopt(M_ARENA_MAX) for the executable (malloc.h is not in Swift's Glibc module).
@@ -219,13 +261,28 @@ let package = Package(
             path: "Sources/RunnelBench",
             swiftSettings: swiftSettings),
 
-        .testTarget(name: "RunnelCoreTests", dependencies: ["RunnelCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelConfigTests", dependencies: ["RunnelConfig"], swiftSettings: swiftSettings),
+        // What the tests share: a manual clock, a log capture, the seeded generator, temporary
+        // directories, loopback ports, waits with deadlines, a fake HTTP server and a fake Kinesis
+        // endpoint with faults. Test targets depend on it; production targets never do.
+        .target(
+            name: "RunnelTestSupport",
+            dependencies: [
+                "RunnelCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "RunnelCoreTests", dependencies: ["RunnelCore", "RunnelTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelConfigTests", dependencies: ["RunnelConfig", "RunnelTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RunnelPipelineTests", dependencies: ["RunnelPipeline"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelBufferTests",
             dependencies: [
-                "RunnelCompression",
+                "RunnelCompression", "RunnelTestSupport",
                 "RunnelBuffer", "runnel-buffer-crash-probe", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -235,7 +292,7 @@ let package = Package(
         .testTarget(
             name: "RunnelForwardTests",
             dependencies: [
-                "RunnelForward", "RunnelCompression",
+                "RunnelForward", "RunnelCompression", "RunnelTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -247,11 +304,38 @@ let package = Package(
             exclude: ["clients", "captures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail", "RunnelTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelKubernetesMetadataTests",
+            dependencies: [
+                "RunnelKubernetesMetadata", "RunnelCore", "RunnelConfig", "RunnelParsers", "RunnelTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelHTTPServerTests",
+            dependencies: [
+                "RunnelHTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelMonitorTests",
+            dependencies: [
+                "RunnelMonitor", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelSystemdTests",
             dependencies: [
-                "RunnelSystemd",
+                "RunnelSystemd", "RunnelTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -260,7 +344,7 @@ let package = Package(
         .testTarget(
             name: "RunnelAWSTests",
             dependencies: [
-                "RunnelAWS",
+                "RunnelAWS", "RunnelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -271,12 +355,14 @@ let package = Package(
         .testTarget(
             name: "RunnelKinesisTests",
             dependencies: [
-                "RunnelKinesis", "RunnelFormat", "RunnelCore", "RunnelConfig", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
+                "RunnelKinesis", "RunnelFormat", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelSigV4", "CZlib",
+                "RunnelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", .product(name: "Prometheus", package: "swift-prometheus")], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelTestSupportTests", dependencies: ["RunnelTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelAppTests", dependencies: ["RunnelApp", "RunnelMonitor", "RunnelTestSupport"], swiftSettings: swiftSettings),
     ]
 )

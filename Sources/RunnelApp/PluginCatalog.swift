@@ -1,8 +1,8 @@
-import Metrics
-import Prometheus
 import RunnelFileOutput
 import RunnelForward
 import RunnelKinesis
+import RunnelKubernetesMetadata
+import RunnelMonitor
 import RunnelParsers
 import RunnelPipeline
 import RunnelSystemd
@@ -20,18 +20,10 @@ public enum PluginCatalog {
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
         registry.outputs["file"] = FileOutputPlugin.make
-        registry.outputs["kinesis_streams"] = { try KinesisOutputPlugin($0, kind: .streams) }
-        registry.outputs["kinesis_streams_aggregated"] = { try KinesisOutputPlugin($0, kind: .streamsAggregated) }
-        registry.outputs["kinesis_firehose"] = { try KinesisOutputPlugin($0, kind: .firehose) }
-        registry.inputs["monitor_agent"] = { context in
-            try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24220)
-        }
-        registry.inputs["prometheus"] = { context in
-            try MonitorAgentInput(context, directory: monitoring.directory, registry: monitoring.prometheus, defaultPort: 24231, fluentd: monitoring.fluentd)
-        }
-        for kind in [PrometheusMonitorConfiguration.Kind.status, .output, .tail] {
-            registry.inputs[kind.rawValue] = { try PrometheusMonitorInput.make($0, kind: kind, monitoring: monitoring) }
-        }
+        registry.outputs["kinesis_streams"] = KinesisOutputPlugin.make(kind: .streams)
+        registry.outputs["kinesis_streams_aggregated"] = KinesisOutputPlugin.make(kind: .streamsAggregated)
+        registry.outputs["kinesis_firehose"] = KinesisOutputPlugin.make(kind: .firehose)
+        monitoring.register(into: &registry)
         for (type, reason) in planned where registry.inputs[type] == nil && registry.outputs[type] == nil && registry.filters[type] == nil {
             registry.planned[type] = reason
         }
@@ -41,23 +33,4 @@ public enum PluginCatalog {
     /// Types a Fluentd configuration may name that this build does not have yet.
     /// Empty while every type this build advertises is present.
     static let planned: [String: String] = [:]
-}
-
-/// The monitoring state shared by the runtime and the monitoring endpoint.
-public final class Monitoring: Sendable {
-    let directory = PipelineDirectory()
-    let prometheus = PrometheusCollectorRegistry()
-    /// The fluentd_* metrics of fluent-plugin-prometheus' monitor inputs.
-    let fluentd = FluentdMetricFamilies()
-
-    public init() {}
-
-    /// Sends every swift-metrics metric to the Prometheus registry served at `/metrics`.
-    public func bootstrapMetrics() {
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
-    }
-
-    public func publish(_ pipeline: Pipeline) {
-        directory.publish(pipeline)
-    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RunnelConfig
+import RunnelMonitor
 import RunnelPipeline
 
 /// `runnel`: a Fluentd-compatible log forwarder for Amazon Kinesis.

@@ -2,6 +2,7 @@ import Logging
 import RunnelConfig
 import RunnelPipeline
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// Runs a configuration until SIGTERM/SIGINT, reloading it on SIGHUP and flushing every buffer
@@ -83,10 +84,13 @@ public struct RunnelRuntime: Sendable {
         let logger = self.logger
         let runtime = self
 
-        return try await withThrowingTaskGroup(of: Outcome?.self) { tasks in
+        // Set before the group is asked to stop, so a reload is never mistaken for a stop when the
+        // group finishes before the signal task does.
+        let reload = PendingReload()
+        return try await withThrowingTaskGroup(of: Bool.self) { tasks in
             tasks.addTask {
                 try await group.run()
-                return .stopped
+                return true
             }
             tasks.addTask {
                 for await signal in await UnixSignalsSequence(trapping: .sighup, .sigusr1) {
@@ -107,22 +111,20 @@ public struct RunnelRuntime: Sendable {
                         continue
                     }
                     logger.info("SIGHUP: reloading configuration")
+                    reload.pipeline.withLock { $0 = next }
                     await group.triggerGracefulShutdown()
-                    return .reload(next)
+                    return false
                 }
-                return nil
+                return false
             }
-            var outcome: Outcome = .stopped
-            var groupFinished = false
-            while !groupFinished, let result = try await tasks.next() {
-                switch result {
-                case .reload(let next)?: outcome = .reload(next)
-                case .stopped?: groupFinished = true
-                case nil: break
-                }
-            }
+            while let groupFinished = try await tasks.next(), !groupFinished {}
             tasks.cancelAll()
-            return outcome
+            return reload.pipeline.withLock { $0 }.map(Outcome.reload) ?? .stopped
         }
     }
+}
+
+/// The pipeline a SIGHUP built, waiting for the running one to stop.
+private final class PendingReload: Sendable {
+    let pipeline = Mutex<Pipeline?>(nil)
 }

@@ -8,7 +8,7 @@ import RunnelKinesis
 import RunnelSigV4
 
 /// Kinesis output: format + batch + sign without network, and optionally end to end to
-/// scripts/kinesis-test-endpoint.py when `RUNNEL_KINESIS_ENDPOINT` names one (http://127.0.0.1:PORT).
+/// a Kinesis endpoint such as `runnel-loadgen sink` when `RUNNEL_KINESIS_ENDPOINT` names one (http://127.0.0.1:PORT).
 func kinesisBenchmarks() -> [Benchmark] {
     let events = 100_000
     let stream = sampleEventStream(tag: "bench.kinesis", count: events)

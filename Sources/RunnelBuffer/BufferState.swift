@@ -65,7 +65,9 @@ struct BufferState: Sendable {
                     (takeCount, takeBytes) = try Self.prefix(of: part.entries, from: offset, maxBytes: Int.max, maxCount: 1)
                 }
             }
-            pendingOperations.append(.append(id: id, bytes: Array(part.entries[offset..<(offset + takeBytes)]), count: takeCount, token: token))
+            // A part that fits whole is handed over as it is (no copy under the lock).
+            let bytes = offset == 0 && takeBytes == part.entries.count ? part.entries : Array(part.entries[offset..<(offset + takeBytes)])
+            pendingOperations.append(.append(id: id, bytes: bytes, count: takeCount, token: token))
             chunks[id]!.bytes += takeBytes
             chunks[id]!.count += takeCount
             totalBytes += takeBytes

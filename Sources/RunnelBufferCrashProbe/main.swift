@@ -3,9 +3,10 @@
 //   runnel-buffer-crash-probe MODE DIR GEN SEED DURABLE [FSIZE_LIMIT]
 //
 // MODE run:   emits entries with unique sequence numbers from two tasks into a file buffer,
-//             appends "A <seq>" to DIR/acked.log after each emit returns, and flushes to a
-//             "destination" file DIR/dest.log ("D <gen> <chunk> <attempt> <index> <seq>" per accepted
-//             entry) with random retries and partial acceptance, until it is killed.
+//             appends "A <seq> ." to DIR/acked.log after each emit returns, and flushes to a
+//             "destination" file DIR/dest.log ("D <gen> <chunk> <attempt> <index> <seq> ." per accepted
+//             entry) with random retries and partial acceptance, until it is killed. The closing
+//             " ." tells a whole line from one a SIGKILL cut short.
 // MODE fill:  like run without flushing, under RLIMIT_FSIZE = FSIZE_LIMIT; exits after the first
 //             emit the buffer refuses (a full disk).
 // MODE drain: resumes the buffer, delivers everything, prints "drained <status>" and exits.
@@ -32,25 +33,28 @@ if mode == "fill", arguments.count > 6, let limit = Int(arguments[6]) {
     setrlimit(Int32(RLIMIT_FSIZE.rawValue), &rl)
 }
 
-/// Appends lines to a file with one `write` each, so a SIGKILL never leaves half a line.
+/// Appends lines to a file with one `write` each. A SIGKILL can still cut a `write` to a regular
+/// file short at a page boundary (Linux stops copying once a fatal signal is pending), so a log
+/// that a killed run left ending inside a line is ended first: the next run's first line must not
+/// be glued to the torn one, or the test would miss what it records.
 final class LineLog: Sendable {
     let fd: Int32
-    init(_ path: String) { fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) }
+    init(_ path: String) {
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        var last: UInt8 = 0
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0, pread(fd, &last, 1, size - 1) == 1, last != UInt8(ascii: "\n") {
+            var newline = UInt8(ascii: "\n")
+            _ = Glibc.write(fd, &newline, 1)
+        }
+    }
     func write(_ text: String) {
         var text = text
         text.withUTF8 { _ = Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 }
 
-struct SplitMix: Sendable {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
@@ -58,13 +62,13 @@ struct SplitMix: Sendable {
 final class FileDestination: ChunkSender {
     let log: LineLog
     let flaky: Bool
-    let rng: Mutex<SplitMix>
+    let rng: Mutex<SplitMix64>
     let attempts = Mutex<[String: Int]>([:])
 
     init(log: LineLog, flaky: Bool, seed: UInt64) {
         self.log = log
         self.flaky = flaky
-        rng = Mutex(SplitMix(state: seed))
+        rng = Mutex(SplitMix64(seed: seed))
     }
 
     func send(_ chunk: ChunkToSend) async -> DeliveryResult {
@@ -83,7 +87,7 @@ final class FileDestination: ChunkSender {
                 let value = try record.readValue()
                 guard case .uint(let seq)? = value["seq"] else { return }
                 accepted.insert(index)
-                lines += "D \(generation) \(chunk.id) \(attempt) \(index) \(seq)\n"
+                lines += "D \(generation) \(chunk.id) \(attempt) \(index) \(seq) .\n"
             }
         } catch {
             return .retry(DeliveryError("unreadable chunk: \(error)"))
@@ -117,7 +121,7 @@ let buffer = try BufferedOutput(name: "probe", configuration: configuration, sen
 let acked = LineLog(directory + "/acked.log")
 
 func emitter(_ lane: Int) async -> Bool {
-    var rng = SplitMix(state: seed &+ UInt64(lane) &* 7919)
+    var rng = SplitMix64(seed: seed &+ UInt64(lane) &* 7919)
     var counter = 0
     while true {
         let size = 1 + rng.below(20)
@@ -136,7 +140,7 @@ func emitter(_ lane: Int) async -> Bool {
         } catch {
             return false
         }
-        acked.write(seqs.map { "A \($0)\n" }.joined())
+        acked.write(seqs.map { "A \($0) .\n" }.joined())
         if mode == "fill" && counter > 100_000 { return true }
     }
 }

@@ -12,7 +12,7 @@ import Glibc
 /// out_file's `format` and `write`: events are formatted as they are written to the buffer (so
 /// each line has its own event's tag, as in Fluentd), and a flush appends the chunk's lines to the
 /// file its path template names.
-struct FileChunkWriter: ChunkSender {
+public struct FileChunkWriter: ChunkSender {
     let configuration: FileOutputConfiguration
     /// The path template when chunks are cut by time, and when they are not (as another output's
     /// `<secondary>` whose chunks have no time key; out_file then uses the primary's time key, none).
@@ -37,7 +37,7 @@ struct FileChunkWriter: ChunkSender {
                 configuration.path, timekey: nil, append: configuration.append, gzip: configuration.gzip, pathSuffix: suffix)
     }
 
-    func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]? {
+    public func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]? {
         var formatter = EventFormatter(format: configuration.format, inject: configuration.inject)
         var writer = MessagePackWriter(capacity: entries.count + entries.count / 2 + 64)
         var text: [UInt8] = []
@@ -77,7 +77,7 @@ struct FileChunkWriter: ChunkSender {
         return out
     }
 
-    func send(_ chunk: ChunkToSend) async -> DeliveryResult {
+    public func send(_ chunk: ChunkToSend) async -> DeliveryResult {
         do {
             let text = try text(of: chunk)
             let template = chunk.metadata.timekey == nil ? untimedTemplate : (timedTemplate ?? untimedTemplate)

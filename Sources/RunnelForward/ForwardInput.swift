@@ -5,6 +5,7 @@ import NIOSSL
 import RunnelCore
 import RunnelPipeline
 import ServiceLifecycle
+import Synchronization
 
 /// `<source> @type forward` (and `@type unix`): a Forward protocol v1 server.
 ///
@@ -23,10 +24,15 @@ public final class ForwardInput: InputPlugin, Sendable {
     let assembler: ForwardEventAssembler
     let limiter = LogRateLimiter(interval: 10, reasonKey: "forward.reason", suppressedKey: "forward.suppressed")
     private let bound = ForwardBoundAddress()
+    /// The TCP listening socket, kept open across a reload to a configuration that listens there too.
+    let lease: ListenerLease?
+    /// Connections accepted but not yet served. When the listener closes, NIO may drop a
+    /// connection its initializer had just set up; those are closed here, not left to deinit.
+    let unserved = Mutex<[ObjectIdentifier: ForwardConnection]>([:])
 
     public init(
         configuration: ForwardInputConfiguration, sink: any EventSink, logger: Logger,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, listeners: ListenerSockets = .shared
     ) throws {
         self.configuration = configuration
         self.sink = sink
@@ -34,6 +40,12 @@ public final class ForwardInput: InputPlugin, Sendable {
         self.group = group
         self.sslContext = try configuration.tls?.makeServerContext()
         self.assembler = ForwardEventAssembler(configuration: configuration)
+        if case .tcp(let host, let port) = configuration.endpoint, port != 0 {
+            // Port 0 asks for a new ephemeral port each time; only a fixed address is kept.
+            lease = listeners.reserve("tcp \(host):\(port)")
+        } else {
+            lease = nil
+        }
     }
 
     /// The address the listener is bound to, once it is (for `port 0`).
@@ -52,6 +64,7 @@ public final class ForwardInput: InputPlugin, Sendable {
     }
 
     public func run() async throws {
+        defer { lease?.release() }
         let server: NIOAsyncChannel<ForwardConnection, Never>
         do {
             server = try await bind()
@@ -77,6 +90,9 @@ public final class ForwardInput: InputPlugin, Sendable {
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
         }
+        for connection in unserved.withLock({ pending in defer { pending.removeAll() }; return Array(pending.values) }) {
+            try? await connection.channel.executeThenClose { _, _ in }
+        }
         try? await heartbeat?.close()
         if case .unix(let path) = configuration.endpoint { unlink(path) }
         logger.info("Forward input stopped", metadata: ["forward.address": "\(address)"])
@@ -90,9 +106,15 @@ public final class ForwardInput: InputPlugin, Sendable {
         case .tcp(let host, let port):
             address = try SocketAddress.makeAddressResolvingHost(host, port: port)
             bootstrap = bootstrap
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.socketOption(.so_keepalive), value: configuration.sendKeepalivePacket ? 1 : 0)
+            if let lease {
+                let backlog = Int32(clamping: configuration.backlog)
+                let socket = try lease.socket(backlog: backlog) { try ListeningSocket.open(address, backlog: backlog) }
+                return try await bootstrap.bind(socket) { channel in
+                    channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
+                }
+            }
         case .unix(let path):
             try UnixSocketFile.removeStale(path)
             address = try SocketAddress(unixDomainSocketPath: path)

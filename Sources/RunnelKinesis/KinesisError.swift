@@ -2,7 +2,7 @@ import RunnelBuffer
 
 /// What went wrong talking to Kinesis Data Streams or Firehose, classified where it is defined
 /// so callers never match strings.
-public struct KinesisError: Error, Sendable, CustomStringConvertible {
+public struct KinesisError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// The service answered with an error document (`__type` / `message`) and an HTTP status.
         case service(code: String, status: Int)

@@ -24,9 +24,9 @@ extension KinesisSender {
         let stream = chunk.metadata.expand(configuration.streamName)
         var store = try prepare(chunk, stream: stream).store
         if configuration.kind == .streamsAggregated { store = aggregate(store, stream: stream) }
-        let batcher = PutRecordsBatcher(
-            maxCount: configuration.kind == .streamsAggregated ? 1 : configuration.batchRequestMaxCount,
-            maxSize: configuration.kind == .streamsAggregated ? Int.max : configuration.batchRequestMaxSize)
+        var batcher = PutRecordsBatcher(configuration: configuration)
+        // The plain cut by count and size, without retain_ordering's one record per key per request.
+        batcher.retainOrdering = false
         var queue = Array(0..<store.count)
         var body: [UInt8] = []
         while !queue.isEmpty {

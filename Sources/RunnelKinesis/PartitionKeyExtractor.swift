@@ -82,7 +82,7 @@ struct FastRandom: Sendable, RandomNumberGenerator {
     var state: (UInt64, UInt64, UInt64, UInt64)
 
     init(seed: UInt64? = nil) {
-        var seeder = SplitMix(state: seed ?? UInt64.random(in: .min ... .max))
+        var seeder = SplitMix64(seed: seed ?? UInt64.random(in: .min ... .max))
         state = (seeder.next(), seeder.next(), seeder.next(), seeder.next())
     }
 
@@ -96,16 +96,5 @@ struct FastRandom: Sendable, RandomNumberGenerator {
         state.2 ^= t
         state.3 = state.3 << 45 | state.3 >> 19
         return result
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
     }
 }

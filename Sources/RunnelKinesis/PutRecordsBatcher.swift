@@ -10,6 +10,23 @@ struct PutRecordsBatcher: Sendable {
     var maxSize: Int
     var retainOrdering: Bool = false
 
+    init(maxCount: Int, maxSize: Int, retainOrdering: Bool = false) {
+        self.maxCount = maxCount
+        self.maxSize = maxSize
+        self.retainOrdering = retainOrdering
+    }
+
+    /// The requests of `configuration`'s output: for kinesis_streams_aggregated one KPL aggregate
+    /// per request (each already holds up to `batch_request_max_count` records within the size
+    /// limits), else `batch_request_max_count` records and `batch_request_max_size` bytes;
+    /// `retain_ordering` applies to kinesis_streams only.
+    init(configuration: KinesisConfiguration) {
+        let aggregated = configuration.kind == .streamsAggregated
+        self.init(
+            maxCount: aggregated ? 1 : configuration.batchRequestMaxCount, maxSize: aggregated ? Int.max : configuration.batchRequestMaxSize,
+            retainOrdering: configuration.retainOrdering && configuration.kind == .streams)
+    }
+
     /// Takes the next request's records from `queue` (record indices in chunk order).
     /// Returns an empty array when every queued record is blocked.
     func nextBatch(

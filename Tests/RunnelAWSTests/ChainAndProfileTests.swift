@@ -1,18 +1,19 @@
 import Foundation
 @testable import RunnelAWS
 import RunnelCore
+import RunnelTestSupport
 import Testing
 
 @Suite struct ChainAndProfileTests {
     let directory: TemporaryDirectory
-    let clock = TestClock()
+    let clock = ManualClock()
 
     init() throws { directory = try TemporaryDirectory() }
 
     func context(_ environment: [String: String]) -> CredentialProviderContext {
         CredentialProviderContext(
             httpClient: sharedHTTPClient, logger: Witness.logger, environment: isolatedEnvironment(directory, environment),
-            now: clock.function)
+            now: clock.dateFunction)
     }
 
     func writeDefaultProfile() throws {

@@ -2,11 +2,12 @@ import Foundation
 import NIOCore
 import RunnelAWS
 import RunnelCore
+import RunnelTestSupport
 import Synchronization
 import Testing
 
 @Suite struct ContainerCredentialProviderTests {
-    let clock = TestClock()
+    let clock = ManualClock()
     let directory: TemporaryDirectory
 
     init() throws { directory = try TemporaryDirectory() }
@@ -18,7 +19,7 @@ import Testing
             guard request.uri == "/v2/credentials/pod" else { return .init(404) }
             return .init(200, """
                 {"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "CONTAINERSECRET-789", "Token": "CONTAINERTOKEN-xyz",
-                 "Expiration": "\(iso8601(clock.now.addingTimeInterval(3600)))", "RoleArn": "arn:aws:iam::1:role/pod"}
+                 "Expiration": "\(iso8601(clock.date.addingTimeInterval(3600)))", "RoleArn": "arn:aws:iam::1:role/pod"}
                 """, delay: delay)
         }
     }
@@ -28,7 +29,7 @@ import Testing
         let endpoint = try #require(try ContainerCredentialProvider.endpoint(environment: environment))
         return ContainerCredentialProvider(
             endpoint: endpoint, environment: environment, httpClient: sharedHTTPClient, timeout: timeout,
-            logger: Witness.logger, now: clock.function)
+            logger: Witness.logger, now: clock.dateFunction)
     }
 
     @Test func fullURIWithTokenFileReadOnEveryRefresh() async throws {
@@ -46,7 +47,7 @@ import Testing
         // The agent rotates the token file; the next refresh sends the new token.
         try directory.write("token", "CONTAINERAUTH-bearer-43")
         expected.withLock { $0 = "CONTAINERAUTH-bearer-43" }
-        clock.advance(3400)
+        clock.advance(by: .seconds(3400))
         _ = try await witnessed { try await provider.credentials() }
         #expect(server.requests.map { $0.headers["authorization"] } == ["CONTAINERAUTH-bearer-42", "CONTAINERAUTH-bearer-43"])
         await server.stop()

@@ -2,6 +2,7 @@ import Foundation
 @testable import RunnelAWS
 import RunnelCore
 import RunnelSigV4
+import RunnelTestSupport
 import Synchronization
 import Testing
 
@@ -28,42 +29,42 @@ func temporaryCredentials(_ id: String, expiring: Date) -> AWSCredentials {
 }
 
 @Suite struct ExpiringCredentialsTests {
-    let clock = TestClock()
+    let clock = ManualClock()
     let fetch = ScriptedFetch()
 
     func makeCache() -> ExpiringCredentials {
         let fetch = self.fetch
-        return ExpiringCredentials(source: "test", logger: Witness.logger, now: clock.function) { try fetch.fetch() }
+        return ExpiringCredentials(source: "test", logger: Witness.logger, now: clock.dateFunction) { try fetch.fetch() }
     }
 
     @Test func cachesUntilFiveMinutesBeforeExpiry() async throws {
         let cache = makeCache()
-        let expiry = clock.now.addingTimeInterval(3600)
+        let expiry = clock.date.addingTimeInterval(3600)
         fetch.push(.success(temporaryCredentials("ASIAONE", expiring: expiry)))
         fetch.push(.success(temporaryCredentials("ASIATWO", expiring: expiry.addingTimeInterval(3600))))
 
         #expect(try await cache.credentials().accessKeyID == "ASIAONE")
-        clock.advance(3600 - 301)
+        clock.advance(by: .seconds(3600 - 301))
         #expect(try await cache.credentials().accessKeyID == "ASIAONE")
         #expect(fetch.calls == 1)
-        clock.advance(2)  // 299 s before expiry: inside the refresh window
+        clock.advance(by: .seconds(2))  // 299 s before expiry: inside the refresh window
         #expect(try await cache.credentials().accessKeyID == "ASIATWO")
         #expect(fetch.calls == 2)
     }
 
     @Test func failedRefreshKeepsValidCredentialsAndBacksOff() async throws {
         let cache = makeCache()
-        let expiry = clock.now.addingTimeInterval(600)
+        let expiry = clock.date.addingTimeInterval(600)
         fetch.push(.success(temporaryCredentials("ASIAONE", expiring: expiry)))
         _ = try await cache.credentials()
-        clock.advance(400)  // in the window
+        clock.advance(by: .seconds(400))  // in the window
         fetch.push(.failure(.timedOut(source: "test", endpoint: "sts", seconds: 1)))
         #expect(try await cache.credentials().accessKeyID == "ASIAONE")
         #expect(fetch.calls == 2)
         // Within the back-off no new attempt is made.
         #expect(try await cache.credentials().accessKeyID == "ASIAONE")
         #expect(fetch.calls == 2)
-        clock.advance(1.5)
+        clock.advance(by: .seconds(1.5))
         fetch.push(.success(temporaryCredentials("ASIATWO", expiring: expiry.addingTimeInterval(3600))))
         #expect(try await cache.credentials().accessKeyID == "ASIATWO")
         #expect(fetch.calls == 3)
@@ -71,27 +72,27 @@ func temporaryCredentials(_ id: String, expiring: Date) -> AWSCredentials {
 
     @Test func backOffGrowsBetweenFailures() async throws {
         let cache = makeCache()
-        fetch.push(.success(temporaryCredentials("ASIAONE", expiring: clock.now.addingTimeInterval(3600))))
+        fetch.push(.success(temporaryCredentials("ASIAONE", expiring: clock.date.addingTimeInterval(3600))))
         _ = try await cache.credentials()
-        clock.advance(3400)
+        clock.advance(by: .seconds(3400))
         for _ in 0..<3 { fetch.push(.failure(.timedOut(source: "test", endpoint: "sts", seconds: 1))) }
         _ = try await cache.credentials()  // fails, back-off 1 s
-        clock.advance(1.1)
+        clock.advance(by: .seconds(1.1))
         _ = try await cache.credentials()  // fails, back-off 2 s
         #expect(fetch.calls == 3)
-        clock.advance(1.1)
+        clock.advance(by: .seconds(1.1))
         _ = try await cache.credentials()  // still backing off
         #expect(fetch.calls == 3)
-        clock.advance(1.1)
+        clock.advance(by: .seconds(1.1))
         _ = try await cache.credentials()
         #expect(fetch.calls == 4)
     }
 
     @Test func expiredCredentialsAndFailureThrowThenBackOff() async throws {
         let cache = makeCache()
-        fetch.push(.success(temporaryCredentials("ASIAONE", expiring: clock.now.addingTimeInterval(600))))
+        fetch.push(.success(temporaryCredentials("ASIAONE", expiring: clock.date.addingTimeInterval(600))))
         _ = try await cache.credentials()
-        clock.advance(700)
+        clock.advance(by: .seconds(700))
         fetch.push(.failure(.stsFailure(operation: "AssumeRole", roleARN: "arn:aws:iam::1:role/r", status: 403,
                                         code: "AccessDenied", message: "not allowed")))
         let error = await caught { try await cache.credentials() }
@@ -105,8 +106,8 @@ func temporaryCredentials(_ id: String, expiring: Date) -> AWSCredentials {
 
     @Test func invalidateForcesAFetch() async throws {
         let cache = makeCache()
-        fetch.push(.success(temporaryCredentials("ASIAONE", expiring: clock.now.addingTimeInterval(3600))))
-        fetch.push(.success(temporaryCredentials("ASIATWO", expiring: clock.now.addingTimeInterval(3600))))
+        fetch.push(.success(temporaryCredentials("ASIAONE", expiring: clock.date.addingTimeInterval(3600))))
+        fetch.push(.success(temporaryCredentials("ASIATWO", expiring: clock.date.addingTimeInterval(3600))))
         _ = try await cache.credentials()
         await cache.invalidate()
         #expect(try await cache.credentials().accessKeyID == "ASIATWO")
@@ -116,10 +117,10 @@ func temporaryCredentials(_ id: String, expiring: Date) -> AWSCredentials {
         let gate = AsyncGate()
         let calls = Mutex(0)
         let clock = self.clock
-        let cache = ExpiringCredentials(source: "test", logger: Witness.logger, now: clock.function) {
+        let cache = ExpiringCredentials(source: "test", logger: Witness.logger, now: clock.dateFunction) {
             calls.withLock { $0 += 1 }
             await gate.wait()
-            return temporaryCredentials("ASIASHARED", expiring: clock.now.addingTimeInterval(3600))
+            return temporaryCredentials("ASIASHARED", expiring: clock.date.addingTimeInterval(3600))
         }
         try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<50 { group.addTask { try await cache.credentials().accessKeyID } }

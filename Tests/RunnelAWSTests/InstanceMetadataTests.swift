@@ -1,6 +1,7 @@
 import Foundation
 import RunnelAWS
 import RunnelCore
+import RunnelTestSupport
 import Synchronization
 import Testing
 
@@ -18,16 +19,16 @@ final class FakeIMDS: Sendable {
 
     let behaviour: Mutex<Behaviour>
     private let issued = Mutex(0)
-    let clock: TestClock
+    let clock: ManualClock
     private let serverBox = Mutex<FakeHTTPServer?>(nil)
     var server: FakeHTTPServer { serverBox.withLock { $0! } }
 
-    init(_ behaviour: Behaviour = Behaviour(), clock: TestClock) {
+    init(_ behaviour: Behaviour = Behaviour(), clock: ManualClock) {
         self.behaviour = Mutex(behaviour)
         self.clock = clock
     }
 
-    static func start(_ behaviour: Behaviour = Behaviour(), clock: TestClock) async throws -> FakeIMDS {
+    static func start(_ behaviour: Behaviour = Behaviour(), clock: ManualClock) async throws -> FakeIMDS {
         let imds = FakeIMDS(behaviour, clock: clock)
         let server = try await FakeHTTPServer.start { [imds] request in imds.answer(request) }
         imds.serverBox.withLock { $0 = server }
@@ -62,9 +63,9 @@ final class FakeIMDS: Sendable {
             return behaviour.role.isEmpty ? .init(404) : .init(200, behaviour.role + "\n")
         case "/latest/meta-data/iam/security-credentials/" + behaviour.role:
             let body = """
-                {"Code": "Success", "LastUpdated": "\(iso8601(clock.now))", "Type": "AWS-HMAC",
+                {"Code": "Success", "LastUpdated": "\(iso8601(clock.date))", "Type": "AWS-HMAC",
                  "AccessKeyId": "ASIAIMDS\(issued.withLock { $0 })", "SecretAccessKey": "IMDSSECRET-0000",
-                 "Token": "IMDSTOKEN-1111", "Expiration": "\(iso8601(clock.now.addingTimeInterval(6 * 3600)))"}
+                 "Token": "IMDSTOKEN-1111", "Expiration": "\(iso8601(clock.date.addingTimeInterval(6 * 3600)))"}
                 """
             return .init(200, body, delay: behaviour.credentialsDelay)
         default:
@@ -74,13 +75,13 @@ final class FakeIMDS: Sendable {
 }
 
 @Suite struct InstanceMetadataTests {
-    let clock = TestClock()
+    let clock = ManualClock()
 
     func provider(_ imds: FakeIMDS, disableV1: Bool = false) -> InstanceMetadataCredentialProvider {
         var settings = imds.settings
         settings.disableV1 = disableV1
         return InstanceMetadataCredentialProvider(
-            settings: settings, httpClient: sharedHTTPClient, logger: Witness.logger, now: clock.function)
+            settings: settings, httpClient: sharedHTTPClient, logger: Witness.logger, now: clock.dateFunction)
     }
 
     @Test func imdsV2TokenFlow() async throws {
@@ -89,7 +90,7 @@ final class FakeIMDS: Sendable {
         #expect(credentials.accessKeyID == "ASIAIMDS1")
         #expect(credentials.secretAccessKey.reveal() == "IMDSSECRET-0000")
         #expect(credentials.sessionToken?.reveal() == "IMDSTOKEN-1111")
-        #expect(credentials.expiration == clock.now.addingTimeInterval(6 * 3600))
+        #expect(credentials.expiration == clock.date.addingTimeInterval(6 * 3600))
         let requests = imds.server.requests
         #expect(requests.map(\.method) == ["PUT", "GET", "GET"])
         #expect(requests.dropFirst().allSatisfy { $0.headers["x-aws-ec2-metadata-token"] != nil })

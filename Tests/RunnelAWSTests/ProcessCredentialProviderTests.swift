@@ -1,18 +1,19 @@
 import Foundation
 import RunnelAWS
 import RunnelCore
+import RunnelTestSupport
 import Testing
 
 @Suite struct ProcessCredentialProviderTests {
     let directory: TemporaryDirectory
-    let clock = TestClock()
+    let clock = ManualClock()
 
     init() throws { directory = try TemporaryDirectory() }
 
     func provider(_ command: String, timeout: Duration = .seconds(10)) throws -> ProcessCredentialProvider {
         try ProcessCredentialProvider(
             command: command, environment: isolatedEnvironment(directory), timeout: timeout, logger: Witness.logger,
-            now: clock.function)
+            now: clock.dateFunction)
     }
 
     func script(_ name: String, _ body: String) throws -> String {
@@ -20,7 +21,7 @@ import Testing
     }
 
     @Test func successWithArgumentsAndNoShell() async throws {
-        let expiry = clock.now.addingTimeInterval(3600)
+        let expiry = clock.date.addingTimeInterval(3600)
         // The argument with a space and a `$` reaches the script as one literal argument.
         let path = try script(
             "ok.sh",
@@ -44,12 +45,12 @@ import Testing
             "counting.sh",
             """
             n=$(cat \(counter) 2>/dev/null || echo 0); n=$((n+1)); echo $n > \(counter)
-            echo '{"Version": 1, "AccessKeyId": "AKIA'$n'", "SecretAccessKey": "PROCESSSECRET-123abc", "Expiration": "\(iso8601(clock.now.addingTimeInterval(900)))"}'
+            echo '{"Version": 1, "AccessKeyId": "AKIA'$n'", "SecretAccessKey": "PROCESSSECRET-123abc", "Expiration": "\(iso8601(clock.date.addingTimeInterval(900)))"}'
             """)
         let provider = try provider(path)
         #expect(try await provider.credentials().accessKeyID == "AKIA1")
         #expect(try await provider.credentials().accessKeyID == "AKIA1")
-        clock.advance(601)
+        clock.advance(by: .seconds(601))
         #expect(try await provider.credentials().accessKeyID == "AKIA2")
     }
 

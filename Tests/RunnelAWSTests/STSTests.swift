@@ -4,6 +4,7 @@ import NIOCore
 import RunnelAWS
 import RunnelCore
 import RunnelSigV4
+import RunnelTestSupport
 import Synchronization
 import Testing
 
@@ -28,33 +29,33 @@ func callerIdentityARN(_ credentials: AWSCredentials, endpoint: URL) async throw
 @Suite(.serialized, .enabled(if: MotoServer.isAvailable, "python3 with moto (pip install 'moto[server]') is needed for the STS tests"))
 struct MotoSTSTests {
     let directory: TemporaryDirectory
-    let clock = TestClock(Date())
+    let clock = ManualClock(wallOrigin: Date())
 
     init() throws { directory = try TemporaryDirectory() }
 
     @Test func assumeRoleReturnsWhatMotoIssued() async throws {
-        let moto = try await MotoServer.start(in: directory)
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let source = CountingProvider(StaticCredentialProvider(
             accessKeyID: "AKIASOURCE", secretAccessKey: Secret("SOURCE-SECRET-5555"), sessionToken: Secret("SESSIONTOKEN-static-1234567890")))
-        let sts = STSClient(region: "eu-west-1", endpoint: moto.endpoint, httpClient: sharedHTTPClient, now: clock.function)
+        let sts = STSClient(region: "eu-west-1", endpoint: moto.endpointURL, httpClient: sharedHTTPClient, now: clock.dateFunction)
         let parameters = STSClient.AssumeRoleParameters(
             roleARN: "arn:aws:iam::123456789012:role/kinesis-writer", roleSessionName: "runnel-test",
             policy: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kinesis:*","Resource":"*"}]}"#,
             durationSeconds: 900, externalID: "ext-42")
         let provider = AssumeRoleCredentialProvider(
-            parameters: parameters, source: source, sts: sts, logger: Witness.logger, now: clock.function)
+            parameters: parameters, source: source, sts: sts, logger: Witness.logger, now: clock.dateFunction)
         let credentials = try await witnessed { try await provider.credentials() }
 
         #expect(credentials.accessKeyID.hasPrefix("ASIA"))
         let expiration = try #require(credentials.expiration)
         #expect(abs(expiration.timeIntervalSinceNow - 900) < 120)
-        let arn = try await callerIdentityARN(credentials, endpoint: moto.endpoint)
+        let arn = try await callerIdentityARN(credentials, endpoint: moto.endpointURL)
         #expect(arn == "arn:aws:sts::123456789012:assumed-role/kinesis-writer/runnel-test")
         // Cached: the same credentials until the refresh window.
         #expect(try await provider.credentials() == credentials)
         #expect(source.calls == 1)
-        clock.advance(700)  // inside the 5-minute window of moto's 900-second credentials
+        clock.advance(by: .seconds(700))  // inside the 5-minute window of moto's 900-second credentials
         let refreshed = try await witnessed { try await provider.credentials() }
         #expect(source.calls == 2)
         #expect(refreshed.accessKeyID.hasPrefix("ASIA"))
@@ -62,26 +63,26 @@ struct MotoSTSTests {
     }
 
     @Test func webIdentityReturnsWhatMotoIssued() async throws {
-        let moto = try await MotoServer.start(in: directory)
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let tokenFile = try directory.write("token", "WEBIDENTITY-jwt-eyJhbGciOi.payload.signature\n")
         var configuration = AWSCredentialsConfiguration.WebIdentity(
             roleARN: "arn:aws:iam::123456789012:role/irsa-role", tokenFile: tokenFile)
         configuration.roleSessionName = "pod-session"
-        configuration.stsEndpointURL = moto.endpoint
+        configuration.stsEndpointURL = moto.endpointURL
         let context = CredentialProviderContext(
-            httpClient: sharedHTTPClient, logger: Witness.logger, environment: isolatedEnvironment(directory), now: clock.function)
+            httpClient: sharedHTTPClient, logger: Witness.logger, environment: isolatedEnvironment(directory), now: clock.dateFunction)
         let provider = try makeCredentialProvider(.webIdentity(configuration), context: context)
         let credentials = try await witnessed { try await provider.credentials() }
         #expect(credentials.accessKeyID.hasPrefix("ASIA"))
         #expect(credentials.sessionToken != nil)
-        let arn = try await callerIdentityARN(credentials, endpoint: moto.endpoint)
+        let arn = try await callerIdentityARN(credentials, endpoint: moto.endpointURL)
         #expect(arn?.hasPrefix("arn:aws:sts::123456789012:assumed-role/irsa-role/") == true)
         Witness.assertNoLeaks(extra: [credentials.secretAccessKey.reveal(), credentials.sessionToken?.reveal() ?? ""])
     }
 
     @Test func profileRoleWithSourceProfileGoesThroughMoto() async throws {
-        let moto = try await MotoServer.start(in: directory)
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         try directory.write(".aws/credentials", """
             [base]
@@ -97,11 +98,11 @@ struct MotoSTSTests {
             """)
         let context = CredentialProviderContext(
             httpClient: sharedHTTPClient, logger: Witness.logger,
-            environment: isolatedEnvironment(directory, ["AWS_PROFILE": "writer", "AWS_ENDPOINT_URL_STS": moto.endpoint.absoluteString]),
-            now: clock.function)
+            environment: isolatedEnvironment(directory, ["AWS_PROFILE": "writer", "AWS_ENDPOINT_URL_STS": moto.endpoint]),
+            now: clock.dateFunction)
         let provider = try makeCredentialProvider(.defaultChain, context: context)
         let credentials = try await witnessed { try await provider.credentials() }
-        let arn = try await callerIdentityARN(credentials, endpoint: moto.endpoint)
+        let arn = try await callerIdentityARN(credentials, endpoint: moto.endpointURL)
         #expect(arn == "arn:aws:sts::123456789012:assumed-role/writer/from-profile")
         Witness.assertNoLeaks(extra: [credentials.secretAccessKey.reveal(), credentials.sessionToken?.reveal() ?? ""])
     }
@@ -110,7 +111,7 @@ struct MotoSTSTests {
 /// A scripted STS on loopback, for what moto cannot show: the request itself, and AWS errors.
 @Suite struct ScriptedSTSTests {
     let directory: TemporaryDirectory
-    let clock = TestClock()
+    let clock = ManualClock()
 
     init() throws { directory = try TemporaryDirectory() }
 
@@ -135,17 +136,17 @@ struct MotoSTSTests {
     @Test func webIdentityRereadsTheTokenFileAndIsUnsigned() async throws {
         let clock = self.clock
         let server = try await FakeHTTPServer.start { request in
-            .init(200, Self.credentialsXML("AssumeRoleWithWebIdentity", keyID: "ASIAWEB", expiration: clock.now.addingTimeInterval(3600)))
+            .init(200, Self.credentialsXML("AssumeRoleWithWebIdentity", keyID: "ASIAWEB", expiration: clock.date.addingTimeInterval(3600)))
         }
         let tokenFile = try directory.write("token", "WEBIDENTITY-jwt-eyJhbGciOi.first")
         let provider = WebIdentityCredentialProvider(
             parameters: .init(roleARN: "arn:aws:iam::1:role/r", roleSessionName: "s", durationSeconds: 3600),
             tokenFile: tokenFile,
             sts: STSClient(region: "us-west-2", endpoint: URL(string: server.baseURL)!, httpClient: sharedHTTPClient),
-            logger: Witness.logger, now: clock.function)
+            logger: Witness.logger, now: clock.dateFunction)
         _ = try await witnessed { try await provider.credentials() }
         try directory.write("token", "WEBIDENTITY-jwt-eyJhbGciOi.second")
-        clock.advance(3400)
+        clock.advance(by: .seconds(3400))
         _ = try await witnessed { try await provider.credentials() }
         let forms = server.requests.map { Self.form($0.body) }
         #expect(forms.map { $0["WebIdentityToken"] } == ["WEBIDENTITY-jwt-eyJhbGciOi.first", "WEBIDENTITY-jwt-eyJhbGciOi.second"])
@@ -159,15 +160,15 @@ struct MotoSTSTests {
     @Test func assumeRoleIsSignedWithTheSourceSessionToken() async throws {
         let clock = self.clock
         let server = try await FakeHTTPServer.start { request in
-            .init(200, Self.credentialsXML("AssumeRole", keyID: "ASIAROLE", expiration: clock.now.addingTimeInterval(3600)))
+            .init(200, Self.credentialsXML("AssumeRole", keyID: "ASIAROLE", expiration: clock.date.addingTimeInterval(3600)))
         }
         let source = StaticCredentialProvider(
             accessKeyID: "AKIASOURCE", secretAccessKey: Secret("SOURCE-SECRET-5555"), sessionToken: Secret("SESSIONTOKEN-static-1234567890"))
         let provider = AssumeRoleCredentialProvider(
             parameters: .init(roleARN: "arn:aws:iam::1:role/r", roleSessionName: "s", externalID: "ext"),
             source: source,
-            sts: STSClient(region: "eu-north-1", endpoint: URL(string: server.baseURL)!, httpClient: sharedHTTPClient, now: clock.function),
-            logger: Witness.logger, now: clock.function)
+            sts: STSClient(region: "eu-north-1", endpoint: URL(string: server.baseURL)!, httpClient: sharedHTTPClient, now: clock.dateFunction),
+            logger: Witness.logger, now: clock.dateFunction)
         #expect(try await witnessed { try await provider.credentials() }.accessKeyID == "ASIAROLE")
         let request = try #require(server.requests.first)
         let authorization = try #require(request.headers["authorization"])
@@ -190,7 +191,7 @@ struct MotoSTSTests {
             parameters: .init(roleARN: "arn:aws:iam::1:role/denied", roleSessionName: "s"),
             source: StaticCredentialProvider(accessKeyID: "AKIASOURCE", secretAccessKey: Secret("SOURCE-SECRET-5555")),
             sts: STSClient(region: "us-east-1", endpoint: URL(string: server.baseURL)!, httpClient: sharedHTTPClient),
-            logger: Witness.logger, now: clock.function)
+            logger: Witness.logger, now: clock.dateFunction)
         let error = try #require(await caught { try await provider.credentials() } as? RunnelAWSError)
         #expect(error.description.hasPrefix("STS AssumeRole for arn:aws:iam::1:role/denied failed (AccessDenied, HTTP 403): User: arn:aws:iam::1:user/u is not authorized"))
         #expect(!error.isRetryable)

@@ -4,18 +4,9 @@ import Logging
 import RunnelAWS
 import RunnelCore
 import RunnelSigV4
+import RunnelTestSupport
 import Synchronization
 import Testing
-
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let current: Mutex<Date>
-    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Mutex(start) }
-    var now: Date { current.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    func set(_ date: Date) { current.withLock { $0 = date } }
-    var function: @Sendable () -> Date { { [self] in self.now } }
-}
 
 /// Every secret the credential tests use, and every log line and error text they produce.
 /// `Witness.assertNoLeaks()` fails if any text contains any secret.
@@ -35,7 +26,8 @@ enum Witness {
         record(String(reflecting: error))
         record((error as NSError).localizedDescription)
     }
-    static var recorded: [String] { texts.withLock { $0 } }
+    /// What was recorded, then every log line with its metadata.
+    static var recorded: [String] { texts.withLock { $0 } + logs.entries.map(\.description) }
 
     /// Also catches the moto-issued secrets given in `extra`.
     static func assertNoLeaks(extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
@@ -46,29 +38,9 @@ enum Witness {
         }
     }
 
-    static let logger: Logger = {
-        var logger = Logger(label: "runnel.aws.test") { label in WitnessLogHandler(label: label) }
-        logger.logLevel = .trace
-        return logger
-    }()
-}
-
-/// swift-log handler that writes each line, metadata included, into the witness.
-struct WitnessLogHandler: LogHandler {
-    let label: String
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
-        Witness.record("\(event.level) \(event.message) \(merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
-    }
+    /// Every line the credential code logs, metadata included.
+    static let logs = LogCapture()
+    static let logger = logs.logger(label: "runnel.aws.test", level: .trace)
 }
 
 /// Runs `body`, recording any error it throws into the witness before rethrowing.
@@ -88,26 +60,6 @@ func caught<T>(_ body: () async throws -> T) async -> (any Error)? {
         return nil
     } catch {
         return error
-    }
-}
-
-/// A temporary directory removed at the end of the test.
-final class TemporaryDirectory: Sendable {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "runnel-aws-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func write(_ name: String, _ text: String, executable: Bool = false) throws -> String {
-        let file = path + "/" + name
-        try FileManager.default.createDirectory(
-            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
-        return file
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RunnelTestSupport
 import Testing
 
 /// The official fluentd-kubernetes-daemonset `debian-kinesis` image's configuration, unchanged
@@ -66,8 +67,8 @@ import Testing
     /// folder holding container, docker and kubelet logs and a journal, and Runnel tails them into moto.
     @Test(.enabled(if: present && canMountNamespace, "needs ../shared/compat, root and unshare(1)"))
     func runTailsContainerDockerKubeletAndJournalLogsIntoKinesis() async throws {
-        let moto = try await MotoServer()
-        defer { Task { await moto.stop() } }
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         let helper = Paths.packageRoot.appendingPathComponent("scripts/local_kinesis.py").path
         let created = try await TestProcess.run("python3", [helper, "create", "--endpoint", moto.endpoint, "--stream", "cluster", "--shards", "2"])
         #expect(created.status == 0, "\(created.output)")
@@ -124,7 +125,7 @@ import Testing
             environment: environment, unsetting: Self.variables)
         defer { Task { await runnel.stop() } }
         for (posFile, log) in [("fluentd-docker.log.pos", "docker.log"), ("fluentd-kubelet.log.pos", "kubelet.log")] {
-            try await eventually("\(log) is tailed (\(runnel.log))") {
+            try await waitUntil("\(log) is tailed (\(runnel.log))", timeout: 60, every: .milliseconds(100)) {
                 (try? String(contentsOf: varLog.appendingPathComponent(posFile), encoding: .utf8))?.contains(log) == true
             }
         }
@@ -174,14 +175,5 @@ import Testing
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(text.utf8))
-    }
-
-    /// Polls `condition` for up to 60 s: a wait for something to happen, not a speed check.
-    func eventually(_ what: String, _ condition: () -> Bool) async throws {
-        for _ in 0..<600 {
-            if condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestFailure("timed out waiting until \(what)")
     }
 }

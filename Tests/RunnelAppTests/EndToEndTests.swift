@@ -1,12 +1,13 @@
 import Foundation
+import RunnelTestSupport
 import Testing
 
 /// The main job end to end with real peers: Python's fluent-logger -> runnel (Forward input,
 /// file buffer, kinesis_streams) -> moto, read back with boto3.
 @Suite(.serialized) struct EndToEndTests {
     @Test func forwardThroughFileBufferToKinesis() async throws {
-        let moto = try await MotoServer()
-        defer { Task { await moto.stop() } }
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("runnel-e2e-\(UUID().uuidString)")
         let forwardPort = try freePort()
         let environment = [

@@ -1,4 +1,5 @@
 import Foundation
+import RunnelTestSupport
 import Testing
 
 /// A real Fluent Bit agent forwarding to Runnel: the binary is the caller's (built from Fluent Bit's
@@ -13,8 +14,8 @@ import Testing
     @Test(.enabled(if: fluentBit != nil, "set RUNNEL_PEER_FLUENT_BIT to a Fluent Bit binary"), arguments: [true, false])
     func everyTailedLineArrivesInKinesis(gzip: Bool) async throws {
         let events = 5000
-        let moto = try await MotoServer()
-        defer { Task { await moto.stop() } }
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         let helper = Paths.packageRoot.appendingPathComponent("scripts/local_kinesis.py").path
         let created = try await TestProcess.run("python3", [helper, "create", "--endpoint", moto.endpoint, "--stream", "fb", "--shards", "2"])
         #expect(created.status == 0, "\(created.output)")

@@ -1,12 +1,13 @@
 import Foundation
+import RunnelTestSupport
 import Testing
 
 /// `--dry-run --check-outputs` against moto: the stream is described through the one AWS client,
 /// and a missing stream is an error naming the stream, the region and the AWS error.
 @Suite(.serialized) struct OutputCheckTests {
     @Test func existingStreamPassesAndAMissingOneIsNamed() async throws {
-        let moto = try await MotoServer()
-        defer { Task { await moto.stop() } }
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
         let helper = Paths.packageRoot.appendingPathComponent("scripts/local_kinesis.py").path
         let created = try await TestProcess.run("python3", [helper, "create", "--endpoint", moto.endpoint, "--stream", "checked", "--shards", "1"])
         #expect(created.status == 0, "\(created.output)")

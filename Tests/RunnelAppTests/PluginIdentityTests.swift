@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RunnelConfig
+import RunnelKinesis
 import RunnelPipeline
 import Testing
 

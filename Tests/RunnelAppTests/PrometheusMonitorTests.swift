@@ -2,9 +2,14 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Logging
+import RunnelConfig
+import RunnelPipeline
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelApp
+@testable import RunnelMonitor
 
 /// fluent-plugin-prometheus' monitor inputs on a running runnel: Forward in -> a kinesis_streams
 /// output whose endpoint refuses connections (so its chunk waits for a retry), a tail input with
@@ -155,6 +160,44 @@ import Testing
         #expect(samples.contains { $0.name.hasPrefix("runnel_buffer_") })
         // The same text at aggregated_metrics_path (one worker: nothing to aggregate).
         #expect(try await get(port: metricsPort, path: "/aggregated_metrics").contains("fluentd_output_status_emit_records"))
+    }
+
+    /// The daemonset's prometheus.conf and systemd.conf sections (fluentd-kubernetes-daemonset,
+    /// templates/conf/prometheus.conf.erb and systemd.conf.erb) build with no unused parameter.
+    @Test func theDaemonSetPrometheusAndSystemdSectionsLoadStrictly() throws {
+        let text = """
+            <source>
+              @type prometheus
+              @id in_prometheus
+              bind "#{ENV['FLUENTD_PROMETHEUS_BIND'] || '0.0.0.0'}"
+              port "#{ENV['FLUENTD_PROMETHEUS_PORT'] || '24231'}"
+              metrics_path "#{ENV['FLUENTD_PROMETHEUS_PATH'] || '/metrics'}"
+            </source>
+            <source>
+              @type prometheus_output_monitor
+              @id in_prometheus_output_monitor
+            </source>
+            <source>
+              @type systemd
+              @id in_systemd_kubelet
+              matches [{ "_SYSTEMD_UNIT": "kubelet.service" }]
+              <storage>
+                @type local
+                persistent true
+                path /var/log/fluentd-journald-kubelet-cursor.json
+              </storage>
+              read_from_head true
+              tag kubelet
+            </source>
+            <match **>
+              @type null
+            </match>
+            """
+        let root = try ConfigParser.parse(text: text, file: "fluent.conf", environment: [:])
+        let pipeline = try PipelineBuilder(registry: PluginCatalog.registry(), logger: Logger(label: "test")).build(root)
+        #expect(pipeline.inputs.map(\.type) == ["prometheus", "prometheus_output_monitor", "systemd"])
+        #expect(pipeline.unusedParameters.isEmpty, "\(pipeline.unusedParameters.map(\.parameter.key))")
+        try RunnelConfiguration.reportUnused(pipeline, strict: true, logger: Logger(label: "test"))
     }
 
     func scrape(port: Int) async throws -> [MetricSample] {

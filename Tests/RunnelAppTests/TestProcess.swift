@@ -1,4 +1,5 @@
 import Foundation
+import RunnelTestSupport
 
 /// A child process started by a test, stopped when the test is done with it.
 final class TestProcess: @unchecked Sendable {
@@ -86,56 +87,4 @@ enum Paths {
     static var runnel: String { binaryDirectory.appendingPathComponent("runnel").path }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
 
-/// True once something accepts connections on 127.0.0.1:`port`.
-func waitForPort(_ port: Int, seconds: Double = 60) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
-        close(fd)
-        if connected { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return false
-}
-
-/// moto_server on a free loopback port, for Kinesis and STS.
-final class MotoServer: Sendable {
-    let process: TestProcess
-    let port: Int
-    var endpoint: String { "http://127.0.0.1:\(port)" }
-
-    init() async throws {
-        port = try freePort()
-        process = try TestProcess("moto_server", ["-H", "127.0.0.1", "-p", "\(port)"])
-        guard await waitForPort(port) else {
-            await process.stop()
-            throw TestFailure("moto_server did not start on port \(port): \(process.log)")
-        }
-    }
-
-    func stop() async { await process.stop() }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

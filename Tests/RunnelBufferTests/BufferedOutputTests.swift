@@ -3,6 +3,7 @@ import RunnelCore
 import RunnelPipeline
 import Synchronization
 import Testing
+import RunnelTestSupport
 
 @testable import RunnelBuffer
 
@@ -237,8 +238,8 @@ import Testing
     }
 
     @Test func secondaryFileWritesPendingEntries() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let writer = SecondaryFileWriter(directory: directory.path + "/${tag}", basename: "dump.bin")
         let stream = makeStream(seqs: 0..<4)
         let chunk = ChunkToSend(id: "ab", metadata: ChunkMetadata(tag: "app"), entries: stream.entries, count: 4, delivered: EntrySet([1]))

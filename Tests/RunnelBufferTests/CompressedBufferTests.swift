@@ -3,6 +3,7 @@ import Logging
 import RunnelCompression
 import RunnelCore
 import Testing
+import RunnelTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,7 @@ import Glibc
         var path = ""
         for seqs in [0..<3, 3..<6, 6..<7] {
             try await first.emit(makeStream(seqs: seqs, padding: 200))
-            let name = directory.files().first { $0.hasPrefix("buffer.b") && $0.hasSuffix(".log") }!
+            let name = directory.files(in: "buffer").first { $0.hasPrefix("buffer.b") && $0.hasSuffix(".log") }!
             path = directory.path + "/buffer/" + name
             starts.append(try FileIO.readAll(path).count)
         }
@@ -38,8 +39,8 @@ import Glibc
     }
 
     @Test func chunksAreGzipMembersOnDiskAndDeliverTheSameEvents() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let (_, bytes, starts) = try await compressedChunk(directory)
         #expect(ChunkData.isCompressed(bytes))
         for start in starts { #expect(bytes[start] == 0x1f && bytes[start + 1] == 0x8b, "a member starts at \(start)") }
@@ -52,12 +53,12 @@ import Glibc
         try await second.emit(makeStream(seqs: 7..<8, padding: 200))  // appends to the resumed chunk
         await second.flushNow()
         #expect(sender.accepted.withLock { $0 } == Array(0..<8))
-        #expect(directory.files().isEmpty)
+        #expect(directory.files(in: "buffer").isEmpty)
     }
 
     @Test func memoryChunksAreCompressedToo() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let sender = ScriptedSender()
         let memory = try buffer(directory, sender, type: .memory)
         try await memory.emit(makeStream(seqs: 0..<5))
@@ -69,8 +70,8 @@ import Glibc
     /// A crash in the middle of a write leaves a member cut short: the whole members before it are
     /// delivered, at every offset of the last member.
     @Test func tornLastMemberIsCutAtEveryOffset() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let (path, bytes, starts) = try await compressedChunk(directory)
         let pristine = directory.path + "/pristine"
         try FileManager.default.copyItem(atPath: directory.path + "/buffer", toPath: pristine)
@@ -90,8 +91,8 @@ import Glibc
 
     /// A damaged member (not a crash): the members before it are delivered, the file is kept as `*.broken`.
     @Test func damagedMemberKeepsTheWholeMembersAndACopy() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let (path, bytes, starts) = try await compressedChunk(directory)
         var damaged = bytes
         damaged[starts[1] + 12] ^= 0xff  // inside the second member's deflate data
@@ -108,8 +109,8 @@ import Glibc
 
     /// A chunk written before `compress gzip` was set is read as it is, and the other way round.
     @Test func changingCompressKeepsOldChunksReadable() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let plain = try BufferedOutput(name: "out", configuration: fileConfiguration(directory), sender: ScriptedSender(), logger: Logger(label: "t"), clock: ManualClock())
         try await plain.emit(makeStream(tag: "plain", seqs: 0..<3))
         await plain.shutdown()

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import RunnelTestSupport
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The file buffer under SIGKILL: the crash probe (Sources/RunnelBufferCrashProbe) appends
-/// entries, writes "A <seq>" once each emit returned (the acknowledgement a Forward client would
+/// entries, writes "A <seq> ." once each emit returned (the acknowledgement a Forward client would
 /// get), and flushes to a flaky destination that logs every entry it accepts. The test kills it at
 /// random points, restarts it, and finally drains the buffer.
 @Suite struct CrashTests {
@@ -36,12 +37,13 @@ import Glibc
             acked = []
             for line in ackedLog.split(separator: "\n") {
                 let fields = line.split(separator: " ")
-                if fields.count == 2, fields[0] == "A", let seq = Int(fields[1]) { acked.insert(seq) }
+                // A line without its closing "." was cut short by the SIGKILL: its number is not whole.
+                if fields.count == 3, fields[0] == "A", fields[2] == ".", let seq = Int(fields[1]) { acked.insert(seq) }
             }
             deliveries = []
             for line in destinationLog.split(separator: "\n") {
                 let f = line.split(separator: " ")
-                guard f.count == 6, f[0] == "D", let g = Int(f[1]), let a = Int(f[3]), let i = Int(f[4]), let s = Int(f[5]) else { continue }
+                guard f.count == 7, f[0] == "D", f[6] == ".", let g = Int(f[1]), let a = Int(f[3]), let i = Int(f[4]), let s = Int(f[5]) else { continue }
                 deliveries.append(Delivery(generation: g, chunk: String(f[2]), attempt: a, index: i, seq: s))
             }
             check()
@@ -86,8 +88,8 @@ import Glibc
     @Test(arguments: [(seed: UInt64(0xC0FFEE), durable: false), (seed: UInt64(0xBADC0DE), durable: true)])
     func sigkillLosesNoAcknowledgedEntry(seed: UInt64, durable: Bool) async throws {
         let probe = try ChildProcess.crashProbe().get()
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let dir = directory.path
         let ackedPath = dir + "/acked.log"
         let output = dir + "/probe.out"
@@ -135,7 +137,7 @@ import Glibc
         #expect(verdict.unjustifiedRepeats.isEmpty, "\(verdict.unjustifiedRepeats.prefix(10))")
         #expect(verdict.indexMismatches.isEmpty, "\(verdict.indexMismatches.prefix(10))")
         #expect(verdict.orderViolations.isEmpty, "chunks out of order: \(verdict.orderViolations.prefix(10))")
-        let left = directory.files()
+        let left = directory.files(in: "buffer")
         #expect(!left.contains { $0.hasSuffix(".broken") }, "SIGKILL must never leave unreadable chunks: \(left)")
         #expect(!left.contains { $0.hasSuffix(".log") }, "the drain left chunks: \(left)")
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RunnelCore
 import Testing
+import RunnelTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -20,11 +21,11 @@ import Glibc
     }
 
     @Test func filesAreNamedAsFluentdNamesThem() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let buffer = try fileBuffer(directory, ScriptedSender()) { $0.chunkLimitRecords = 5 }
         try await buffer.emit(makeStream(seqs: 0..<7))
-        let files = directory.files()
+        let files = directory.files(in: "buffer")
         #expect(files.filter { $0.hasPrefix("buffer.q") && $0.hasSuffix(".log") }.count == 1)
         #expect(files.filter { $0.hasPrefix("buffer.q") && $0.hasSuffix(".log.meta") }.count == 1)
         #expect(files.filter { $0.hasPrefix("buffer.b") && $0.hasSuffix(".log") }.count == 1)
@@ -33,8 +34,8 @@ import Glibc
     }
 
     @Test func restartResumesStagedAndQueuedChunks() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let first = try fileBuffer(directory, ScriptedSender()) { $0.chunkLimitRecords = 5 }
         try await first.emit(makeStream(seqs: 0..<7))
         try await first.emit(makeStream(tag: "b", seqs: 7..<9))
@@ -49,12 +50,12 @@ import Glibc
         #expect(attempts.first?.pending == Array(0..<5))  // queued chunks first
         #expect(Set(attempts.map(\.pending)) == [Array(0..<5), [5, 6, 9], [7, 8]])
         #expect(attempts.first { $0.pending == [7, 8] }?.metadata.tag == "b")
-        #expect(directory.files().isEmpty)
+        #expect(directory.files(in: "buffer").isEmpty)
     }
 
     @Test func deliveryProgressSurvivesARestart() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let first = try fileBuffer(directory, ScriptedSender([.acceptEveryOther]))
         try await first.emit(makeStream(seqs: 0..<6))
         await first.flushNow()
@@ -66,8 +67,8 @@ import Glibc
     }
 
     @Test func durableBufferSurvivesRestart() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let first = try fileBuffer(directory, ScriptedSender()) { $0.durable = true }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<8 {
@@ -87,7 +88,7 @@ import Glibc
         try await buffer.emit(makeStream(seqs: 0..<(count - 1)))
         try await buffer.emit(makeStream(seqs: (count - 1)..<count, padding: 40))
         await buffer.shutdown()
-        let name = directory.files().first { $0.hasPrefix("buffer.b") && $0.hasSuffix(".log") }!
+        let name = directory.files(in: "buffer").first { $0.hasPrefix("buffer.b") && $0.hasSuffix(".log") }!
         let path = directory.path + "/buffer/" + name
         let bytes = try FileIO.readAll(path)
         let last = makeStream(seqs: (count - 1)..<count, padding: 40).entries.count
@@ -95,8 +96,8 @@ import Glibc
     }
 
     @Test func tornLastEntryIsCutAtEveryOffset() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let (path, bytes, lastStart) = try await stagedChunk(directory, count: 4)
         let pristine = directory.path + "/pristine"
         try FileManager.default.copyItem(atPath: directory.path + "/buffer", toPath: pristine)
@@ -117,8 +118,8 @@ import Glibc
 
     @Test(arguments: ["garbage", "missing", "truncated", "empty"])
     func damagedMetadataIsRebuiltFromData(damage: String) async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         var keys = ChunkKeys(tag: true, recordKeys: ["pad"])
         keys.time = .init(period: 3600, useUTC: true)
         let first = try BufferedOutput(
@@ -126,7 +127,7 @@ import Glibc
             logger: Logger(label: "t"), clock: ManualClock())
         try await first.emit(makeStream(seqs: 0..<5))
         await first.shutdown()
-        let meta = directory.path + "/buffer/" + directory.files().first { $0.hasSuffix(".meta") }!
+        let meta = directory.path + "/buffer/" + directory.files(in: "buffer").first { $0.hasSuffix(".meta") }!
         switch damage {
         case "garbage": try Data("not a meta file at all".utf8).write(to: URL(fileURLWithPath: meta))
         case "missing": unlink(meta)
@@ -146,8 +147,8 @@ import Glibc
     }
 
     @Test func unreadableDataIsSetAsideAndStartupContinues() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let first = try fileBuffer(directory, ScriptedSender())
         try await first.emit(makeStream(seqs: 0..<3))
         await first.shutdown()
@@ -164,8 +165,8 @@ import Glibc
     }
 
     @Test func corruptionInTheMiddleKeepsTheWholeEntriesAndACopy() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let (path, bytes, _) = try await stagedChunk(directory, count: 4)
         let one = makeStream(seqs: [0]).entries.count
         var damaged = bytes
@@ -181,8 +182,8 @@ import Glibc
     }
 
     @Test func permissionsComeFromParameters() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let buffer = try fileBuffer(directory, ScriptedSender()) {
             $0.filePermission = 0o600
             $0.dirPermission = 0o700
@@ -191,15 +192,15 @@ import Glibc
         var info = stat()
         #expect(stat(directory.path + "/buffer", &info) == 0)
         #expect(info.st_mode & 0o777 == 0o700)
-        for name in directory.files() {
+        for name in directory.files(in: "buffer") {
             #expect(stat(directory.path + "/buffer/" + name, &info) == 0)
             #expect(info.st_mode & 0o777 == 0o600, "\(name)")
         }
     }
 
     @Test func leftoversAreCleanedUp() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let first = try fileBuffer(directory, ScriptedSender())
         try await first.emit(makeStream(seqs: 0..<3))
         await first.shutdown()
@@ -208,6 +209,6 @@ import Glibc
         try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "buffer.b0000000000000000000000000000000b.log.meta.tmp"))
         let buffer = try fileBuffer(directory, ScriptedSender())
         await buffer.flushNow()
-        #expect(directory.files().isEmpty)
+        #expect(directory.files(in: "buffer").isEmpty)
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import RunnelCore
 import RunnelPipeline
 import Testing
+import RunnelTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -17,8 +18,8 @@ struct TinyDisk {
 
     /// Whether this process may mount a tmpfs, found by mounting and unmounting one.
     static let available: Bool = {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        guard let directory = try? TemporaryDirectory() else { return false }
+        defer { directory.remove() }
         guard mount("tmpfs", directory.path, "tmpfs", 0, "size=64k") == 0 else { return false }
         umount2(directory.path, Int32(MNT_DETACH))
         return true
@@ -46,8 +47,8 @@ struct TinyDisk {
 @Suite struct FullDiskTests {
     @Test(.enabled(if: TinyDisk.available, "mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN); the full-disk test is skipped"))
     func fullDiskRefusesTheEmitAndKeepsAcknowledgedData() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let disk = try TinyDisk(at: directory.path + "/disk", kilobytes: 256)
         defer { disk.unmount() }
         try disk.ballast("ballast", bytes: 96 * 1024)
@@ -88,7 +89,7 @@ struct TinyDisk {
             return false
         } == true, "\(refusal)")
         #expect(log.count(.error, containing: "could not write to the buffer") >= 1)
-        #expect(log.count(.error, containing: "No space left on device") >= 1, "\(log.messages.withLock { $0.map(\.1) })")
+        #expect(log.count(.error, containing: "No space left on device") >= 1, "\(log.entries.map(\.text))")
         #expect(acked.count >= 100, "the disk should take some events first")
 
         // Still full: more emits are refused, nothing crashes, and a flush that cannot save its
@@ -138,8 +139,8 @@ struct TinyDisk {
     /// run without the limit drains it.
     @Test func fileSizeLimitRefusesTheEmitAndKeepsAcknowledgedData() async throws {
         let probe = try ChildProcess.crashProbe().get()
-        let directory = TemporaryDirectory()
-        defer { directory.cleanup() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let dir = directory.path
         let output = dir + "/probe.out"
         let fill = try ChildProcess.spawn(probe, ["fill", dir, "0", "7", "0", "\(200 * 1024)"], outputPath: output)

@@ -1,6 +1,7 @@
 import Logging
 import RunnelCore
 import RunnelPipeline
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelBuffer

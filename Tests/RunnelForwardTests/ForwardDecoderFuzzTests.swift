@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import RunnelCore
+import RunnelTestSupport
 import Testing
 @testable import RunnelForward
 
@@ -8,23 +9,12 @@ import Testing
 /// return frames or throw `ForwardError`, never crash, hang or allocate past its limit.
 /// Runs for about two seconds; set RUNNEL_FORWARD_FUZZ_ITERATIONS (e.g. 1000000) for a long run.
 @Suite struct ForwardDecoderFuzzTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func randomMutationsNeverCrash() throws {
         let environment = ProcessInfo.processInfo.environment
         let iterations = environment["RUNNEL_FORWARD_FUZZ_ITERATIONS"].flatMap(Int.init)
         let seed = environment["RUNNEL_FORWARD_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x5EED_F0F0
         let deadline = Date().addingTimeInterval(iterations == nil ? 2 : .infinity)
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         var corpus: [[UInt8]] = []
         for mode in [ForwardMessage.Mode.message, .forward, .packedForward, .compressedPackedForward] {
             for count in [1, 3, 8] {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RunnelTestSupport
 import ServiceLifecycleTestKit
 import NIOCore
 import NIOPosix
@@ -166,7 +167,7 @@ import Testing
                         try await client.send(ForwardFixtures.stream(count: 7), mode: .packedForward)
                     }
                 }
-                try await eventually("emit started") { sink.heldCount == 1 }
+                try await waitUntil("emit started") { sink.heldCount == 1 }
                 trigger.triggerGracefulShutdown()
                 sink.release()
                 try await group.waitForAll()

@@ -83,15 +83,6 @@ final class CapturingSink: EventSink {
 
 enum ForwardTestError: Error { case timedOut(String) }
 
-/// Polls `condition` (up to ~20 s, generous for slow CI) — a wait for something to happen, not a speed check.
-func eventually(_ what: String, _ condition: () -> Bool) async throws {
-    for _ in 0..<2000 {
-        if condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    throw ForwardTestError.timedOut(what)
-}
-
 /// Runs a ForwardInput on 127.0.0.1:0, hands `body` its port, then shuts it down gracefully and
 /// checks that `run()` returned.
 func withForwardInput(

@@ -1,6 +1,7 @@
 import Foundation
 import RunnelCompression
 import RunnelCore
+import RunnelTestSupport
 import Testing
 @testable import RunnelForward
 
@@ -17,7 +18,7 @@ import Testing
         try await withForwardInput(sink: sink) { _, port in
             try await ForwardClient.withConnection(clientConfiguration(port: port, ack: false)) { client in
                 try await client.sendRaw(bytes)
-                try await eventually("three events from \(file)") { sink.eventCount >= 3 }
+                try await waitUntil("three events from \(file)") { sink.eventCount >= 3 }
             }
         }
         let events = try sink.events()

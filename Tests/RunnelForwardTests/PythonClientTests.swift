@@ -1,5 +1,6 @@
 import Foundation
 import RunnelCore
+import RunnelTestSupport
 import Testing
 @testable import RunnelForward
 
@@ -43,7 +44,7 @@ import Testing
         try await withForwardInput(sink: sink) { _, port in
             let result = try await Self.runScript("fluent_logger_client.py", ["127.0.0.1", "\(port)", mode, "25"])
             #expect(result.status == 0, "\(result.output)")
-            try await eventually("25 events from fluent-logger") { sink.eventCount >= 25 }
+            try await waitUntil("25 events from fluent-logger") { sink.eventCount >= 25 }
         }
         let events = try sink.events()
         #expect(events.count == 25)

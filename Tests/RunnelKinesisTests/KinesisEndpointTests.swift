@@ -3,25 +3,25 @@ import Foundation
 import RunnelBuffer
 import RunnelConfig
 import RunnelCore
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelKinesis
 
-/// The senders against scripts/kinesis-test-endpoint.py: limits, faults, retries, zero loss.
-@Suite(.serialized) struct KinesisEndpointTests {
-    static let available = TestPaths.python != nil
+/// The senders against the fake Kinesis endpoint (RunnelTestSupport): limits, faults, retries, zero loss.
+@Suite struct KinesisEndpointTests {
 
     struct Harness {
-        let endpoint: TestEndpoint
-        let clock = RecordingClock()
+        let endpoint: FakeKinesisEndpoint
+        let clock = ManualClock(sleep: .returnsAtOnce)
         let credentials: StaticCredentialProvider
         let sender: KinesisSender
 
         init(
-            _ parameters: KeyValuePairs<String, String> = [:], kind: KinesisOutputKind = .streams, endpointArguments: [String] = [],
-            tokens: [String?] = [nil], children: [ConfigElement] = []
-        ) throws {
-            endpoint = try TestEndpoint(arguments: endpointArguments, httpClient: HTTPClient.shared)
+            _ parameters: KeyValuePairs<String, String> = [:], kind: KinesisOutputKind = .streams,
+            faults: FakeKinesisEndpoint.Faults = FakeKinesisEndpoint.Faults(), tokens: [String?] = [nil], children: [ConfigElement] = []
+        ) async throws {
+            endpoint = try await FakeKinesisEndpoint.start(faults)
             var all: [(String, String)] = [
                 ("@type", kind.rawValue), (kind == .firehose ? "delivery_stream_name" : "stream_name", "logs"),
                 ("region", "us-east-1"), ("endpoint", endpoint.url),
@@ -71,25 +71,25 @@ import Testing
         return false
     }
 
-    @Test(.enabled(if: available)) func everyRecordArrivesInRequestsWithinTheLimits() async throws {
-        let harness = try Harness(["partition_key": "key"])
+    @Test func everyRecordArrivesInRequestsWithinTheLimits() async throws {
+        let harness = try await Harness(["partition_key": "key"])
         defer { harness.endpoint.stop() }
         let records = Self.records(1203)
         let result = await harness.sender.send(makeChunk(records))
         #expect(Self.isDelivered(result))
-        let stored = try await harness.endpoint.records()
+        let stored = harness.endpoint.records
         #expect(stored.count == 1203)
         for (index, item) in stored.enumerated() {
             #expect(item.stream == "logs")
             #expect(item.key == "k\(index % 50)")
             #expect(String(decoding: item.data, as: UTF8.self) == "{\"seq\":\(index),\"key\":\"k\(index % 50)\",\"message\":\"event \(index) \"}\n")
         }
-        let log = try await harness.endpoint.stats()["requests_log"] as! [[String: Int]]
-        #expect(log.map { $0["records"]! } == [500, 500, 203])
+        let log = harness.endpoint.stats.requestsLog
+        #expect(log.map(\.records) == [500, 500, 203])
     }
 
-    @Test(.enabled(if: available)) func oversizedRecordIsDroppedAndTheRestDelivered() async throws {
-        let harness = try Harness()
+    @Test func oversizedRecordIsDroppedAndTheRestDelivered() async throws {
+        let harness = try await Harness()
         defer { harness.endpoint.stop() }
         // data = {"message":"…"}\n: 15 bytes of JSON around the string; random keys are 32 bytes.
         let fits = (1 << 20) - 32 - 15
@@ -101,31 +101,31 @@ import Testing
         ]
         let result = await harness.sender.send(makeChunk(records))
         #expect(Self.isDelivered(result))
-        let stored = try await harness.endpoint.records()
+        let stored = harness.endpoint.records
         #expect(stored.count == 3)
         #expect(stored.map { $0.data.count + ($0.key?.utf8.count ?? 0) } == [15 + 5 + 32, 1 << 20, 15 + 4 + 32])
         // The 1 MiB record goes alone: 1 MiB + the first record would still fit in 5 MiB, so one request.
-        let log = try await harness.endpoint.stats()["requests_log"] as! [[String: Int]]
-        #expect(log.map { $0["records"]! } == [3])
+        let log = harness.endpoint.stats.requestsLog
+        #expect(log.map(\.records) == [3])
     }
 
-    @Test(.enabled(if: available)) func fiveMebibyteRequestLimitSplitsRequests() async throws {
-        let harness = try Harness()
+    @Test func fiveMebibyteRequestLimitSplitsRequests() async throws {
+        let harness = try await Harness()
         defer { harness.endpoint.stop() }
         // Records of ~600 KiB: eight fit in 5 MiB.
         let records = Self.records(9, size: 600 << 10)
         #expect(Self.isDelivered(await harness.sender.send(makeChunk(records))))
-        let log = try await harness.endpoint.stats()["requests_log"] as! [[String: Int]]
-        #expect(log.map { $0["records"]! } == [8, 1])
-        #expect(try await harness.endpoint.stats()["records_accepted"] as? Int == 9)
+        let log = harness.endpoint.stats.requestsLog
+        #expect(log.map(\.records) == [8, 1])
+        #expect(harness.endpoint.stats.recordsAccepted == 9)
     }
 
-    @Test(.enabled(if: available)) func throttledRecordsAreRetriedWithBackoffAndNoneLost() async throws {
-        let harness = try Harness(["partition_key": "key"], endpointArguments: ["--fail-fraction", "0.3"])
+    @Test func throttledRecordsAreRetriedWithBackoffAndNoneLost() async throws {
+        let harness = try await Harness(["partition_key": "key"], faults: .init(failFraction: 0.3))
         defer { harness.endpoint.stop() }
         let results = await harness.deliverAll(makeChunk(Self.records(2000)))
         #expect(Self.isDelivered(results.last))
-        let stored = try await harness.endpoint.records()
+        let stored = harness.endpoint.records
         // Zero loss, no duplicates: every seq exactly once.
         let seqs = stored.map { item -> Int in
             let text = String(decoding: item.data, as: UTF8.self)
@@ -133,19 +133,19 @@ import Testing
         }
         #expect(seqs.count == 2000)
         #expect(Set(seqs) == Set(0..<2000))
-        let stats = try await harness.endpoint.stats()
-        #expect((stats["records_failed"] as! Int) > 300)
+        let stats = harness.endpoint.stats
+        #expect(stats.recordsFailed > 300)
         // Every retry followed an answer that got records through, so the backoff restarted: all waits 0.3 s.
         let sleeps = harness.clock.sleeps
         #expect(!sleeps.isEmpty)
         #expect(sleeps.allSatisfy { $0 == .milliseconds(300) })
         // Only the failed records were re-sent, alone: the second request carries exactly the first one's failures.
-        let log = stats["requests_log"] as! [[String: Int]]
-        #expect(log[1]["records"] == log[0]["failed"])
+        let log = stats.requestsLog
+        #expect(log[1].records == log[0].failed)
     }
 
-    @Test(.enabled(if: available)) func backoffDoublesWhileNothingGetsThroughThenGoesBackToTheBuffer() async throws {
-        let harness = try Harness(["retries_on_batch_request": "4"], endpointArguments: ["--fail-fraction", "1.0"])
+    @Test func backoffDoublesWhileNothingGetsThroughThenGoesBackToTheBuffer() async throws {
+        let harness = try await Harness(["retries_on_batch_request": "4"], faults: .init(failFraction: 1.0))
         defer { harness.endpoint.stop() }
         let result = await harness.sender.send(makeChunk(Self.records(10)))
         guard case .retry(let error) = result else {
@@ -154,49 +154,49 @@ import Testing
         }
         #expect(error.code == "ProvisionedThroughputExceededException")
         #expect(harness.clock.sleeps == [.milliseconds(300), .milliseconds(600), .milliseconds(1200), .milliseconds(2400)])
-        let log = try await harness.endpoint.stats()["requests_log"] as! [[String: Int]]
-        #expect(log.map { $0["records"]! } == [10, 10, 10, 10, 10])
+        let log = harness.endpoint.stats.requestsLog
+        #expect(log.map(\.records) == [10, 10, 10, 10, 10])
     }
 
-    @Test(.enabled(if: available)) func resetAfterSuccessIsObservedAcrossAttempts() async throws {
-        let harness = try Harness(["retries_on_batch_request": "3"], endpointArguments: ["--fail-fraction", "1.0"])
+    @Test func resetAfterSuccessIsObservedAcrossAttempts() async throws {
+        let harness = try await Harness(["retries_on_batch_request": "3"], faults: .init(failFraction: 1.0))
         defer { harness.endpoint.stop() }
         let chunk = makeChunk(Self.records(10))
         let sendTask = Task { await harness.sender.send(chunk) }
         // Let a few attempts fail, then let records through: the waits restart.
         _ = await sendTask.value
         #expect(harness.clock.sleeps == [.milliseconds(300), .milliseconds(600), .milliseconds(1200)])
-        try await harness.endpoint.control("{\"fail_fraction\": 0.5}")
+        harness.endpoint.setFaults { $0.failFraction = 0.5 }
         let results = await harness.deliverAll(chunk)
         #expect(Self.isDelivered(results.last))
         let later = Array(harness.clock.sleeps.dropFirst(3))
         // After an answer with successes the next wait is 0.3 s again.
         #expect(later.first == .milliseconds(300) || later.isEmpty)
-        #expect(try await harness.endpoint.records().count == 10)
+        #expect(harness.endpoint.records.count == 10)
     }
 
-    @Test(.enabled(if: available)) func dropAfterRetriesDeliversByDropping() async throws {
-        let harness = try Harness(
+    @Test func dropAfterRetriesDeliversByDropping() async throws {
+        let harness = try await Harness(
             ["retries_on_batch_request": "1", "drop_failed_records_after_batch_request_retries": "true"],
-            endpointArguments: ["--fail-fraction", "1.0"])
+            faults: .init(failFraction: 1.0))
         defer { harness.endpoint.stop() }
         #expect(Self.isDelivered(await harness.sender.send(makeChunk(Self.records(5)))))
         #expect(harness.clock.sleeps == [.milliseconds(300)])
-        #expect(try await harness.endpoint.records().isEmpty)
+        #expect(harness.endpoint.records.isEmpty)
     }
 
-    @Test(.enabled(if: available)) func serverErrorBurstsGoBackToTheBufferWithoutLoss() async throws {
-        let harness = try Harness(endpointArguments: ["--error-burst", "2", "--error-status", "503"])
+    @Test func serverErrorBurstsGoBackToTheBufferWithoutLoss() async throws {
+        let harness = try await Harness(faults: .init(errorBurst: 2, errorStatus: 503))
         defer { harness.endpoint.stop() }
         let results = await harness.deliverAll(makeChunk(Self.records(700)))
         #expect(results.count == 3)
         if case .retry(let error) = results[0] { #expect(error.code == "ServiceUnavailable") } else { Issue.record("\(results[0])") }
         #expect(Self.isDelivered(results.last))
-        #expect(try await harness.endpoint.records().count == 700)
+        #expect(harness.endpoint.records.count == 700)
     }
 
-    @Test(.enabled(if: available)) func serverErrorAfterAFirstRequestIsPartial() async throws {
-        let harness = try Harness(endpointArguments: ["--error-burst", "1", "--error-burst-after", "1", "--error-status", "500"])
+    @Test func serverErrorAfterAFirstRequestIsPartial() async throws {
+        let harness = try await Harness(faults: .init(errorBurst: 1, errorStatus: 500, errorBurstAfter: 1))
         defer { harness.endpoint.stop() }
         let chunk = makeChunk(Self.records(700))
         let first = await harness.sender.send(chunk)
@@ -210,29 +210,29 @@ import Testing
         rest.delivered = accepted
         let results = await harness.deliverAll(rest)
         #expect(Self.isDelivered(results.last))
-        let seqs = try await harness.endpoint.records().map { String(decoding: $0.data, as: UTF8.self) }
+        let seqs = harness.endpoint.records.map { String(decoding: $0.data, as: UTF8.self) }
         #expect(seqs.count == 700 && Set(seqs).count == 700)
     }
 
-    @Test(.enabled(if: available)) func expiredTokenRefreshesCredentialsAndRetriesAtOnce() async throws {
-        let harness = try Harness(endpointArguments: ["--expired-token-value", "old"], tokens: ["old", "new"])
+    @Test func expiredTokenRefreshesCredentialsAndRetriesAtOnce() async throws {
+        let harness = try await Harness(faults: .init(expiredTokenValue: "old"), tokens: ["old", "new"])
         defer { harness.endpoint.stop() }
         #expect(Self.isDelivered(await harness.sender.send(makeChunk(Self.records(10)))))
         #expect(harness.credentials.invalidations == 1)
         #expect(harness.clock.sleeps.isEmpty)
-        #expect(try await harness.endpoint.records().count == 10)
+        #expect(harness.endpoint.records.count == 10)
     }
 
-    @Test(.enabled(if: available)) func droppedConnectionIsRetried() async throws {
-        let harness = try Harness(endpointArguments: ["--drop-connections", "1"])
+    @Test func droppedConnectionIsRetried() async throws {
+        let harness = try await Harness(faults: .init(dropConnections: 1))
         defer { harness.endpoint.stop() }
         let results = await harness.deliverAll(makeChunk(Self.records(10)))
         #expect(Self.isDelivered(results.last))
-        #expect(try await harness.endpoint.records().count == 10)
+        #expect(harness.endpoint.records.count == 10)
     }
 
-    @Test(.enabled(if: available)) func missingStreamIsRejectedWithAdvice() async throws {
-        let harness = try Harness(endpointArguments: ["--streams", "other"])
+    @Test func missingStreamIsRejectedWithAdvice() async throws {
+        let harness = try await Harness(faults: .init(streams: ["other"]))
         defer { harness.endpoint.stop() }
         let result = await harness.sender.send(makeChunk(Self.records(3)))
         guard case .rejected(let error) = result else {
@@ -243,14 +243,14 @@ import Testing
         #expect(error.message.hasPrefix("stream 'logs' not found in us-east-1 (ResourceNotFoundException): check stream_name and region"))
     }
 
-    @Test(.enabled(if: available)) func retainOrderingKeepsPerKeyOrderUnderThrottling() async throws {
-        let harness = try Harness(
+    @Test func retainOrderingKeepsPerKeyOrderUnderThrottling() async throws {
+        let harness = try await Harness(
             ["partition_key": "key", "retain_ordering": "true", "retries_on_batch_request": "2"],
-            endpointArguments: ["--fail-fraction", "0.3"])
+            faults: .init(failFraction: 0.3))
         defer { harness.endpoint.stop() }
         let results = await harness.deliverAll(makeChunk(Self.records(200, keys: 20)), attempts: 60)
         #expect(Self.isDelivered(results.last))
-        let stored = try await harness.endpoint.records()
+        let stored = harness.endpoint.records
         #expect(stored.count == 200)
         var lastSeq: [String: Int] = [:]
         for item in stored {
@@ -261,26 +261,26 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: available)) func firehoseAppendsNewlinesAndUsesPutRecordBatch() async throws {
-        let harness = try Harness(kind: .firehose, endpointArguments: ["--fail-fraction", "0.2"])
+    @Test func firehoseAppendsNewlinesAndUsesPutRecordBatch() async throws {
+        let harness = try await Harness(kind: .firehose, faults: .init(failFraction: 0.2))
         defer { harness.endpoint.stop() }
         let results = await harness.deliverAll(makeChunk(Self.records(1100)))
         #expect(Self.isDelivered(results.last))
-        let stored = try await harness.endpoint.records()
+        let stored = harness.endpoint.records
         #expect(stored.count == 1100)
         #expect(stored.allSatisfy { $0.key == nil && $0.data.last == 0x0a && $0.data.dropLast().last == UInt8(ascii: "}") })
-        let log = try await harness.endpoint.stats()["requests_log"] as! [[String: Int]]
-        #expect(log.first?["records"] == 500)
+        let log = harness.endpoint.stats.requestsLog
+        #expect(log.first?.records == 500)
     }
 
-    @Test(.enabled(if: available)) func aggregatedRecordsDecodeIntoTheOriginals() async throws {
-        let harness = try Harness(
+    @Test func aggregatedRecordsDecodeIntoTheOriginals() async throws {
+        let harness = try await Harness(
             ["fixed_partition_key": "fixed", "batch_request_max_size": "16k"], kind: .streamsAggregated,
             children: [ConfigElement("format", "", ["@type": "single_value", "message_key": "message"])])
         defer { harness.endpoint.stop() }
         let records = Self.records(3000)
         #expect(Self.isDelivered(await harness.sender.send(makeChunk(records))))
-        let stored = try await harness.endpoint.records()
+        let stored = harness.endpoint.records
         #expect(stored.count > 1)
         var decoded: [String] = []
         for item in stored {

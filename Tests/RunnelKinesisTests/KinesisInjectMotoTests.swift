@@ -13,7 +13,7 @@ import Testing
 @Suite(.serialized) struct KinesisInjectMotoTests {
     @Test(.enabled(if: KinesisMotoTests.python != nil, "needs python3 with moto and boto3"))
     func eachRecordCarriesItsOwnTagThroughABufferWithoutChunkKeys() async throws {
-        let moto = try KinesisMotoTests.Moto(python: KinesisMotoTests.python!)
+        let moto = try await KinesisMotoTests.Moto(python: KinesisMotoTests.python!)
         defer { moto.server.stop() }
         try moto.createStream("mixed", shards: 2)
         let inject = ConfigElement(

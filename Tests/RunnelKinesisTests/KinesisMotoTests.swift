@@ -3,6 +3,7 @@ import Foundation
 import RunnelBuffer
 import RunnelConfig
 import RunnelCore
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelKinesis
@@ -10,19 +11,8 @@ import Testing
 /// The senders against moto's Kinesis (a peer we did not write): records read back with
 /// boto3's GetShardIterator / GetRecords, aggregated records deaggregated with aws-kinesis-agg.
 @Suite(.serialized) struct KinesisMotoTests {
-    static let python = TestPaths.python(with: ["moto.server", "boto3"])
-    static let pythonWithAgg = TestPaths.python(with: ["moto.server", "boto3", "aws_kinesis_agg"])
-
-    static let serverScript = """
-        import signal, time
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-        from moto.server import ThreadedMotoServer
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        print(server.get_host_and_port()[1], flush=True)
-        while True:
-            time.sleep(3600)
-        """
+    static let python = Python.first(importing: ["moto.server", "boto3"])
+    static let pythonWithAgg = Python.first(importing: ["moto.server", "boto3", "aws_kinesis_agg"])
 
     static let clientScript = """
         import base64, json, sys, boto3
@@ -62,22 +52,22 @@ import Testing
 
     struct Moto {
         let python: String
-        let server: ServerProcess
-        var url: String { "http://127.0.0.1:\(server.port)" }
+        let server: MotoServer
+        var url: String { server.endpoint }
 
-        init(python: String) throws {
+        init(python: String) async throws {
             self.python = python
-            server = try ServerProcess(executable: python, arguments: ["-c", KinesisMotoTests.serverScript])
+            server = try await MotoServer.start(python: python)
         }
 
         func createStream(_ name: String, shards: Int) throws {
-            let result = try runPython(python, ["-c", KinesisMotoTests.clientScript, "create", url, name, "\(shards)"])
+            let result = try Python.run(python, ["-c", KinesisMotoTests.clientScript, "create", url, name, "\(shards)"])
             guard result.status == 0 else { throw TestFailure("create_stream failed") }
         }
 
         /// Every record of the stream: (shard, sequence number, partition key, data).
         func read(_ stream: String, deaggregate: Bool = false) throws -> [(shard: String, seq: String, key: String, data: [UInt8])] {
-            let result = try runPython(
+            let result = try Python.run(
                 python, ["-c", KinesisMotoTests.clientScript, deaggregate ? "read-deaggregated" : "read", url, stream])
             guard result.status == 0, let list = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: String]]
             else { throw TestFailure("reading the stream failed") }
@@ -96,7 +86,7 @@ import Testing
             return KinesisSender(
                 configuration: try KinesisConfiguration(from: element, kind: kind, environment: [:]),
                 credentials: StaticCredentialProvider(), httpClient: HTTPClient.shared, logger: testLogger(),
-                clock: RecordingClock(), jitter: { 0.5 })
+                clock: ManualClock(sleep: .returnsAtOnce), jitter: { 0.5 })
         }
     }
 
@@ -107,7 +97,7 @@ import Testing
 
     @Test(.enabled(if: python != nil, "needs python3 with moto and boto3 (pip install 'moto[server]' boto3)"))
     func everyRecordArrivesWithExactDataAndKeys() async throws {
-        let moto = try Moto(python: Self.python!)
+        let moto = try await Moto(python: Self.python!)
         defer { moto.server.stop() }
         try moto.createStream("logs", shards: 8)
         let sender = try moto.sender(["stream_name": "${tag}", "partition_key": "$.ctx.user"])
@@ -160,7 +150,7 @@ import Testing
 
     @Test(.enabled(if: pythonWithAgg != nil, "needs python3 with moto, boto3 and aws-kinesis-agg (pip install aws-kinesis-agg)"))
     func aggregatedRecordsDeaggregateIntoTheOriginals() async throws {
-        let moto = try Moto(python: Self.pythonWithAgg!)
+        let moto = try await Moto(python: Self.pythonWithAgg!)
         defer { moto.server.stop() }
         try moto.createStream("agg", shards: 4)
         let sender = try moto.sender(["stream_name": "agg", "batch_request_max_size": "32k"], kind: .streamsAggregated)

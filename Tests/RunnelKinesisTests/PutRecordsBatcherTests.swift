@@ -1,4 +1,5 @@
 import RunnelCore
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelKinesis

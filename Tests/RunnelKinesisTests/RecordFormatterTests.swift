@@ -1,6 +1,7 @@
 import CZlib
 import RunnelCore
 import RunnelFormat
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelKinesis

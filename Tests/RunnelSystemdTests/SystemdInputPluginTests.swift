@@ -1,6 +1,7 @@
 import Foundation
 import RunnelConfig
 import RunnelCore
+import RunnelTestSupport
 import Testing
 @testable import RunnelSystemd
 

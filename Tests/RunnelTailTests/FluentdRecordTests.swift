@@ -2,6 +2,7 @@ import Foundation
 import RunnelConfig
 import RunnelCore
 import RunnelParsers
+import RunnelTestSupport
 import Testing
 @testable import RunnelTail
 

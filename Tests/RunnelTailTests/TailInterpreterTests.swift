@@ -1,4 +1,5 @@
 import Foundation
+import RunnelTestSupport
 import Testing
 @testable import RunnelTail
 
@@ -6,22 +7,11 @@ import Testing
 /// lines written: every line arrives exactly once and in order (Vector's file source tests' idea).
 @Suite(.serialized)
 struct TailInterpreterTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     enum Action { case write(Int), rotateCreate, copytruncate, restart }
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func randomActionsDeliverEveryLineOnce(seed: UInt64) async throws {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let dir = try TemporaryDirectory()
         let log = dir.path + "/app.log"
         var written = 0

@@ -2,21 +2,10 @@ import Foundation
 import Logging
 import RunnelCore
 import RunnelPipeline
+import RunnelTestSupport
 import ServiceLifecycle
 import Synchronization
 @testable import RunnelTail
-
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "runnel-tail-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Collects what the tail input emits.
 final class CollectingSink: EventSink {
@@ -37,13 +26,7 @@ final class CollectingSink: EventSink {
 
     /// Waits (polling, with a generous limit) until `condition` holds for the messages.
     func wait(timeout: Double = 20, until condition: ([String]) -> Bool) async throws -> [String] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let current = messages
-            if condition(current) { return current }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return messages
+        try await polled(timeout: timeout, { messages }, until: condition)
     }
 }
 

@@ -1,4 +1,5 @@
 import RunnelCore
+import RunnelPipeline
 
 /// What one plugin reports, as fluent-plugin-prometheus' monitors read it from monitor_agent.
 struct MonitoredPlugin: Sendable {
@@ -8,10 +9,10 @@ struct MonitoredPlugin: Sendable {
     var type: String
     /// monitor_agent's fields (`PluginStatusReporting`); empty for a plugin that reports none.
     var status: [(key: String, value: MessagePackValue)]
-    /// For a tail input: the watched files from its pos_file (path, position, inode).
-    var tailFiles: [(path: String, position: UInt64, inode: UInt64)] = []
+    /// For a tail input: the watched files from its pos_file.
+    var tailFiles: [TailedFile] = []
     /// For a tail input: its file counters (opened, closed, rotated, throttled), in_tail's metrics.
-    var tailCounters: (opened: Int, closed: Int, rotated: Int, throttled: Int)?
+    var tailCounters: TailedFileCounts?
 
     func number(_ key: String) -> Double? {
         guard let value = status.last(where: { $0.key == key })?.value else { return nil }

@@ -26,7 +26,7 @@ public struct KubernetesMetadataFilterPlugin: FilterPlugin {
     let clock: @Sendable () -> Double
 
     public init(configuration: KubernetesMetadataConfiguration, logger: Logger,
-                clock: @escaping @Sendable () -> Double = TailInputPlugin.monotonicSeconds) throws {
+                clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) throws {
         self.configuration = configuration
         regex = try NamedRegex(configuration.tagExpression)
         // The plugin's match_annotations tests each name with `Regexp#match`: unanchored.

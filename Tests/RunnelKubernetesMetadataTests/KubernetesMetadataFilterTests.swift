@@ -3,8 +3,9 @@ import Logging
 import RunnelConfig
 import RunnelCore
 import RunnelParsers
+import RunnelTestSupport
 import Testing
-@testable import RunnelTail
+@testable import RunnelKubernetesMetadata
 
 /// A fake API server on 127.0.0.1 (Python's http.server), answering one pod and its namespace,
 /// and checking the bearer token.

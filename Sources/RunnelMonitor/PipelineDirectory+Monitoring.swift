@@ -1,24 +1,21 @@
-import NIOPosix
+import RunnelCore
 import RunnelPipeline
-import RunnelTail
 
 extension PipelineDirectory {
     /// Every plugin of the running pipeline with its monitor_agent figures (inputs, filters, then
-    /// outputs, as monitor_agent lists them); tail inputs with their watched files when
-    /// `withTailFiles` (their pos_files are read on NIO's thread pool).
+    /// outputs, as monitor_agent lists them); inputs that follow files (`TailedFilesReporting`,
+    /// in_tail) with their watched files when `withTailFiles`.
     func monitoredPlugins(withTailFiles: Bool) async -> [MonitoredPlugin] {
         guard let pipeline = current else { return [] }
         var plugins: [MonitoredPlugin] = []
-        func status(_ plugin: Any) -> [(key: String, value: RunnelCore.MessagePackValue)] {
+        func status(_ plugin: Any) -> [(key: String, value: MessagePackValue)] {
             (plugin as? any PluginStatusReporting)?.monitorStatus() ?? []
         }
         for input in pipeline.inputs {
             var monitored = MonitoredPlugin(id: input.id, category: "input", type: input.type, status: status(input.plugin))
-            if withTailFiles, let tail = input.plugin as? TailInputPlugin {
-                let files = (try? await NIOThreadPool.singleton.runIfActive { tail.watchedFiles() }) ?? []
-                monitored.tailFiles = files.map { ($0.path, $0.position, $0.inode) }
-                let counters = tail.fileCounters
-                monitored.tailCounters = (counters.opened, counters.closed, counters.rotated, counters.throttled)
+            if withTailFiles, let tail = input.plugin as? any TailedFilesReporting {
+                monitored.tailFiles = await tail.tailedFiles()
+                monitored.tailCounters = tail.tailedFileCounts
             }
             plugins.append(monitored)
         }
@@ -31,5 +28,3 @@ extension PipelineDirectory {
         return plugins
     }
 }
-
-import RunnelCore

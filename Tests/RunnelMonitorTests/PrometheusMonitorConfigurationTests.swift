@@ -4,7 +4,7 @@ import RunnelCore
 import RunnelPipeline
 import Testing
 
-@testable import RunnelApp
+@testable import RunnelMonitor
 
 struct PrometheusMonitorConfigurationTests {
     func source(_ text: String) throws -> ConfigElement {
@@ -86,43 +86,5 @@ struct PrometheusMonitorConfigurationTests {
             fluentd_x{path="/var/log/\\"a\\"\\\\b"} 3
 
             """)
-    }
-
-    /// The daemonset's prometheus.conf and systemd.conf sections (fluentd-kubernetes-daemonset,
-    /// templates/conf/prometheus.conf.erb and systemd.conf.erb) build with no unused parameter.
-    @Test func theDaemonSetPrometheusAndSystemdSectionsLoadStrictly() throws {
-        let text = """
-            <source>
-              @type prometheus
-              @id in_prometheus
-              bind "#{ENV['FLUENTD_PROMETHEUS_BIND'] || '0.0.0.0'}"
-              port "#{ENV['FLUENTD_PROMETHEUS_PORT'] || '24231'}"
-              metrics_path "#{ENV['FLUENTD_PROMETHEUS_PATH'] || '/metrics'}"
-            </source>
-            <source>
-              @type prometheus_output_monitor
-              @id in_prometheus_output_monitor
-            </source>
-            <source>
-              @type systemd
-              @id in_systemd_kubelet
-              matches [{ "_SYSTEMD_UNIT": "kubelet.service" }]
-              <storage>
-                @type local
-                persistent true
-                path /var/log/fluentd-journald-kubelet-cursor.json
-              </storage>
-              read_from_head true
-              tag kubelet
-            </source>
-            <match **>
-              @type null
-            </match>
-            """
-        let root = try ConfigParser.parse(text: text, file: "fluent.conf", environment: [:])
-        let pipeline = try PipelineBuilder(registry: PluginCatalog.registry(), logger: Logger(label: "test")).build(root)
-        #expect(pipeline.inputs.map(\.type) == ["prometheus", "prometheus_output_monitor", "systemd"])
-        #expect(pipeline.unusedParameters.isEmpty, "\(pipeline.unusedParameters.map(\.parameter.key))")
-        try RunnelConfiguration.reportUnused(pipeline, strict: true, logger: Logger(label: "test"))
     }
 }

@@ -7,10 +7,11 @@ import Prometheus
 import RunnelConfig
 import RunnelCore
 import RunnelPipeline
+import RunnelTestSupport
 import ServiceLifecycle
 import Testing
 
-@testable import RunnelApp
+@testable import RunnelMonitor
 
 @Suite struct MonitorAgentTests {
     struct Discard: OutputPlugin {
@@ -20,7 +21,7 @@ import Testing
 
     @Test func pluginsJSONListsPluginsWithSecretsMasked() async throws {
         let monitoring = Monitoring()
-        var registry = PluginCatalog.registry(monitoring: monitoring)
+        var registry = Self.registry(monitoring)
         registry.outputs["discard"] = { _ in Discard() }
         let root = ConfigElement(name: "ROOT", children: [
             ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor", "include_config": "true"]),
@@ -52,7 +53,7 @@ import Testing
     /// `config_param :include_config, :bool, default: false`; true before), include_retry to false.
     @Test func configAndRetryAreLeftOutByDefault() async throws {
         let monitoring = Monitoring()
-        var registry = PluginCatalog.registry(monitoring: monitoring)
+        var registry = Self.registry(monitoring)
         registry.outputs["discard"] = { _ in Discard() }
         let root = ConfigElement(name: "ROOT", children: [
             ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor"]),
@@ -71,6 +72,14 @@ import Testing
             #expect(!json.contains("eu-west-1"))
             group.cancelAll()
         }
+    }
+
+    /// The standard plugins and the monitoring inputs, as RunnelApp's catalog has them.
+    static func registry(_ monitoring: Monitoring) -> PluginRegistry {
+        var registry = PluginRegistry()
+        StandardPlugins.register(into: &registry)
+        monitoring.register(into: &registry)
+        return registry
     }
 
     func waitForPort(_ monitor: MonitorAgentInput) async throws -> Int {

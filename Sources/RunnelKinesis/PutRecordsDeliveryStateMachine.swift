@@ -1,0 +1,198 @@
+import RunnelBuffer
+
+/// How one chunk's formatted records reach Kinesis, as fluent-plugin-kinesis sends a chunk
+/// (`batch_request_with_retry` and `Backoff` in lib/fluent/plugin/kinesis_helper/api.rb), as a
+/// value that does no I/O and reads no clock.
+///
+/// Records go in order, in requests cut by `PutRecordsBatcher`. Records an answer reports as
+/// failed are re-sent alone, after `KinesisRetryPolicy`'s backoff, up to
+/// `retries_on_batch_request` times per request; then they are dropped
+/// (`drop_failed_records_after_batch_request_retries`) or left to the buffer's retry, and with
+/// `retain_ordering` their partition keys are held back for the rest of the chunk. An expired
+/// token is refreshed and the request re-sent at once, once per chunk. A whole request that
+/// fails ends the chunk's attempt.
+///
+/// The driver (`KinesisSender.deliver`) calls `start()`, carries out each `Action` and reports
+/// what came of it with `received`, `requestFailed`, `waited`, `waitInterrupted` or
+/// `credentialsRefreshed`, until `.done`.
+struct PutRecordsDeliveryStateMachine {
+    enum Action: Equatable {
+        /// Send one request of these records (indices into the store), in this order.
+        case send([Int])
+        /// Invalidate the credentials, then call `credentialsRefreshed()`.
+        case refreshCredentials
+        /// Wait this long, then call `waited()` (`waitInterrupted()` when the wait was cancelled).
+        case wait(Duration, Retry)
+        /// Every record has its outcome; nothing more to do.
+        case done(Outcome)
+    }
+
+    private enum State {
+        /// Before `start()`.
+        case idle
+        /// A request of `current` is out.
+        case sending
+        /// Waiting before these failed records are re-sent.
+        case waiting([RecordFailure])
+        /// Credentials are being refreshed before `current` is re-sent.
+        case refreshing
+        case done
+    }
+
+    let store: RecordStore
+    let batcher: PutRecordsBatcher
+    /// `retries_on_batch_request`.
+    let retries: Int
+    /// `reset_backoff_if_success`.
+    let resetBackoffIfSuccess: Bool
+    /// `drop_failed_records_after_batch_request_retries`.
+    let dropFailedRecords: Bool
+    /// For the messages of failures.
+    let stream: String
+    let region: String
+
+    private var state = State.idle
+    /// Records not yet in a request, in chunk order.
+    private var queue: [Int]
+    /// With `retain_ordering`: keys of records left failed, whose later records must wait for the buffer's retry.
+    private var blocked: Set<ArraySlice<UInt8>> = []
+    private var tokenRefreshed = false
+    /// The retries of the current request.
+    private var policy: KinesisRetryPolicy
+    /// The records of the request out now.
+    private var current: [Int] = []
+    private var outcome = Outcome()
+
+    init(
+        store: RecordStore, batcher: PutRecordsBatcher, retries: Int, resetBackoffIfSuccess: Bool, dropFailedRecords: Bool,
+        stream: String, region: String
+    ) {
+        self.store = store
+        self.batcher = batcher
+        self.retries = retries
+        self.resetBackoffIfSuccess = resetBackoffIfSuccess
+        self.dropFailedRecords = dropFailedRecords
+        self.stream = stream
+        self.region = region
+        queue = Array(0..<store.count)
+        policy = KinesisRetryPolicy(maxRetries: retries, resetBackoffIfSuccess: resetBackoffIfSuccess)
+    }
+
+    /// The delivery `configuration` asks for, of `store`'s records to `stream`.
+    init(configuration: KinesisConfiguration, store: RecordStore, stream: String) {
+        self.init(
+            store: store, batcher: PutRecordsBatcher(configuration: configuration), retries: configuration.retriesOnBatchRequest,
+            resetBackoffIfSuccess: configuration.resetBackoffIfSuccess,
+            dropFailedRecords: configuration.dropFailedRecordsAfterBatchRequestRetries, stream: stream, region: configuration.region)
+    }
+
+    /// The first request, or `.done` when there is nothing to send.
+    mutating func start() -> Action {
+        guard case .idle = state else { preconditionFailure("start() called twice") }
+        return nextRequest()
+    }
+
+    /// The answer to the request out now, one result per record in order. `jitter` (uniform in
+    /// [0, 1)) is drawn only when records failed and the backoff is computed.
+    mutating func received(_ results: [PutRecordsResponse.Result], jitter: () -> Double) -> Action {
+        guard case .sending = state else { preconditionFailure("received(_:) while no request is out") }
+        guard results.count == current.count else {
+            return finish(failedRequest: KinesisError(
+                .transport, message: "answer has \(results.count) results for \(current.count) records", stream: stream,
+                region: region))
+        }
+        var failures: [RecordFailure] = []
+        var anyAccepted = false
+        for (record, result) in zip(current, results) {
+            if let code = result.errorCode {
+                failures.append(RecordFailure(record: record, code: code, message: result.errorMessage ?? ""))
+            } else {
+                accept(record)
+                anyAccepted = true
+            }
+        }
+        if failures.isEmpty { return nextRequest() }
+        switch policy.next(anyAccepted: anyAccepted, jitter: jitter()) {
+        case .giveUp:
+            return exhausted(failures)
+        case .retry(let wait, let attempt):
+            state = .waiting(failures)
+            return .wait(wait, Retry(attempt: attempt, failures: failures))
+        }
+    }
+
+    /// The request out now got no answer, or an error answer.
+    mutating func requestFailed(_ error: KinesisError) -> Action {
+        guard case .sending = state else { preconditionFailure("requestFailed(_:) while no request is out") }
+        if error.isExpiredToken && !tokenRefreshed {
+            tokenRefreshed = true
+            state = .refreshing
+            return .refreshCredentials
+        }
+        return finish(failedRequest: error)
+    }
+
+    /// Fresh credentials: the same request again, at once.
+    mutating func credentialsRefreshed() -> Action {
+        guard case .refreshing = state else { preconditionFailure("credentialsRefreshed() without .refreshCredentials") }
+        state = .sending
+        return .send(current)
+    }
+
+    /// The backoff is over: the failed records go again, alone.
+    mutating func waited() -> Action {
+        guard case .waiting(let failures) = state else { preconditionFailure("waited() without .wait") }
+        current = failures.map(\.record)
+        state = .sending
+        return .send(current)
+    }
+
+    /// The wait was cancelled (shutdown): the failed records are treated as out of retries.
+    mutating func waitInterrupted() -> Action {
+        guard case .waiting(let failures) = state else { preconditionFailure("waitInterrupted() without .wait") }
+        return exhausted(failures)
+    }
+
+    // MARK: Transitions
+
+    private mutating func nextRequest() -> Action {
+        let batch = queue.isEmpty ? [] : batcher.nextBatch(from: &queue, store: store, blocked: blocked)
+        // Empty: every record was sent, or every one left has a blocked key.
+        guard !batch.isEmpty else { return finish() }
+        policy = KinesisRetryPolicy(maxRetries: retries, resetBackoffIfSuccess: resetBackoffIfSuccess)
+        current = batch
+        state = .sending
+        return .send(batch)
+    }
+
+    /// The request's retries are spent and `failures` still failed.
+    private mutating func exhausted(_ failures: [RecordFailure]) -> Action {
+        let records = FailedRecords(failures: failures, entryCount: failures.reduce(0) { $0 + store.entries(of: $1.record).count })
+        if dropFailedRecords {
+            outcome.dropped.append(records)
+            for failure in failures { accept(failure.record) }
+        } else {
+            outcome.failure = Failure(
+                error: DeliveryError(
+                    "\(failures.count) records for stream '\(stream)' still failing after \(retries) batch retries (\(records.summary)); left to the buffer's retry",
+                    code: failures[0].code),
+                permanent: false)
+            if batcher.retainOrdering { for failure in failures { blocked.insert(store.key(of: failure.record)) } }
+        }
+        return nextRequest()
+    }
+
+    private mutating func accept(_ record: Int) {
+        for entry in store.entries(of: record) { outcome.accepted.insert(entry) }
+    }
+
+    private mutating func finish(failedRequest error: KinesisError) -> Action {
+        outcome.failure = Failure(error: error.deliveryError, permanent: !error.isRetryable, request: error)
+        return finish()
+    }
+
+    private mutating func finish() -> Action {
+        state = .done
+        return .done(outcome)
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import RunnelTestSupport
 import Testing
 
 /// A Prometheus scraper keeps its HTTP connection to the monitoring endpoint open between

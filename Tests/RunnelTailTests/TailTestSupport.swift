@@ -49,10 +49,14 @@ struct RunningTail {
     /// this call: every file at the watched paths now is open and was read. No sleeping and hoping
     /// on a loaded machine: a file rotated away before the tailer saw it is lost for any tailer, and
     /// a copytruncate must be seen before the file grows past the old position.
-    func passCompleted(timeout: Double = 20) async throws {
+    /// Waits until the tailer has completed two passes after now (so one began after the call).
+    /// Throws when it has not: a test going on regardless would rotate files away before the
+    /// tailer saw them and report a loss that is only a slow machine.
+    func passCompleted(timeout: Double = 60) async throws {
         let target = plugin.completedTicks.load(ordering: .relaxed) + 2
         let deadline = Date().addingTimeInterval(timeout)
-        while plugin.completedTicks.load(ordering: .relaxed) < target, Date() < deadline {
+        while plugin.completedTicks.load(ordering: .relaxed) < target {
+            guard Date() < deadline else { throw TestFailure("the tailer completed no pass in \(timeout) s") }
             try await Task.sleep(for: .milliseconds(5))
         }
     }

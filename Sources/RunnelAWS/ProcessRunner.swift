@@ -1,10 +1,24 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Runs a program without a shell, collects stdout and stderr, and gives up after a timeout
 /// (terminating the program). Output is read by two dedicated threads, never on the
 /// cooperative pool.
 enum ProcessRunner {
+    /// One read(2) of a pipe, retrying EINTR; empty at end of file or on an error. (Foundation's
+    /// `availableData` ends the process when a read is interrupted.)
+    static func readSome(_ descriptor: Int32) -> Data {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if n >= 0 { return Data(buffer[0..<n]) }
+            if errno != EINTR { return Data() }
+        }
+    }
+
     struct Result {
         var status: Int32
         var stdout: Data
@@ -49,7 +63,7 @@ enum ProcessRunner {
             let handle = pipe.fileHandleForReading
             let reader = Thread {
                 while true {
-                    let data = handle.availableData
+                    let data = ProcessRunner.readSome(handle.fileDescriptor)
                     collector.received(data, stream: stream)
                     if data.isEmpty { break }
                 }

@@ -6,7 +6,7 @@ import Synchronization
 /// flood the log. Every occurrence is counted (`total`), logged or not.
 ///
 /// Times are seconds on a monotonic clock, passed in (`now`) so the rule is tested without
-/// waiting; `LogRateLimiter.monotonicSeconds()` is the clock callers use.
+/// waiting; `MonotonicClock.seconds()` is the clock callers use.
 public final class LogRateLimiter: Sendable {
     struct Entry {
         var last: Double
@@ -54,7 +54,7 @@ public final class LogRateLimiter: Sendable {
     /// Logs `message` unless a line of `reason` was let through within `interval` of `now`.
     public func log(
         _ logger: Logger, level: Logger.Level, _ message: Logger.Message, reason: String = "",
-        metadata: Logger.Metadata = [:], now: Double = LogRateLimiter.monotonicSeconds()
+        metadata: Logger.Metadata = [:], now: Double = MonotonicClock.seconds()
     ) {
         guard let suppressed = admit(reason, now: now) else { return }
         var metadata = metadata
@@ -66,13 +66,5 @@ public final class LogRateLimiter: Sendable {
     /// `log` at warning level for the one reason of a limiter that has only one.
     public func warn(_ logger: Logger, _ message: Logger.Message, metadata: Logger.Metadata = [:], now: Double) {
         log(logger, level: .warning, message, metadata: metadata, now: now)
-    }
-
-    private static let origin = ContinuousClock.now
-
-    /// Seconds on the continuous (monotonic) clock since the process first asked.
-    public static func monotonicSeconds() -> Double {
-        let elapsed = (ContinuousClock.now - origin).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
 }

@@ -17,7 +17,7 @@ public struct KinesisSender: ChunkSender {
     /// Uniform in [0, 1): the jitter of the backoff (injected for tests).
     let jitter: @Sendable () -> Double
     let metrics: KinesisMetrics
-    let warnings: WarningLimiter
+    let warnings: LogRateLimiter
 
     public init(
         configuration: KinesisConfiguration, credentials: any CredentialProvider, httpClient: HTTPClient,
@@ -33,7 +33,7 @@ public struct KinesisSender: ChunkSender {
         self.clock = clock
         self.jitter = jitter
         self.metrics = KinesisMetrics(output: configuration.kind.rawValue)
-        self.warnings = WarningLimiter()
+        self.warnings = LogRateLimiter()
     }
 
     public func send(_ chunk: ChunkToSend) async -> DeliveryResult {
@@ -132,11 +132,8 @@ public struct KinesisSender: ChunkSender {
 
     /// A warning an operator must see, at most once a minute per kind.
     func warn(_ key: String, _ message: Logger.Message, _ metadata: Logger.Metadata, stream: String) {
-        let (log, suppressed) = warnings.admit("\(stream)/\(key)")
-        guard log else { return }
         var metadata = metadata
         metadata["kinesis.stream"] = "\(stream)"
-        if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
-        logger.warning(message, metadata: metadata)
+        warnings.log(logger, level: .warning, message, reason: "\(stream)/\(key)", metadata: metadata)
     }
 }

@@ -22,22 +22,21 @@ public struct KubernetesPodMetadata: Equatable, Sendable {
 
     /// From `GET /api/v1/namespaces/{ns}/pods/{name}`.
     public init?(podJSON data: Data) {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let metadata = object["metadata"] as? [String: Any]
-        else { return nil }
-        podID = metadata["uid"] as? String
+        guard let object = try? JSONReader.decode([UInt8](data)), let metadata = object["metadata"], metadata.mapValue != nil else { return nil }
+        podID = metadata["uid"]?.stringValue
         labels = KubernetesPodMetadata.pairs(metadata["labels"])
         annotations = KubernetesPodMetadata.pairs(metadata["annotations"])
-        host = (object["spec"] as? [String: Any])?["nodeName"] as? String
-        let status = object["status"] as? [String: Any]
-        podIP = status?["podIP"] as? String
+        host = object["spec"]?["nodeName"]?.stringValue
+        let status = object["status"]
+        podIP = status?["podIP"]?.stringValue
         // Only running containers' statuses, as the plugin's parse_pod_metadata reads them.
-        for container in status?["containerStatuses"] as? [[String: Any]] ?? [] {
-            guard let name = container["name"] as? String else { continue }
-            if let image = container["image"] as? String {
-                containerImages[name] = (image, container["imageID"] as? String)
+        guard case .array(let containers)? = status?["containerStatuses"] else { return }
+        for container in containers {
+            guard let name = container["name"]?.stringValue else { continue }
+            if let image = container["image"]?.stringValue {
+                containerImages[name] = (image, container["imageID"]?.stringValue)
             }
-            if let id = container["containerID"] as? String {
+            if let id = container["containerID"]?.stringValue {
                 containerIDs[name] = KubernetesPodMetadata.strippingRuntime(id)
             }
         }
@@ -55,14 +54,25 @@ public struct KubernetesPodMetadata: Equatable, Sendable {
 
     /// Labels and annotations of `GET /api/v1/namespaces/{ns}`, and its uid.
     public static func namespace(json data: Data) -> (id: String?, labels: [(String, String)], annotations: [(String, String)])? {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let metadata = object["metadata"] as? [String: Any]
-        else { return nil }
-        return (metadata["uid"] as? String, pairs(metadata["labels"]), pairs(metadata["annotations"]))
+        guard let object = try? JSONReader.decode([UInt8](data)), let metadata = object["metadata"], metadata.mapValue != nil else { return nil }
+        return (metadata["uid"]?.stringValue, pairs(metadata["labels"]), pairs(metadata["annotations"]))
     }
 
-    static func pairs(_ value: Any?) -> [(String, String)] {
-        guard let map = value as? [String: Any] else { return [] }
-        return map.keys.sorted().map { ($0, (map[$0] as? String) ?? "\(map[$0]!)") }
+    /// A map's string pairs sorted by key (Kubernetes labels and annotations are strings; anything
+    /// else is written as JSON).
+    static func pairs(_ value: MessagePackValue?) -> [(String, String)] {
+        guard let pairs = value?.mapValue else { return [] }
+        var out: [(String, String)] = []
+        for pair in pairs {
+            guard let key = pair.key.stringValue else { continue }
+            if let text = pair.value.stringValue {
+                out.append((key, text))
+            } else {
+                var json: [UInt8] = []
+                JSONWriter.append(pair.value, to: &json)
+                out.append((key, String(decoding: json, as: UTF8.self)))
+            }
+        }
+        return out.sorted { $0.0 < $1.0 }
     }
 }

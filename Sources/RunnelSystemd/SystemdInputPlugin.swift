@@ -28,7 +28,7 @@ public final class SystemdInputPlugin: InputPlugin {
     static let maxBatchBytes = 4 * 1024 * 1024
 
     public init(configuration: SystemdInputConfiguration, router: any EventSink, logger: Logger,
-                clock: @escaping @Sendable () -> Double = SystemdInputPlugin.monotonicSeconds) {
+                clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
@@ -44,12 +44,6 @@ public final class SystemdInputPlugin: InputPlugin {
             context.logger.info("<storage> has no path and the source no @id with <system> root_dir: the journal cursor is kept in memory only")
         }
         return SystemdInputPlugin(configuration: configuration, router: context.router, logger: context.logger)
-    }
-
-    public static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
     }
 
     public func run() async throws {

@@ -27,7 +27,7 @@ public final class TailInputPlugin: InputPlugin {
     let completedTicks = Atomic<Int>(0)
 
     public init(configuration: TailInputConfiguration, parser: any LineParser, router: any EventSink, logger: Logger,
-                threadPool: NIOThreadPool = .singleton, clock: @escaping @Sendable () -> Double = TailInputPlugin.monotonicSeconds) {
+                threadPool: NIOThreadPool = .singleton, clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
         self.configuration = configuration
         self.parser = parser
         self.router = router
@@ -41,12 +41,6 @@ public final class TailInputPlugin: InputPlugin {
         let configuration = try TailInputConfiguration(context.element)
         let parser = try ParserRegistry.makeParser(pluginSection: context.element)
         return TailInputPlugin(configuration: configuration, parser: parser, router: context.router, logger: context.logger)
-    }
-
-    public static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
     }
 
     public func run() async throws {

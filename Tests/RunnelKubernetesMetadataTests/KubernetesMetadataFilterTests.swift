@@ -53,8 +53,7 @@ final class FakeKubernetesAPI: Sendable {
         try process.run()
         var line = Data()
         while !line.contains(0x0a) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
+            guard let chunk = pipe.fileHandleForReading.readSomeRetrying(), !chunk.isEmpty else { break }
             line.append(chunk)
         }
         port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0

@@ -92,7 +92,7 @@ enum JournalWriter {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = output.fileHandleForReading.readToEndRetrying()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).split(separator: "\n")
             .filter { $0.hasPrefix("__CURSOR=") }.map { String($0.dropFirst("__CURSOR=".count)) }

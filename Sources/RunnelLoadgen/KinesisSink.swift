@@ -14,6 +14,10 @@ import Synchronization
 /// records, bytes and, inside KPL aggregated records, the user records. One record in
 /// `sampleEvery` is decoded to find its `seq` field, and its acceptance time is kept for latency.
 /// `GET /stats` returns the counters as JSON; `GET /samples` the `seq acceptance-time` pairs.
+///
+/// Faults, for the retry paths of a forwarder: `SinkFaults` throttles a seeded fraction of records
+/// and fails a seeded fraction of requests with 500; `ShardCapacity` throttles what is over the
+/// documented per-shard write limits of a stream of N shards.
 final class KinesisSink: Sendable {
     struct Stats: Sendable {
         var requests = 0
@@ -21,6 +25,12 @@ final class KinesisSink: Sendable {
         var failed: [Bool] = []
         var events = 0
         var bytes = 0
+        /// Records answered ProvisionedThroughputExceededException.
+        var throttled = 0
+        /// Requests answered 500.
+        var failedRequests = 0
+        /// Size of the accepted records as Kinesis counts it: data before base64 plus partition key.
+        var recordBytes = 0
         var firstAccept: Double = 0
         var lastAccept: Double = 0
         var samples: [(seq: Int, time: Double)] = []
@@ -28,20 +38,40 @@ final class KinesisSink: Sendable {
 
     let stats = Mutex(Stats())
     let sampleEvery: Int
-    /// Fraction of records answered with ProvisionedThroughputExceededException.
-    let throttleFraction: Double
-    /// Fraction of requests answered with HTTP 500 InternalFailure.
-    let errorFraction: Double
+    let faults: SinkFaults
+    /// How many shards the stream has; nil: no write limits, one shard named in the answers.
+    let shardCount: Int?
+    /// The shards' write budgets, used when `shardCount` is set.
+    let capacity: Mutex<ShardCapacity>
+    /// How many records and requests have drawn a fault decision.
+    let recordDraws = Atomic<UInt64>(0)
+    let requestDraws = Atomic<UInt64>(0)
 
     /// Seconds after start-up during which every request is answered 503 ServiceUnavailable.
     let outage: Range<Double>?
     let started = ContinuousClock.now
 
-    init(sampleEvery: Int, throttleFraction: Double = 0, errorFraction: Double = 0, outage: Range<Double>? = nil) {
+    init(sampleEvery: Int, faults: SinkFaults = SinkFaults(), shards: Int? = nil, outage: Range<Double>? = nil) {
         self.sampleEvery = sampleEvery
-        self.throttleFraction = throttleFraction
-        self.errorFraction = errorFraction
+        self.faults = faults
+        self.shardCount = shards
+        self.capacity = Mutex(ShardCapacity(shards: shards ?? 1))
         self.outage = outage
+        answers = (0..<max(1, shards ?? 1)).map { shard in
+            (accepted: KinesisSink.answer(firehose: false, throttled: false, shard: shard),
+             throttled: KinesisSink.answer(firehose: false, throttled: true, shard: shard))
+        }
+    }
+
+    /// The PutRecords answer entries of each shard, built once: the sink formats nothing per record.
+    let answers: [(accepted: [UInt8], throttled: [UInt8])]
+    static let firehoseAccepted = answer(firehose: true, throttled: false, shard: 0)
+    static let firehoseThrottled = answer(firehose: true, throttled: true, shard: 0)
+
+    /// Seconds since start-up.
+    func elapsed() -> Double {
+        let elapsed = started.duration(to: .now)
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     static let serviceUnavailable = Array("{\"__type\":\"ServiceUnavailableException\",\"message\":\"outage injected by runnel-loadgen sink\"}".utf8)
@@ -49,8 +79,7 @@ final class KinesisSink: Sendable {
     /// True inside the `--outage` window.
     func isOutage() -> Bool {
         guard let outage else { return false }
-        let elapsed = started.duration(to: .now)
-        return outage.contains(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return outage.contains(elapsed())
     }
 
     /// The body of a whole-request failure, as Kinesis' JSON protocol writes it.
@@ -58,7 +87,10 @@ final class KinesisSink: Sendable {
 
     /// True when this request should fail as a whole (HTTP 500).
     func shouldFailRequest() -> Bool {
-        errorFraction > 0 && Double.random(in: 0..<1) < errorFraction
+        guard faults.errorFraction > 0 else { return false }
+        let fails = faults.failsRequest(requestDraws.wrappingAdd(1, ordering: .relaxed).oldValue)
+        if fails { stats.withLock { $0.failedRequests += 1 } }
+        return fails
     }
 
     func run(host: String, port: Int, tls: NIOSSLContext?) async throws {
@@ -83,23 +115,31 @@ final class KinesisSink: Sendable {
         let now = Date().timeIntervalSince1970
         let bytes = body.readableBytesView
         let isFirehose = target.hasPrefix("Firehose")
-        var records = 0
-        var failed: [Bool] = []
         var events = 0
         var samples: [(Int, Double)] = []
         var sampleCountdown = sampleEvery
-        // Walk the "Data":"<base64>" values: base64 never contains a quote.
-        var index = bytes.startIndex
-        let dataKey = Array("\"Data\":\"".utf8)
-        while let found = KinesisSink.find(dataKey, in: bytes, from: index) {
-            let start = found + dataKey.count
-            guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { break }
-            records += 1
-            index = end
-            let throttled = throttleFraction > 0 && Double.random(in: 0..<1) < throttleFraction
-            failed.append(throttled)
-            if throttled { continue }
-            let encoded = bytes[start..<end]
+        let entries = KinesisSink.entries(in: bytes, withKeys: shardCount != nil)
+        let records = entries.count
+        var failed = Array(repeating: false, count: records)
+        var shards = Array(repeating: 0, count: shardCount == nil ? 0 : records)
+        if faults.throttleFraction > 0 {
+            let first = recordDraws.wrappingAdd(UInt64(records), ordering: .relaxed).oldValue
+            for index in 0..<records where faults.throttlesRecord(first + UInt64(index)) { failed[index] = true }
+        }
+        if shardCount != nil {
+            let sinceStart = elapsed()
+            capacity.withLock { capacity in
+                capacity.refill(now: sinceStart)
+                for (index, entry) in entries.enumerated() {
+                    shards[index] = capacity.shard(partitionKey: bytes[entry.key])
+                    if !failed[index] && !capacity.admit(shard: shards[index], size: entry.size) { failed[index] = true }
+                }
+            }
+        }
+        var recordBytes = 0
+        for (index, entry) in entries.enumerated() where !failed[index] {
+            recordBytes += entry.size
+            let encoded = bytes[entry.data]
             if encoded.starts(with: Array("84mawg".utf8)) {
                 events += KinesisSink.aggregatedCount(Data(base64Encoded: Data(encoded)) ?? Data())
             } else {
@@ -113,36 +153,91 @@ final class KinesisSink: Sendable {
                 }
             }
         }
+        let failures = failed.filter { $0 }.count
         stats.withLock { stats in
-            if stats.firstAccept == 0 { stats.firstAccept = now }
-            stats.lastAccept = now
+            if failures < records {
+                if stats.firstAccept == 0 { stats.firstAccept = now }
+                stats.lastAccept = now
+            }
             stats.requests += 1
-            stats.records += failed.filter { !$0 }.count
+            stats.records += records - failures
+            stats.throttled += failures
+            stats.recordBytes += recordBytes
             stats.events += events
             stats.bytes += bytes.count
             stats.samples.append(contentsOf: samples)
         }
-        let failures = failed.filter { $0 }.count
         var out = isFirehose
             ? Array("{\"FailedPutCount\":\(failures),\"Encryption\":false,\"RequestResponses\":[".utf8)
             : Array("{\"FailedRecordCount\":\(failures),\"Records\":[".utf8)
-        let entry = isFirehose
-            ? Array("{\"RecordId\":\"49543463076548007577105092703039560359975228518395019266\"}".utf8)
-            : Array("{\"SequenceNumber\":\"49543463076548007577105092703039560359975228518395019266\",\"ShardId\":\"shardId-000000000000\"}".utf8)
-        let throttledEntry = isFirehose
-            ? Array("{\"ErrorCode\":\"ServiceUnavailableException\",\"ErrorMessage\":\"Slow down.\"}".utf8)
-            : Array("{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded for shard shardId-000000000000 in stream bench under account 111111111111.\"}".utf8)
         for index in 0..<records {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: failed[index] ? throttledEntry : entry)
+            if isFirehose {
+                out.append(contentsOf: failed[index] ? KinesisSink.firehoseThrottled : KinesisSink.firehoseAccepted)
+            } else {
+                let answer = answers[shards.isEmpty ? 0 : shards[index]]
+                out.append(contentsOf: failed[index] ? answer.throttled : answer.accepted)
+            }
         }
         out.append(contentsOf: Array("]}".utf8))
         return out
     }
 
+    /// One entry of a PutRecords / PutRecordBatch answer.
+    static func answer(firehose: Bool, throttled: Bool, shard: Int) -> [UInt8] {
+        let shardId = "shardId-" + String(repeating: "0", count: max(0, 12 - String(shard).count)) + String(shard)
+        switch (firehose, throttled) {
+        case (true, false): return Array("{\"RecordId\":\"49543463076548007577105092703039560359975228518395019266\"}".utf8)
+        case (true, true): return Array("{\"ErrorCode\":\"ServiceUnavailableException\",\"ErrorMessage\":\"Slow down.\"}".utf8)
+        case (false, false):
+            return Array("{\"SequenceNumber\":\"49543463076548007577105092703039560359975228518395019266\",\"ShardId\":\"\(shardId)\"}".utf8)
+        case (false, true):
+            return Array("{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded for shard \(shardId) in stream bench under account 111111111111.\"}".utf8)
+        }
+    }
+
+    /// One record of a request body: where its base64 data is, where its partition key is (when
+    /// asked for), and its size as Kinesis counts it (data before base64 plus partition key).
+    struct Entry {
+        var data: Range<ByteBufferView.Index>
+        var key: Range<ByteBufferView.Index>
+        var size: Int
+    }
+
+    /// The records of a PutRecords or PutRecordBatch body, from its `"Data":"<base64>"` values (base64
+    /// never holds a quote) and, with `withKeys`, the `"PartitionKey":"..."` that follows each one.
+    static func entries(in bytes: ByteBufferView, withKeys: Bool) -> [Entry] {
+        var entries: [Entry] = []
+        var index = bytes.startIndex
+        let dataKey = Array("\"Data\":\"".utf8)
+        let partitionKey = Array("\"PartitionKey\":\"".utf8)
+        let quote = UInt8(ascii: "\"")
+        while let found = find(dataKey, in: bytes, from: index) {
+            let start = found + dataKey.count
+            guard let end = bytes[start...].firstIndex(of: quote) else { break }
+            index = end
+            let padding = bytes[start..<end].suffix(2).filter { $0 == UInt8(ascii: "=") }.count
+            var entry = Entry(data: start..<end, key: end..<end, size: (end - start) / 4 * 3 - padding)
+            if withKeys, let keyFound = find(partitionKey, in: bytes, from: end) {
+                let keyStart = keyFound + partitionKey.count
+                var keyEnd = keyStart
+                while keyEnd < bytes.endIndex && bytes[keyEnd] != quote {
+                    keyEnd += bytes[keyEnd] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                keyEnd = min(keyEnd, bytes.endIndex)
+                entry.key = keyStart..<keyEnd
+                entry.size += keyEnd - keyStart
+            }
+            entries.append(entry)
+        }
+        return entries
+    }
+
     func statsJSON() -> [UInt8] {
         let stats = self.stats.withLock { $0 }
-        return Array("{\"requests\":\(stats.requests),\"records\":\(stats.records),\"events\":\(stats.events),\"bytes\":\(stats.bytes),\"first_accept\":\(stats.firstAccept),\"last_accept\":\(stats.lastAccept)}".utf8)
+        return Array(("{\"requests\":\(stats.requests),\"records\":\(stats.records),\"events\":\(stats.events),\"bytes\":\(stats.bytes),"
+            + "\"throttled\":\(stats.throttled),\"record_bytes\":\(stats.recordBytes),\"failed_requests\":\(stats.failedRequests),\"shards\":\(shardCount ?? 0),"
+            + "\"first_accept\":\(stats.firstAccept),\"last_accept\":\(stats.lastAccept)}").utf8)
     }
 
     func samplesText() -> [UInt8] {

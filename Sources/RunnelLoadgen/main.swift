@@ -4,14 +4,18 @@ import NIOSSL
 // runnel-loadgen: Forward load (PackedForward over N connections, optional acks and rate) or
 // file load (lines appended and rotated). Prints one JSON line with what it did.
 // runnel-loadgen sink [--port P] [--sample-every N] [--throttle-fraction F] [--error-fraction F]
-//                    [--outage START:SECONDS] [--tls-cert PEM --tls-key PEM]: a counting Kinesis
-//                    endpoint for benchmarks and soak runs; --outage answers 503 to everything for
-//                    SECONDS from START seconds after start-up.
+//                    [--seed N] [--shards N] [--outage START:SECONDS] [--tls-cert PEM --tls-key PEM]:
+//                    a counting Kinesis endpoint for benchmarks and soak runs. --throttle-fraction
+//                    answers that fraction of records ProvisionedThroughputExceededException and
+//                    --error-fraction that fraction of requests 500, drawn from --seed (default 1);
+//                    --shards enforces the write limits of a stream of N shards (1 MiB/s and 1,000
+//                    records/s each, shard by MD5 of the partition key); --outage answers 503 to
+//                    everything for SECONDS from START seconds after start-up.
 if CommandLine.arguments.dropFirst().first == "sink" {
     var port = 0
     var sampleEvery = 100
-    var throttleFraction = 0.0
-    var errorFraction = 0.0
+    var faults = SinkFaults()
+    var shards: Int?
     var outage: Range<Double>?
     var certificate: String?
     var key: String?
@@ -20,8 +24,15 @@ if CommandLine.arguments.dropFirst().first == "sink" {
         switch argument {
         case "--port": port = Int(arguments.next() ?? "") ?? 0
         case "--sample-every": sampleEvery = max(1, Int(arguments.next() ?? "") ?? 100)
-        case "--throttle-fraction": throttleFraction = Double(arguments.next() ?? "") ?? 0
-        case "--error-fraction": errorFraction = Double(arguments.next() ?? "") ?? 0
+        case "--throttle-fraction": faults.throttleFraction = Double(arguments.next() ?? "") ?? 0
+        case "--error-fraction": faults.errorFraction = Double(arguments.next() ?? "") ?? 0
+        case "--seed": faults.seed = UInt64(arguments.next() ?? "") ?? 1
+        case "--shards":
+            guard let count = Int(arguments.next() ?? ""), count > 0 else {
+                FileHandle.standardError.write(Data("runnel-loadgen sink: --shards wants a whole number above 0\n".utf8))
+                exit(2)
+            }
+            shards = count
         case "--outage":
             let parts = (arguments.next() ?? "").split(separator: ":").compactMap { Double($0) }
             guard parts.count == 2, parts[1] > 0 else {
@@ -43,7 +54,7 @@ if CommandLine.arguments.dropFirst().first == "sink" {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         tls = try NIOSSLContext(configuration: configuration)
     }
-    try await KinesisSink(sampleEvery: sampleEvery, throttleFraction: throttleFraction, errorFraction: errorFraction, outage: outage).run(host: "127.0.0.1", port: port, tls: tls)
+    try await KinesisSink(sampleEvery: sampleEvery, faults: faults, shards: shards, outage: outage).run(host: "127.0.0.1", port: port, tls: tls)
     exit(0)
 }
 

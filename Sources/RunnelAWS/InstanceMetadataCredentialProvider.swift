@@ -67,7 +67,8 @@ struct IMDSClient: Sendable {
         var refreshedToken = false
         while true {
             do {
-                let role = try await get(IMDSClient.rolePath, token: token)
+                let role =
+                    try await get(IMDSClient.rolePath, token: token)
                     .split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
                 guard !role.isEmpty else {
                     throw RunnelAWSError.credentialsNotFound(source: IMDSClient.source, reason: "the instance has no IAM role")

@@ -42,8 +42,11 @@ public enum RunnelAWSError: Error, Sendable, Equatable, CustomStringConvertible 
         case .connectionFailed, .timedOut, .processTimedOut, .expired: return true
         case .httpStatus(_, _, let status, _): return status >= 500 || status == 429 || status == 408
         case .stsFailure(_, _, let status, let code, _):
-            return status >= 500 || ["Throttling", "ThrottlingException", "RequestLimitExceeded",
-                                     "IDPCommunicationError", "ServiceUnavailable", "InternalFailure"].contains(code)
+            return status >= 500
+                || [
+                    "Throttling", "ThrottlingException", "RequestLimitExceeded",
+                    "IDPCommunicationError", "ServiceUnavailable", "InternalFailure",
+                ].contains(code)
         case .processFailed: return true
         case .credentialsNotFound, .noCredentialsInChain, .invalidConfiguration, .profileNotFound, .profileCycle,
             .fileUnreadable, .invalidResponse, .processNotStarted:

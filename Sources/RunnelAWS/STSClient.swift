@@ -42,8 +42,10 @@ public struct STSClient: Sendable {
         public var durationSeconds: Int?
         public var externalID: String?
 
-        public init(roleARN: String, roleSessionName: String, policy: String? = nil, durationSeconds: Int? = nil,
-                    externalID: String? = nil) {
+        public init(
+            roleARN: String, roleSessionName: String, policy: String? = nil, durationSeconds: Int? = nil,
+            externalID: String? = nil
+        ) {
             self.roleARN = roleARN
             self.roleSessionName = roleSessionName
             self.policy = policy

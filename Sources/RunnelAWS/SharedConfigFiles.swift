@@ -18,8 +18,10 @@ public struct SharedConfigFiles: Sendable {
     public static func paths(credentialsPath: String?, environment: [String: String]) -> (credentials: String, config: String) {
         let credentials = credentialsPath ?? environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "~/.aws/credentials"
         let config = environment["AWS_CONFIG_FILE"] ?? "~/.aws/config"
-        return (BlockingIO.expandHome(credentials, environment: environment),
-                BlockingIO.expandHome(config, environment: environment))
+        return (
+            BlockingIO.expandHome(credentials, environment: environment),
+            BlockingIO.expandHome(config, environment: environment)
+        )
     }
 
     /// Reads both files (a missing file is an empty one).

@@ -46,5 +46,5 @@ public enum ProcessInfoEnvironment {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

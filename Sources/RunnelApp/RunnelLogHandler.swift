@@ -60,7 +60,9 @@ public struct RunnelLogHandler: LogHandler {
     static func quoted(_ value: String) -> String {
         if value.isEmpty { return "\"\"" }
         if value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" }) {
-            return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+            return "\""
+                + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+                + "\""
         }
         return value
     }

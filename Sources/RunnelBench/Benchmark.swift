@@ -31,9 +31,9 @@ struct Measurement: Sendable, Codable {
 
 enum ProcessStats {
     #if os(Linux)
-    static let rusageSelf = __rusage_who_t(RUSAGE_SELF.rawValue)
+        static let rusageSelf = __rusage_who_t(RUSAGE_SELF.rawValue)
     #else
-    static let rusageSelf = RUSAGE_SELF
+        static let rusageSelf = RUSAGE_SELF
     #endif
 
     /// user + system CPU seconds used by this process so far.

@@ -38,9 +38,11 @@ enum TailBenchFiles {
         let base: String
         switch kind {
         case "json":
-            base = #"{"level":"info","service":"checkout","request_id":"req-\#(index)","latency_ms":\#(index % 997),"message":"GET /api/v1/orders completed with status 200 after cache miss"#
+            base =
+                #"{"level":"info","service":"checkout","request_id":"req-\#(index)","latency_ms":\#(index % 997),"message":"GET /api/v1/orders completed with status 200 after cache miss"#
         case "cri":
-            base = "2023-11-14T22:13:20.123456789Z stdout F GET /api/v1/orders/\(index) completed with status 200 after a cache miss on shard 7 of the order service"
+            base =
+                "2023-11-14T22:13:20.123456789Z stdout F GET /api/v1/orders/\(index) completed with status 200 after a cache miss on shard 7 of the order service"
         default:
             base = "2023-11-14T22:13:20.123Z INFO checkout[\(index)]: GET /api/v1/orders/12345 completed with status 200 after cache miss on shard 7"
         }

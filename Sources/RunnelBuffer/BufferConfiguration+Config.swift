@@ -96,7 +96,8 @@ extension BufferConfiguration {
 
     mutating func readStorage(_ element: ConfigElement, pluginName: String, explicitID: String?, rootDirectory: String?) throws {
         if type == .file {
-            path = try element.string("path") ?? path
+            path =
+                try element.string("path") ?? path
                 ?? Self.defaultPath(rootDirectory: rootDirectory, pluginName: pluginName, explicitID: explicitID, element: element)
         } else if element.has("path") {
             element.markUsed("path")
@@ -172,7 +173,8 @@ extension BufferConfiguration {
         guard let explicitID else {
             throw ConfigError(
                 .missingParameter, at: location,
-                "<buffer> of \(pluginName): 'path' is required for @type file; with root_dir, give the output an @id (its buffer then lives in \(rootDirectory)/worker0/<@id>/buffer)")
+                "<buffer> of \(pluginName): 'path' is required for @type file; with root_dir, give the output an @id (its buffer then lives in \(rootDirectory)/worker0/<@id>/buffer)"
+            )
         }
         return rootDirectory + "/worker0/" + explicitID + "/buffer"
     }

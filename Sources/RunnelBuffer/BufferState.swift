@@ -115,7 +115,9 @@ struct BufferState: Sendable {
     }
 
     /// Applies a writer batch's outcome; returns the continuations to resume.
-    mutating func apply(_ outcome: WriteOutcome) -> (done: [CheckedContinuation<Void, any Error>], failed: [(CheckedContinuation<Void, any Error>, BufferError)]) {
+    mutating func apply(_ outcome: WriteOutcome) -> (
+        done: [CheckedContinuation<Void, any Error>], failed: [(CheckedContinuation<Void, any Error>, BufferError)]
+    ) {
         for id in outcome.failedCreates {
             if let chunk = chunks[id], staged[chunk.metadata] == id { staged.removeValue(forKey: chunk.metadata) }
             chunks[id]?.state = .enqueuing

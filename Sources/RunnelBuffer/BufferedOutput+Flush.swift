@@ -216,7 +216,8 @@ extension BufferedOutput {
                 if !chunk.rejectionLogged {
                     state.withLock { $0.chunks[chunk.id]?.rejectionLogged = true }
                     logger.error(
-                        useSecondary ? "destination rejected the chunk; handing it to <secondary>"
+                        useSecondary
+                            ? "destination rejected the chunk; handing it to <secondary>"
                             : "destination rejected the chunk and there is no <secondary>; retrying per retry policy",
                         metadata: ["buffer.chunk": .string(chunk.id), "buffer.error": .string(error.description)])
                 }

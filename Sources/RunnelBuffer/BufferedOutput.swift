@@ -6,9 +6,9 @@ import RunnelPipeline
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Fluentd's output buffer in front of a `ChunkSender`: `emit` appends events to chunks (in

@@ -2,9 +2,9 @@ import RunnelCompression
 import RunnelCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Start-up: every chunk a previous run left is resumed, repaired, or set aside, never deleted
@@ -54,7 +54,9 @@ extension FileChunkStorage {
         let queued = found.data[true] == true
         if queued, found.data[false] == true {
             // Cannot happen by our ordering; keep the staged file aside rather than guess.
-            setAside(layout.dataPath(id, queued: false), error: .corruptData(path: layout.dataPath(id, queued: false), offset: 0, reason: "a queued file with the same id exists"), context: context)
+            setAside(
+                layout.dataPath(id, queued: false),
+                error: .corruptData(path: layout.dataPath(id, queued: false), offset: 0, reason: "a queued file with the same id exists"), context: context)
         }
         let path = layout.dataPath(id, queued: queued)
         let bytes: [UInt8]
@@ -128,7 +130,8 @@ extension FileChunkStorage {
         id: String, found: Found, queued: Bool, path: String, entries: [UInt8], count: Int, fileSize: Int,
         context: RecoveryContext
     ) -> RecoveredChunk? {
-        var meta = readMeta(id: id, found: found, queued: queued, context: context)
+        var meta =
+            readMeta(id: id, found: found, queued: queued, context: context)
             ?? rebuildMeta(id: id, bytes: entries, path: path, context: context)
         meta.count = count
         if count == 0 || (0..<count).allSatisfy(meta.delivered.contains) {

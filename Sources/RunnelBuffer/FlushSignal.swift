@@ -22,7 +22,11 @@ final class FlushSignal: Sendable {
 
     /// Returns after `seconds` on `clock`, or earlier when signalled (or when a signal came since the last wait).
     func wait(upTo seconds: Double, clock: BufferClock) async {
-        if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
+        if state.withLock({ state in
+            defer { state.pending = false }; return state.pending
+        }) {
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await clock.sleep(seconds) }
             group.addTask { await self.waitForSignal() }

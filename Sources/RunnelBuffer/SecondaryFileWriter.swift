@@ -4,9 +4,9 @@ import RunnelConfig
 import RunnelCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `<secondary> @type secondary_file`: writes a chunk whose retries ran out to a local file, as

@@ -8,7 +8,8 @@ enum ConfigDumpQuoting {
     /// A key is read up to the first blank, and a line starting with `#` or `<` is not a parameter.
     static func key(_ key: String) -> String {
         guard let first = key.unicodeScalars.first else { return "\"\"" }
-        let plain = !"\"'#<".unicodeScalars.contains(first)
+        let plain =
+            !"\"'#<".unicodeScalars.contains(first)
             && !key.unicodeScalars.contains { ConfigScanner.isBlank($0) || ConfigScanner.isNewline($0) }
         return plain ? key : quoted(key)
     }

@@ -51,7 +51,11 @@ extension ConfigElement {
         guard let raw = rawValue(key) else { return nil }
         guard let value = ConfigValue.size(raw) else {
             if raw.contains(".") {
-                throw invalid(key, raw, expected: "a whole size such as 1024, 256k, 8m or 1g (Fluentd reads only the digits before the unit, so 1.5m would be 5m there); write 1536k for 1.5m")
+                throw invalid(
+                    key, raw,
+                    expected:
+                        "a whole size such as 1024, 256k, 8m or 1g (Fluentd reads only the digits before the unit, so 1.5m would be 5m there); write 1536k for 1.5m"
+                )
             }
             throw invalid(key, raw, expected: "a size such as 1024, 256k, 8m, 8MB or 1g")
         }
@@ -220,10 +224,11 @@ public enum ConfigValue {
         var pairs: [(key: String, value: String)] = []
         for item in text.split(separator: ",") {
             guard let colon = item.firstIndex(of: ":") else { return nil }
-            pairs.append((
-                item[..<colon].trimmingCharacters(in: .whitespaces),
-                item[item.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            ))
+            pairs.append(
+                (
+                    item[..<colon].trimmingCharacters(in: .whitespaces),
+                    item[item.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                ))
         }
         return pairs
     }

@@ -27,7 +27,8 @@ extension ConfigElement {
                 for parameter in section.parameters {
                     throw ConfigError(
                         .structure, at: parameter.location,
-                        "\(section.title): parameter '\(parameter.key)' is not allowed here; only <source>, <match>, <filter> and <label> sections can be in a <worker>")
+                        "\(section.title): parameter '\(parameter.key)' is not allowed here; only <source>, <match>, <filter> and <label> sections can be in a <worker>"
+                    )
                 }
                 contents.append(contentsOf: section.children)
             } catch let error as ConfigError {
@@ -56,14 +57,16 @@ extension ConfigElement {
                 "\(section.title): '\(argument)' is not a worker id; write <worker N> or <worker N-M> with whole numbers")
         }
         let available = "Available worker id is between 0 and \(workers - 1)"
-        let hint = workers == 1
+        let hint =
+            workers == 1
             ? " (<system> workers is 1); put the sections at the top level, or in <worker 0>"
             : "; set <system> workers higher, or change the id"
         if parts.count == 2 {
             guard first <= last else {
                 throw ConfigError(
                     .structure, at: section.location,
-                    "greater first_worker_id<\(first)> than last_worker_id<\(last)> specified by <worker> directive is not allowed. Available multi worker assign syntax is <smaller_worker_id>-<greater_worker_id>")
+                    "greater first_worker_id<\(first)> than last_worker_id<\(last)> specified by <worker> directive is not allowed. Available multi worker assign syntax is <smaller_worker_id>-<greater_worker_id>"
+                )
             }
             for id in first...last {
                 guard id < workers else {

@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds and reads the files an `@include` (classic) or `!include` (YAML) names, like Fluentd's
@@ -90,9 +90,9 @@ enum ConfigIncludeResolver {
         var result = glob_t()
         defer { globfree(&result) }
         #if canImport(Darwin)
-        let flags = GLOB_BRACE | GLOB_TILDE
+            let flags = GLOB_BRACE | GLOB_TILDE
         #else
-        let flags = Int32(GLOB_BRACE | GLOB_TILDE)
+            let flags = Int32(GLOB_BRACE | GLOB_TILDE)
         #endif
         guard glob(pattern, flags, nil, &result) == 0 else { return [] }
         var paths: [String] = []

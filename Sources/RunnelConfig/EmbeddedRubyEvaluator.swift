@@ -66,7 +66,8 @@ struct EmbeddedRubyEvaluator {
         do {
             let value = try evaluator.evaluate(expression)
             guard let text = value.rubyString else {
-                throw Interrupt.unsupported("the \(value.className) object itself cannot be used as text (call .read on File.open, .ipv4? or .ipv6? on IPAddr.new)")
+                throw Interrupt.unsupported(
+                    "the \(value.className) object itself cannot be used as text (call .read on File.open, .ipv4? or .ipv6? on IPAddr.new)")
             }
             return .text(text)
         } catch Interrupt.useDefault {

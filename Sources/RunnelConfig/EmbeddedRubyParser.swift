@@ -111,7 +111,8 @@ struct EmbeddedRubyParser {
                 throw EmbeddedRubySyntaxError("\(peek().map(Self.describe) ?? "the end of the code") after '.' (expected a method name)")
             }
             guard let method = Expression.Method(rawValue: name) else {
-                throw EmbeddedRubySyntaxError("the method '.\(name)' (supported methods: .to_s, .to_i, .strip, and .ipv4?/.ipv6? of IPAddr.new, .read of File.open)")
+                throw EmbeddedRubySyntaxError(
+                    "the method '.\(name)' (supported methods: .to_s, .to_i, .strip, and .ipv4?/.ipv6? of IPAddr.new, .read of File.open)")
             }
             index += 1
             if take("(") { try expect(")", after: "'.\(name)('") }

@@ -27,7 +27,8 @@ struct JSONLiteralScanner {
         let found = scanner.isAtEnd ? "end of file" : scanner.excerpt(limit: 20)
         let opened = scanner.location(at: start)
         return scanner.error(
-            "invalid JSON \(kind) (started at line \(opened.line), column \(opened.column)): expected \(expected), found \(found); quote the value if it is not JSON")
+            "invalid JSON \(kind) (started at line \(opened.line), column \(opened.column)): expected \(expected), found \(found); quote the value if it is not JSON"
+        )
     }
 
     /// Whitespace, newlines and `#` comments between JSON tokens.

@@ -161,9 +161,10 @@ struct YAMLConfigLoader {
         switch yamlError {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let detail = context.map {
-                "\(problem) (\($0.text) at line \($0.mark.line), column \($0.mark.column))"
-            } ?? problem
+            let detail =
+                context.map {
+                    "\(problem) (\($0.text) at line \($0.mark.line), column \($0.mark.column))"
+                } ?? problem
             return ConfigError(
                 .syntax, at: SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(detail)")
         default:

@@ -6,7 +6,7 @@ import RunnelCore
 import RunnelFormat
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// out_file's `format` and `write`: events are formatted as they are written to the buffer (so

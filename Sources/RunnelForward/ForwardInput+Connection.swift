@@ -5,11 +5,11 @@ import RunnelCore
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension ForwardInput {
@@ -24,8 +24,9 @@ extension ForwardInput {
         if configuration.lingerTimeout > 0, let provider = channel as? any SocketOptionProvider {
             provider.setSoLinger(linger(l_onoff: 1, l_linger: Int32(configuration.lingerTimeout))).whenFailure { _ in }
         }
-        try sync.addHandler(ForwardFrameTimeoutHandler(
-            timeout: .nanoseconds(Int64(configuration.frameTimeout * 1e9)), progress: progress, gate: gate))
+        try sync.addHandler(
+            ForwardFrameTimeoutHandler(
+                timeout: .nanoseconds(Int64(configuration.frameTimeout * 1e9)), progress: progress, gate: gate))
         try sync.addHandler(ByteToMessageHandler(ForwardFrameDecoder(options: configuration.decodingOptions)))
         try sync.addHandler(ForwardFrameCompletionHandler(progress: progress))
         let asyncChannel = try NIOAsyncChannel<ForwardFrame, ByteBuffer>(

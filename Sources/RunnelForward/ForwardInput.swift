@@ -70,9 +70,11 @@ public final class ForwardInput: InputPlugin, Sendable {
             server = try await bind()
         } catch {
             bound.fail(error)
-            logger.error("cannot listen for Forward connections", metadata: [
-                "forward.endpoint": "\(configuration.endpoint)", "error": "\(error)",
-            ])
+            logger.error(
+                "cannot listen for Forward connections",
+                metadata: [
+                    "forward.endpoint": "\(configuration.endpoint)", "error": "\(error)",
+                ])
             throw error
         }
         let address = server.channel.localAddress!
@@ -90,7 +92,9 @@ public final class ForwardInput: InputPlugin, Sendable {
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
         }
-        for connection in unserved.withLock({ pending in defer { pending.removeAll() }; return Array(pending.values) }) {
+        for connection in unserved.withLock({ pending in
+            defer { pending.removeAll() }; return Array(pending.values)
+        }) {
             try? await connection.channel.executeThenClose { _, _ in }
         }
         try? await heartbeat?.close()
@@ -105,7 +109,8 @@ public final class ForwardInput: InputPlugin, Sendable {
         switch configuration.endpoint {
         case .tcp(let host, let port):
             address = try SocketAddress.makeAddressResolvingHost(host, port: port)
-            bootstrap = bootstrap
+            bootstrap =
+                bootstrap
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.socketOption(.so_keepalive), value: configuration.sendKeepalivePacket ? 1 : 0)
             if let lease {
@@ -134,18 +139,20 @@ public final class ForwardInput: InputPlugin, Sendable {
                 }
                 .bind(to: address).get()
         } catch {
-            logger.warning("cannot answer UDP heartbeats on the Forward port; out_forward with heartbeat_type udp will see this node as down", metadata: [
-                "forward.address": "\(address)", "error": "\(error)",
-            ])
+            logger.warning(
+                "cannot answer UDP heartbeats on the Forward port; out_forward with heartbeat_type udp will see this node as down",
+                metadata: [
+                    "forward.address": "\(address)", "error": "\(error)",
+                ])
             return nil
         }
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

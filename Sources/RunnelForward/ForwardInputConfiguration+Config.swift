@@ -93,9 +93,10 @@ extension ForwardSecurity {
             {
                 addresses.append(ip)
             }
-            clients.append(Client(
-                host: host, hostAddresses: addresses, network: network, sharedKey: client.secret("shared_key"),
-                users: try client.array("users", default: [])))
+            clients.append(
+                Client(
+                    host: host, hostAddresses: addresses, network: network, sharedKey: client.secret("shared_key"),
+                    users: try client.array("users", default: [])))
         }
         self.init(
             selfHostname: hostname, sharedKey: key, userAuth: try element.bool("user_auth", default: false),

@@ -68,7 +68,8 @@ public struct ForwardTLSConfiguration: Sendable {
             }
             return try NIOSSLContext(configuration: tls)
         } catch {
-            throw ForwardError(.configuration("<transport tls>: cannot load certificate or key (\(error)); check cert_path, private_key_path and private_key_passphrase"))
+            throw ForwardError(
+                .configuration("<transport tls>: cannot load certificate or key (\(error)); check cert_path, private_key_path and private_key_passphrase"))
         }
     }
 

@@ -2,11 +2,11 @@ import NIOCore
 import RunnelPipeline
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A TCP socket bound and listening, made by hand (rather than by `ServerBootstrap.bind`) so that
@@ -17,9 +17,9 @@ enum ListeningSocket {
             ListenerError(address: "\(address)", reason: "\(call): \(String(cString: strerror(errno)))")
         }
         #if canImport(Glibc)
-        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         #else
-        let type = SOCK_STREAM
+            let type = SOCK_STREAM
         #endif
         let descriptor = socket(address.protocol.rawValue, type, 0)
         guard descriptor >= 0 else { throw failure("socket") }

@@ -17,8 +17,10 @@ public struct HTTPRequest: Sendable {
     /// The client's address (Fluentd in_http's `add_remote_addr` reads it).
     public var remoteAddress: SocketAddress?
 
-    public init(method: HTTPMethod, uri: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = [:],
-                body: ByteBuffer = ByteBuffer(), remoteAddress: SocketAddress? = nil) {
+    public init(
+        method: HTTPMethod, uri: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = [:],
+        body: ByteBuffer = ByteBuffer(), remoteAddress: SocketAddress? = nil
+    ) {
         self.method = method
         self.uri = uri
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
@@ -31,7 +33,8 @@ public struct HTTPRequest: Sendable {
     }
 
     init(head: HTTPRequestHead, body: ByteBuffer, remoteAddress: SocketAddress?) {
-        self.init(method: head.method, uri: head.uri, version: head.version, headers: head.headers, body: body,
-                  remoteAddress: remoteAddress)
+        self.init(
+            method: head.method, uri: head.uri, version: head.version, headers: head.headers, body: body,
+            remoteAddress: remoteAddress)
     }
 }

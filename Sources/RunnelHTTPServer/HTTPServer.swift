@@ -38,8 +38,10 @@ public struct HTTPServer: Sendable {
     public var logger: Logger
     var group: any EventLoopGroup
 
-    public init(configuration: Configuration, router: HTTPRouter, logger: Logger,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(
+        configuration: Configuration, router: HTTPRouter, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
@@ -130,9 +132,11 @@ public struct HTTPServer: Sendable {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
         } catch {
-            logger.debug("HTTP connection ended", metadata: [
-                "http.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)",
-            ])
+            logger.debug(
+                "HTTP connection ended",
+                metadata: [
+                    "http.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)",
+                ])
         }
     }
 
@@ -143,9 +147,11 @@ public struct HTTPServer: Sendable {
             do {
                 return try await handler(request)
             } catch {
-                logger.error("HTTP handler failed", metadata: [
-                    "http.method": "\(request.method.rawValue)", "http.path": "\(request.path)", "error": "\(error)",
-                ])
+                logger.error(
+                    "HTTP handler failed",
+                    metadata: [
+                        "http.method": "\(request.method.rawValue)", "http.path": "\(request.path)", "error": "\(error)",
+                    ])
                 return .text("internal server error\n", status: .internalServerError)
             }
         case .methodNotAllowed(let allowed):
@@ -161,8 +167,10 @@ public struct HTTPServer: Sendable {
         .text("request body larger than \(configuration.maxRequestBodySize) bytes\n", status: .payloadTooLarge)
     }
 
-    private func write(_ response: HTTPResponse, for request: HTTPRequestHead,
-                       to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, close: Bool) async throws {
+    private func write(
+        _ response: HTTPResponse, for request: HTTPRequestHead,
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, close: Bool
+    ) async throws {
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
         headers.replaceOrAdd(name: "Connection", value: close ? "close" : "keep-alive")

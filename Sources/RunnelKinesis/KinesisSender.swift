@@ -79,7 +79,9 @@ public struct KinesisSender: ChunkSender {
             do {
                 try formatter.append(tag: tag, time: time, record: reader, to: &store.bytes)
             } catch let skip as RecordFormatter.Skip {
-                if case .keyNotFound(let key) = skip { dropRecord(index, reason: "key_not_found", detail: "key '\(key)' doesn't exist", reader: reader, stream: stream) }
+                if case .keyNotFound(let key) = skip {
+                    dropRecord(index, reason: "key_not_found", detail: "key '\(key)' doesn't exist", reader: reader, stream: stream)
+                }
                 dropped.insert(index)
                 return
             } catch let error as MessagePackError {

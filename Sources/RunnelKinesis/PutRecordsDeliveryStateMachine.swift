@@ -97,9 +97,10 @@ struct PutRecordsDeliveryStateMachine {
     mutating func received(_ results: [PutRecordsResponse.Result], jitter: () -> Double) -> Action {
         guard case .sending = state else { preconditionFailure("received(_:) while no request is out") }
         guard results.count == current.count else {
-            return finish(failedRequest: KinesisError(
-                .transport, message: "answer has \(results.count) results for \(current.count) records", stream: stream,
-                region: region))
+            return finish(
+                failedRequest: KinesisError(
+                    .transport, message: "answer has \(results.count) results for \(current.count) records", stream: stream,
+                    region: region))
         }
         var failures: [RecordFailure] = []
         var anyAccepted = false

@@ -39,8 +39,10 @@ final class KubernetesAPIClient: Sendable {
     deinit { httpClient.shutdown { _ in } }
 
     /// Fetches a pod's metadata (and its namespace's unless skipped); calls `completion` on an event loop.
-    func fetch(_ reference: KubernetesPodReference, namespaceToo: Bool,
-               completion: @escaping @Sendable (KubernetesMetadataCache.Entry?) -> Void) {
+    func fetch(
+        _ reference: KubernetesPodReference, namespaceToo: Bool,
+        completion: @escaping @Sendable (KubernetesMetadataCache.Entry?) -> Void
+    ) {
         let eventLoop = httpClient.eventLoopGroup.next()
         let tokenFile = self.tokenFile
         let token = threadPool.runIfActive(eventLoop: eventLoop) {
@@ -61,9 +63,11 @@ final class KubernetesAPIClient: Sendable {
                     return
                 }
                 let namespace = namespaceData.flatMap { KubernetesPodMetadata.namespace(json: $0) }
-                completion(KubernetesMetadataCache.Entry(pod: pod, namespaceID: namespace?.id,
-                                                         namespaceLabels: namespace?.labels ?? [],
-                                                         namespaceAnnotations: namespace?.annotations ?? [], expires: 0))
+                completion(
+                    KubernetesMetadataCache.Entry(
+                        pod: pod, namespaceID: namespace?.id,
+                        namespaceLabels: namespace?.labels ?? [],
+                        namespaceAnnotations: namespace?.annotations ?? [], expires: 0))
             case .failure(let error):
                 logger.debug("kubernetes_metadata: API request failed", metadata: ["error": "\(error)"])
                 completion(nil)

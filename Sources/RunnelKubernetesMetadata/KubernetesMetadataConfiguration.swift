@@ -75,8 +75,10 @@ public struct KubernetesMetadataConfiguration: Sendable {
         deDotSeparator = element.string("de_dot_separator", default: "_")
         lookupFromK8sField = try element.bool("lookup_from_k8s_field", default: true)
         _ = try element.bool("watch", default: true)
-        for key in ["apiVersion", "open_timeout", "read_timeout", "stats_interval", "allow_orphans", "ignore_nil",
-                    "watch_retry_interval", "watch_retry_exponential_backoff_base", "watch_retry_max_times"] {
+        for key in [
+            "apiVersion", "open_timeout", "read_timeout", "stats_interval", "allow_orphans", "ignore_nil",
+            "watch_retry_interval", "watch_retry_exponential_backoff_base", "watch_retry_max_times",
+        ] {
             _ = element.string(key)
         }
     }

@@ -25,8 +25,10 @@ public struct KubernetesMetadataFilterPlugin: FilterPlugin {
     let client: KubernetesAPIClient?
     let clock: @Sendable () -> Double
 
-    public init(configuration: KubernetesMetadataConfiguration, logger: Logger,
-                clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) throws {
+    public init(
+        configuration: KubernetesMetadataConfiguration, logger: Logger,
+        clock: @escaping @Sendable () -> Double = MonotonicClock.seconds
+    ) throws {
         self.configuration = configuration
         regex = try NamedRegex(configuration.tagExpression)
         // The plugin's match_annotations tests each name with `Regexp#match`: unanchored.
@@ -79,8 +81,9 @@ public struct KubernetesMetadataFilterPlugin: FilterPlugin {
                 let namespace = kubernetes["namespace_name"], let pod = kubernetes["pod_name"],
                 let container = kubernetes["container_name"], let id = docker["container_id"]
             {
-                reference = KubernetesPodReference(podName: pod.stringValue ?? "", namespace: namespace.stringValue ?? "",
-                                                   containerName: container.stringValue ?? "", dockerID: id.stringValue ?? "")
+                reference = KubernetesPodReference(
+                    podName: pod.stringValue ?? "", namespace: namespace.stringValue ?? "",
+                    containerName: container.stringValue ?? "", dockerID: id.stringValue ?? "")
             }
             guard let reference, var pairs = record.mapValue else {
                 builder.append(time: time, record: record)
@@ -173,9 +176,10 @@ public struct KubernetesMetadataFilterPlugin: FilterPlugin {
     }
 
     func map(_ pairs: [(String, String)], deDot: Bool = true) -> MessagePackValue {
-        .map(pairs.map { key, value in
-            let name = deDot && configuration.deDot ? key.replacingOccurrences(of: ".", with: configuration.deDotSeparator) : key
-            return MessagePackPair(key: .string(name), value: .string(value))
-        })
+        .map(
+            pairs.map { key, value in
+                let name = deDot && configuration.deDot ? key.replacingOccurrences(of: ".", with: configuration.deDotSeparator) : key
+                return MessagePackPair(key: .string(name), value: .string(value))
+            })
     }
 }

@@ -27,8 +27,9 @@ public struct KubernetesPodReference: Equatable, Sendable {
         var values: [String: String] = [:]
         for capture in captures { if let value = capture.value { values[capture.name] = value } }
         guard let pod = values["pod_name"], let namespace = values["namespace"] else { return nil }
-        self.init(podName: pod, namespace: namespace, containerName: values["container_name"] ?? "",
-                  dockerID: values["docker_id"] ?? "")
+        self.init(
+            podName: pod, namespace: namespace, containerName: values["container_name"] ?? "",
+            dockerID: values["docker_id"] ?? "")
     }
 
     var cacheKey: String { "\(namespace)/\(podName)" }

@@ -3,7 +3,7 @@ import RunnelCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sends events over Forward connections from one thread each, with blocking sockets: a load
@@ -76,7 +76,8 @@ struct ForwardLoad {
     ) throws -> Totals {
         let socket = try ForwardLoad.connect(host: options.host, port: options.port)
         defer { close(socket) }
-        var template = MessageTemplate(tag: options.tag, count: min(options.batch, max(events, 1)), recordSize: options.recordSize, ack: options.ack, time: EventTime.now())
+        var template = MessageTemplate(
+            tag: options.tag, count: min(options.batch, max(events, 1)), recordSize: options.recordSize, ack: options.ack, time: EventTime.now())
         var totals = Totals()
         var outstanding: [(ack: [UInt8], first: Int, last: Int)] = []
         let ratePerConnection = options.rate > 0 ? Double(options.rate) / Double(options.connections) : 0

@@ -58,8 +58,10 @@ final class KinesisSink: Sendable {
         self.capacity = Mutex(ShardCapacity(shards: shards ?? 1))
         self.outage = outage
         answers = (0..<max(1, shards ?? 1)).map { shard in
-            (accepted: KinesisSink.answer(firehose: false, throttled: false, shard: shard),
-             throttled: KinesisSink.answer(firehose: false, throttled: true, shard: shard))
+            (
+                accepted: KinesisSink.answer(firehose: false, throttled: false, shard: shard),
+                throttled: KinesisSink.answer(firehose: false, throttled: true, shard: shard)
+            )
         }
     }
 
@@ -167,7 +169,8 @@ final class KinesisSink: Sendable {
             stats.bytes += bytes.count
             stats.samples.append(contentsOf: samples)
         }
-        var out = isFirehose
+        var out =
+            isFirehose
             ? Array("{\"FailedPutCount\":\(failures),\"Encryption\":false,\"RequestResponses\":[".utf8)
             : Array("{\"FailedRecordCount\":\(failures),\"Records\":[".utf8)
         for index in 0..<records {
@@ -192,7 +195,9 @@ final class KinesisSink: Sendable {
         case (false, false):
             return Array("{\"SequenceNumber\":\"49543463076548007577105092703039560359975228518395019266\",\"ShardId\":\"\(shardId)\"}".utf8)
         case (false, true):
-            return Array("{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded for shard \(shardId) in stream bench under account 111111111111.\"}".utf8)
+            return Array(
+                "{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded for shard \(shardId) in stream bench under account 111111111111.\"}"
+                    .utf8)
         }
     }
 
@@ -235,9 +240,10 @@ final class KinesisSink: Sendable {
 
     func statsJSON() -> [UInt8] {
         let stats = self.stats.withLock { $0 }
-        return Array(("{\"requests\":\(stats.requests),\"records\":\(stats.records),\"events\":\(stats.events),\"bytes\":\(stats.bytes),"
-            + "\"throttled\":\(stats.throttled),\"record_bytes\":\(stats.recordBytes),\"failed_requests\":\(stats.failedRequests),\"shards\":\(shardCount ?? 0),"
-            + "\"first_accept\":\(stats.firstAccept),\"last_accept\":\(stats.lastAccept)}").utf8)
+        return Array(
+            ("{\"requests\":\(stats.requests),\"records\":\(stats.records),\"events\":\(stats.events),\"bytes\":\(stats.bytes),"
+                + "\"throttled\":\(stats.throttled),\"record_bytes\":\(stats.recordBytes),\"failed_requests\":\(stats.failedRequests),\"shards\":\(shardCount ?? 0),"
+                + "\"first_accept\":\(stats.firstAccept),\"last_accept\":\(stats.lastAccept)}").utf8)
     }
 
     func samplesText() -> [UInt8] {

@@ -34,8 +34,10 @@ final class MonitorAgentInput: InputPlugin {
     /// The port the endpoint listens on, once it does (the configured one, or the one chosen for port 0).
     var boundPort: Int? { bound.withLock { $0 } }
 
-    init(_ context: PluginContext, directory: PipelineDirectory, registry: PrometheusCollectorRegistry, defaultPort: Int,
-         fluentd: FluentdMetricFamilies = FluentdMetricFamilies()) throws {
+    init(
+        _ context: PluginContext, directory: PipelineDirectory, registry: PrometheusCollectorRegistry, defaultPort: Int,
+        fluentd: FluentdMetricFamilies = FluentdMetricFamilies()
+    ) throws {
         let element = context.element
         let isPrometheus = element.pluginType == "prometheus"
         var includeConfig = false

@@ -44,8 +44,12 @@ final class PipelineDirectory: Sendable {
             return .map(pairs)
         }
         for input in pipeline.inputs { plugins.append(entry(id: input.id, category: "input", type: input.type, element: input.element, plugin: input.plugin)) }
-        for filter in pipeline.filters { plugins.append(entry(id: filter.id, category: "filter", type: filter.type, element: filter.element, plugin: filter.plugin)) }
-        for output in pipeline.outputs { plugins.append(entry(id: output.id, category: "output", type: output.type, element: output.element, plugin: output.plugin)) }
+        for filter in pipeline.filters {
+            plugins.append(entry(id: filter.id, category: "filter", type: filter.type, element: filter.element, plugin: filter.plugin))
+        }
+        for output in pipeline.outputs {
+            plugins.append(entry(id: output.id, category: "output", type: output.type, element: output.element, plugin: output.plugin))
+        }
         var out: [UInt8] = []
         JSONWriter.append(.record(["plugins": .array(plugins)]), to: &out)
         return out

@@ -82,8 +82,10 @@ enum PrometheusMonitorCollector {
             if case .array(let keys)? = plugin.field("buffer_timekeys") {
                 let timekeys = keys.compactMap(MonitoredPlugin.number)
                 if let newest = timekeys.max(), let oldest = timekeys.min() {
-                    samples.append(.init(name: "fluentd_status_buffer_newest_timekey", kind: .gauge, help: "Newest timekey in buffer.", labels: labels, value: newest))
-                    samples.append(.init(name: "fluentd_status_buffer_oldest_timekey", kind: .gauge, help: "Oldest timekey in buffer.", labels: labels, value: oldest))
+                    samples.append(
+                        .init(name: "fluentd_status_buffer_newest_timekey", kind: .gauge, help: "Newest timekey in buffer.", labels: labels, value: newest))
+                    samples.append(
+                        .init(name: "fluentd_status_buffer_oldest_timekey", kind: .gauge, help: "Oldest timekey in buffer.", labels: labels, value: oldest))
                 }
             }
         }
@@ -140,7 +142,8 @@ enum PrometheusMonitorCollector {
         for plugin in plugins where plugin.type == "tail" {
             for file in plugin.tailFiles {
                 let labels = labels(configuration.baseLabels, [("plugin_id", plugin.id), ("type", plugin.type), ("path", file.path)])
-                samples.append(.init(name: "fluentd_tail_file_position", kind: .gauge, help: "Current position of file.", labels: labels, value: Double(file.position)))
+                samples.append(
+                    .init(name: "fluentd_tail_file_position", kind: .gauge, help: "Current position of file.", labels: labels, value: Double(file.position)))
                 samples.append(.init(name: "fluentd_tail_file_inode", kind: .gauge, help: "Current inode of file.", labels: labels, value: Double(file.inode)))
                 // in_prometheus_tail_monitor.rb sets the input's counters under each file's labels.
                 if let counters = plugin.tailCounters {

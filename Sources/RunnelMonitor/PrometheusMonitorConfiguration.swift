@@ -52,7 +52,9 @@ struct PrometheusMonitorConfiguration: Sendable, Equatable {
             for parameter in labels.parameters {
                 let value = labels.rawValue(parameter.key) ?? ""
                 if value.hasPrefix("$.") || value.hasPrefix("$[") {
-                    throw ConfigError(.invalidValue, at: parameter.location, "\(element.title): record accessor syntax is not available in \(kind.rawValue) (<labels> \(parameter.key))")
+                    throw ConfigError(
+                        .invalidValue, at: parameter.location,
+                        "\(element.title): record accessor syntax is not available in \(kind.rawValue) (<labels> \(parameter.key))")
                 }
                 guard parameter.key.range(of: "^[a-zA-Z_][a-zA-Z0-9_]*$", options: .regularExpression) != nil else {
                     throw ConfigError(.invalidValue, at: parameter.location, "\(element.title): '\(parameter.key)' is not a Prometheus label name")

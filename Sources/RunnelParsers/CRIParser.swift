@@ -26,8 +26,10 @@ public struct CRIParser: LineParser {
     /// Partial messages in progress, per stream (stdout, stderr), with `joinsPartials`.
     var partial: [String: (time: String, message: [UInt8])] = [:]
 
-    public init(messageKey: String = "message", keepTimeKey: Bool = true, joinsPartials: Bool = false,
-                mergeCRIFields: Bool = true, subParser: (any LineParser)? = nil) {
+    public init(
+        messageKey: String = "message", keepTimeKey: Bool = true, joinsPartials: Bool = false,
+        mergeCRIFields: Bool = true, subParser: (any LineParser)? = nil
+    ) {
         self.messageKey = messageKey
         self.keepTimeKey = keepTimeKey
         self.joinsPartials = joinsPartials
@@ -37,9 +39,10 @@ public struct CRIParser: LineParser {
 
     public init(_ element: ConfigElement) throws {
         let sub = try element.element(named: "parse").map { try ParserRegistry.makeParser(element: $0) }
-        self.init(messageKey: element.string("message_key", default: "message"),
-                  keepTimeKey: try element.bool("keep_time_key", default: true),
-                  mergeCRIFields: try element.bool("merge_cri_fields", default: true), subParser: sub)
+        self.init(
+            messageKey: element.string("message_key", default: "message"),
+            keepTimeKey: try element.bool("keep_time_key", default: true),
+            mergeCRIFields: try element.bool("merge_cri_fields", default: true), subParser: sub)
         if element.has("time_format") {
             // Every Fluentd parser takes the time settings (Parser includes TimeMixin::Parser).
             timeParser = try ParserCommon(element, defaultTimeKey: "time").timeParser
@@ -93,8 +96,10 @@ public struct CRIParser: LineParser {
         partial.removeAll()
     }
 
-    mutating func emit(timeText: String, stream: String, logtag: String, message: [UInt8], now: EventTime,
-                       into output: inout ParserOutput) -> Bool {
+    mutating func emit(
+        timeText: String, stream: String, logtag: String, message: [UInt8], now: EventTime,
+        into output: inout ParserOutput
+    ) -> Bool {
         if var sub = subParser {
             defer { subParser = sub }
             var parsed = ParserOutput(capacity: message.count + 64)

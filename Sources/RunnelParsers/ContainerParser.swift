@@ -15,9 +15,11 @@ public struct ContainerParser: LineParser {
 
     public init(_ element: ConfigElement) throws {
         let keep = try element.bool("keep_time_key", default: true)
-        self.init(docker: DockerParser(keepTimeKey: keep),
-                  cri: CRIParser(messageKey: element.string("message_key", default: "message"), keepTimeKey: keep,
-                                 joinsPartials: true))
+        self.init(
+            docker: DockerParser(keepTimeKey: keep),
+            cri: CRIParser(
+                messageKey: element.string("message_key", default: "message"), keepTimeKey: keep,
+                joinsPartials: true))
     }
 
     public var isHolding: Bool { docker.isHolding || cri.isHolding }

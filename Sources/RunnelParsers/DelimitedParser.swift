@@ -13,8 +13,10 @@ public struct DelimitedParser: LineParser {
     public let labelDelimiter: UInt8
     public var common: ParserCommon
 
-    public init(kind: Kind, keys: [String] = [], delimiter: String? = nil, labelDelimiter: String = ":",
-                common: ParserCommon? = nil) {
+    public init(
+        kind: Kind, keys: [String] = [], delimiter: String? = nil, labelDelimiter: String = ":",
+        common: ParserCommon? = nil
+    ) {
         self.kind = kind
         self.keys = keys
         let defaultDelimiter = kind == .csv ? "," : "\t"
@@ -38,8 +40,11 @@ public struct DelimitedParser: LineParser {
         case .ltsv:
             for item in split(line) where !item.isEmpty {
                 guard let colon = item.firstIndex(of: labelDelimiter) else { continue }
-                fields.append((String(decoding: item[..<colon], as: UTF8.self),
-                               String(decoding: item[(colon + 1)...], as: UTF8.self)))
+                fields.append(
+                    (
+                        String(decoding: item[..<colon], as: UTF8.self),
+                        String(decoding: item[(colon + 1)...], as: UTF8.self)
+                    ))
             }
         case .tsv:
             let values = split(line)

@@ -67,8 +67,10 @@ public struct JSONParser: LineParser {
 
     /// Parses the object at the scanner and appends its event; false when it is not valid JSON,
     /// its time does not parse, or (`wholeLine`) anything but whitespace follows it.
-    mutating func parseObject(_ scanner: inout JSONReader, now: EventTime, wholeLine: Bool,
-                              into output: inout ParserOutput) -> Bool {
+    mutating func parseObject(
+        _ scanner: inout JSONReader, now: EventTime, wholeLine: Bool,
+        into output: inout ParserOutput
+    ) -> Bool {
         scratch.removeAll(keepingCapacity: true)
         var timeValue: MessagePackValue?
         let keep = common.keepTimeKey

@@ -39,8 +39,9 @@ public struct MultilineParser: LineParser {
     /// A preset that sets its formats and time format over the section's (`multiline_kubernetes`).
     public init(_ element: ConfigElement, forcedFirstline: String, forcedFormats: [String], forcedTimeFormat: String) throws {
         for key in ["format_firstline", "format1", "time_format", "unmatched_lines"] { element.markUsed(key) }
-        try self.init(firstline: forcedFirstline, formats: forcedFormats,
-                      common: ParserCommon(element, fixedTimeFormat: forcedTimeFormat))
+        try self.init(
+            firstline: forcedFirstline, formats: forcedFormats,
+            common: ParserCommon(element, fixedTimeFormat: forcedTimeFormat))
     }
 
     static func stripSlashes(_ format: String) -> String {
@@ -89,4 +90,3 @@ public struct MultilineParser: LineParser {
         return emitted
     }
 }
-

@@ -34,8 +34,10 @@ public struct ParserCommon: Sendable {
 
     /// Reads the shared keys of a `<parse>` section; `defaultTimeKey`/`defaultTimeFormat` are the
     /// parser's own; `fixedTimeFormat` is one the parser sets over whatever the section says.
-    public init(_ element: ConfigElement, defaultTimeKey: String? = "time", defaultTimeFormat: String? = nil,
-                fixedTimeFormat: String? = nil) throws {
+    public init(
+        _ element: ConfigElement, defaultTimeKey: String? = "time", defaultTimeFormat: String? = nil,
+        fixedTimeFormat: String? = nil
+    ) throws {
         timeKey = element.string("time_key") ?? defaultTimeKey
         keepTimeKey = try element.bool("keep_time_key", default: false)
         let type: TimeParser.TimeType = try element.enumeration("time_type", default: .string)

@@ -23,8 +23,9 @@ public struct ParserFilterPlugin: FilterPlugin {
         guard let parse = context.element.element(named: "parse") else {
             throw ConfigError(.missingParameter, at: context.element.location, "\(context.element.title): a <parse> section is required")
         }
-        return ParserFilterPlugin(configuration: configuration, parser: try ParserRegistry.makeParser(element: parse),
-                                  logger: context.logger)
+        return ParserFilterPlugin(
+            configuration: configuration, parser: try ParserRegistry.makeParser(element: parse),
+            logger: context.logger)
     }
 
     public func filter(_ stream: EventStream) throws -> [EventStream] {
@@ -89,8 +90,9 @@ public struct ParserFilterPlugin: FilterPlugin {
 
     func warn(_ message: Logger.Message, _ tag: String) {
         guard configuration.emitInvalidRecordToError else { return }
-        invalidRecords.warn(logger, message, metadata: ["parser.key_name": "\(configuration.keyName)", "tag": "\(tag)"],
-                            now: EventTime.now().timeInterval)
+        invalidRecords.warn(
+            logger, message, metadata: ["parser.key_name": "\(configuration.keyName)", "tag": "\(tag)"],
+            now: EventTime.now().timeInterval)
     }
 }
 

@@ -11,7 +11,8 @@ public enum ParserRegistry {
     /// The parser for a `<parse>` section, or for a legacy `format` parameter on the plugin's own section.
     /// Errors are `ConfigError`s naming the section's file and line.
     public static func makeParser(element: ConfigElement, defaultType: String = "none") throws -> any LineParser {
-        let type = element.name == "parse"
+        let type =
+            element.name == "parse"
             ? (element.pluginType ?? defaultType) : (element.string("format") ?? defaultType)
         do {
             return try build(type, element)
@@ -36,29 +37,34 @@ public enum ParserRegistry {
         case "syslog": return try SyslogParser(element)
         case "apache2": return try Apache2Parser(element)
         case "apache":
-            return try RegexpParser(element, defaultExpression: RegexpParser.apacheExpression,
-                                    defaultTimeFormat: RegexpParser.accessLogTimeFormat)
+            return try RegexpParser(
+                element, defaultExpression: RegexpParser.apacheExpression,
+                defaultTimeFormat: RegexpParser.accessLogTimeFormat)
         case "apache_error":
             return try RegexpParser(element, defaultExpression: RegexpParser.apacheErrorExpression)
         case "kubernetes":
             // parser_kubernetes.rb sets both in `configure`, over whatever the section says.
-            return try RegexpParser(element, forcedExpression: RegexpParser.kubernetesExpression,
-                                    forcedTimeFormat: RegexpParser.kubernetesTimeFormat)
+            return try RegexpParser(
+                element, forcedExpression: RegexpParser.kubernetesExpression,
+                forcedTimeFormat: RegexpParser.kubernetesTimeFormat)
         case "multiline_kubernetes":
-            return try MultilineParser(element, forcedFirstline: RegexpParser.kubernetesFirstline,
-                                       forcedFormats: [RegexpParser.multilineKubernetesFormat],
-                                       forcedTimeFormat: RegexpParser.kubernetesTimeFormat)
+            return try MultilineParser(
+                element, forcedFirstline: RegexpParser.kubernetesFirstline,
+                forcedFormats: [RegexpParser.multilineKubernetesFormat],
+                forcedTimeFormat: RegexpParser.kubernetesTimeFormat)
         case "nginx":
-            return try RegexpParser(element, defaultExpression: RegexpParser.nginxExpression,
-                                    defaultTimeFormat: RegexpParser.accessLogTimeFormat)
+            return try RegexpParser(
+                element, defaultExpression: RegexpParser.nginxExpression,
+                defaultTimeFormat: RegexpParser.accessLogTimeFormat)
         case "multiline": return try MultilineParser(element)
         case "cri": return try CRIParser(element)
         case "docker": return try DockerParser(element)
         case "container", "container_auto": return try ContainerParser(element)
         default:
             let location = element.parameter("@type")?.location ?? element.parameter("format")?.location ?? element.location
-            throw ConfigError(.unknownPluginType, at: location,
-                              "\(element.title): unknown parser type '\(type)'; Runnel has: \(knownTypes.joined(separator: ", "))")
+            throw ConfigError(
+                .unknownPluginType, at: location,
+                "\(element.title): unknown parser type '\(type)'; Runnel has: \(knownTypes.joined(separator: ", "))")
         }
     }
 

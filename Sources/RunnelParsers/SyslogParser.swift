@@ -24,8 +24,10 @@ public struct SyslogParser: LineParser {
     var common3164: ParserCommon
     var common5424: ParserCommon
 
-    public init(format: MessageFormat = .rfc3164, withPriority: Bool = false, keepTimeKey: Bool = false,
-                timeFormat: String? = nil, rfc5424TimeFormat: String? = nil, zone: TimeParser.Zone = .local) throws {
+    public init(
+        format: MessageFormat = .rfc3164, withPriority: Bool = false, keepTimeKey: Bool = false,
+        timeFormat: String? = nil, rfc5424TimeFormat: String? = nil, zone: TimeParser.Zone = .local
+    ) throws {
         self.format = format
         let pri = withPriority || format == .auto
         regex3164 = try NamedRegex(pri ? SyslogParser.rfc3164WithPri : SyslogParser.rfc3164)

@@ -106,8 +106,10 @@ public struct SigV4Signer: Sendable {
         let signature = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key).hexString
 
         var added: [(name: String, value: String)] = [
-            ("Authorization",
-             "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+            ),
             ("X-Amz-Date", amzDate),
         ]
         if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token.reveal())) }

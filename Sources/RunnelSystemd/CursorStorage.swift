@@ -2,9 +2,9 @@ import Foundation
 import RunnelCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The journal cursor in Fluentd's storage_local file: a JSON object whose `journal` key holds
@@ -101,8 +101,9 @@ final class CursorStorage: @unchecked Sendable {
     static func sortingKeys(_ value: MessagePackValue) -> MessagePackValue {
         switch value {
         case .map(let pairs):
-            return .map(pairs.map { MessagePackPair(key: $0.key, value: sortingKeys($0.value)) }
-                .sorted { ($0.key.stringValue ?? "") < ($1.key.stringValue ?? "") })
+            return .map(
+                pairs.map { MessagePackPair(key: $0.key, value: sortingKeys($0.value)) }
+                    .sorted { ($0.key.stringValue ?? "") < ($1.key.stringValue ?? "") })
         case .array(let elements): return .array(elements.map(sortingKeys))
         default: return value
         }

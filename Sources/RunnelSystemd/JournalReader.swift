@@ -2,9 +2,9 @@ import CSystemd
 import RunnelCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One open journal (libsystemd's sd-journal), read forward in batches.

@@ -27,8 +27,10 @@ public final class SystemdInputPlugin: InputPlugin {
     static let waitMicroseconds: UInt64 = 250_000
     static let maxBatchBytes = 4 * 1024 * 1024
 
-    public init(configuration: SystemdInputConfiguration, router: any EventSink, logger: Logger,
-                clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
+    public init(
+        configuration: SystemdInputConfiguration, router: any EventSink, logger: Logger,
+        clock: @escaping @Sendable () -> Double = MonotonicClock.seconds
+    ) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
@@ -81,9 +83,11 @@ public final class SystemdInputPlugin: InputPlugin {
             }
             if batch.skipped > 0, let error = batch.lastError, !skippedLogged {
                 skippedLogged = true
-                logger.warning("journal entries could not be read and were skipped", metadata: [
-                    "systemd.skipped": "\(batch.skipped)", "systemd.error": "\(error)",
-                ])
+                logger.warning(
+                    "journal entries could not be read and were skipped",
+                    metadata: [
+                        "systemd.skipped": "\(batch.skipped)", "systemd.error": "\(error)",
+                    ])
             }
             if !batch.stream.isEmpty {
                 try await emit(batch.stream)
@@ -124,9 +128,11 @@ public final class SystemdInputPlugin: InputPlugin {
                     return (reader, cursor == nil)
                 }
                 if !seekedCursor, let cursor {
-                    logger.warning("could not seek to the cursor in the storage file; reading from \(configuration.readFromHead ? "head" : "tail")", metadata: [
-                        "systemd.cursor": "\(cursor)", "systemd.storage": "\(configuration.storage.path ?? "memory")",
-                    ])
+                    logger.warning(
+                        "could not seek to the cursor in the storage file; reading from \(configuration.readFromHead ? "head" : "tail")",
+                        metadata: [
+                            "systemd.cursor": "\(cursor)", "systemd.storage": "\(configuration.storage.path ?? "memory")",
+                        ])
                 }
                 if warned { logger.info("journal opened", metadata: ["systemd.path": "\(configuration.path)"]) }
                 return reader
@@ -157,7 +163,7 @@ public final class SystemdInputPlugin: InputPlugin {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

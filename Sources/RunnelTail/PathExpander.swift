@@ -1,11 +1,11 @@
 import Foundation
 import RunnelCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Expands in_tail's `path` list as `expand_paths` does (in_tail.rb): strftime placeholders
@@ -31,8 +31,10 @@ public struct PathExpander: Sendable {
     /// `path_timezone` as a fixed offset; nil: local time.
     public var pathOffsetSeconds: Int?
 
-    public init(patterns: [String], excludes: [String], globPolicy: GlobPolicy = .backwardCompatible,
-                limitRecentlyModified: Double? = nil, pathOffsetSeconds: Int? = nil) {
+    public init(
+        patterns: [String], excludes: [String], globPolicy: GlobPolicy = .backwardCompatible,
+        limitRecentlyModified: Double? = nil, pathOffsetSeconds: Int? = nil
+    ) {
         self.patterns = patterns
         self.excludes = excludes
         self.globPolicy = globPolicy
@@ -60,9 +62,9 @@ public struct PathExpander: Sendable {
             var st = stat()
             guard stat(path, &st) == 0 else { return false }
             #if canImport(Darwin)
-            let modified = Double(st.st_mtimespec.tv_sec)
+                let modified = Double(st.st_mtimespec.tv_sec)
             #else
-            let modified = Double(st.st_mtim.tv_sec)
+                let modified = Double(st.st_mtim.tv_sec)
             #endif
             return modified >= Double(nowSeconds) - limit
         }

@@ -17,7 +17,8 @@ extension TailInputPlugin: TailedFilesReporting {
     }
 
     public var tailedFileCounts: TailedFileCounts {
-        TailedFileCounts(opened: fileCounters.opened, closed: fileCounters.closed, rotated: fileCounters.rotated,
-                         throttled: fileCounters.throttled)
+        TailedFileCounts(
+            opened: fileCounters.opened, closed: fileCounters.closed, rotated: fileCounters.rotated,
+            throttled: fileCounters.throttled)
     }
 }

@@ -26,8 +26,10 @@ public final class TailInputPlugin: InputPlugin {
     /// lets tests wait until the tailer has seen the files instead of sleeping and hoping.
     let completedTicks = Atomic<Int>(0)
 
-    public init(configuration: TailInputConfiguration, parser: any LineParser, router: any EventSink, logger: Logger,
-                threadPool: NIOThreadPool = .singleton, clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
+    public init(
+        configuration: TailInputConfiguration, parser: any LineParser, router: any EventSink, logger: Logger,
+        threadPool: NIOThreadPool = .singleton, clock: @escaping @Sendable () -> Double = MonotonicClock.seconds
+    ) {
         self.configuration = configuration
         self.parser = parser
         self.router = router
@@ -72,7 +74,7 @@ extension Optional {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

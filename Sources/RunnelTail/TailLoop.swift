@@ -74,10 +74,11 @@ struct TailLoop {
 
     /// Expands `path` and starts watchers for new files.
     mutating func refresh() async throws {
-        let expander = PathExpander(patterns: configuration.paths, excludes: configuration.excludePaths,
-                                    globPolicy: configuration.globPolicy,
-                                    limitRecentlyModified: configuration.limitRecentlyModified,
-                                    pathOffsetSeconds: configuration.pathTimezoneOffset)
+        let expander = PathExpander(
+            patterns: configuration.paths, excludes: configuration.excludePaths,
+            globPolicy: configuration.globPolicy,
+            limitRecentlyModified: configuration.limitRecentlyModified,
+            pathOffsetSeconds: configuration.pathTimezoneOffset)
         let wallSeconds = Int(EventTime.now().seconds)
         let found = try await plugin.threadPool.runIfActive { expander.expand(nowSeconds: wallSeconds) }
         let atStartup = !startedUp

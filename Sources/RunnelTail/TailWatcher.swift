@@ -3,11 +3,11 @@ import RunnelCore
 import RunnelParsers
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Follows one path: carries out what its `TailFileStateMachine` decides, reads lines with
@@ -43,8 +43,10 @@ final class TailWatcher: @unchecked Sendable {
     var skippingLongLine = false
     let counters: TailFileCounters
 
-    init(path: String, start: TailFileStateMachine.Start, configuration: TailInputConfiguration,
-         parser: any LineParser, logger: Logger, unmatched: LogRateLimiter, counters: TailFileCounters = TailFileCounters()) {
+    init(
+        path: String, start: TailFileStateMachine.Start, configuration: TailInputConfiguration,
+        parser: any LineParser, logger: Logger, unmatched: LogRateLimiter, counters: TailFileCounters = TailFileCounters()
+    ) {
         self.path = path
         self.tag = configuration.tag(for: path)
         self.configuration = configuration
@@ -132,8 +134,10 @@ final class TailWatcher: @unchecked Sendable {
     }
 
     /// Reads lines of an open file from its offset; returns the new checkpoint (current file) and whether more is ready.
-    func read(_ identity: FileIdentity, now: Double, eventTime: EventTime, linesLeft: inout Int,
-              into output: inout ParserOutput) -> ((FileIdentity, UInt64)?, Bool) {
+    func read(
+        _ identity: FileIdentity, now: Double, eventTime: EventTime, linesLeft: inout Int,
+        into output: inout ParserOutput
+    ) -> ((FileIdentity, UInt64)?, Bool) {
         guard let fd = descriptors[identity], var offset = machine.offset(of: identity) else { return (nil, false) }
         // The batch is full: whatever is left is ready for the next poll, which must come at once.
         guard linesLeft > 0 else { return (nil, (FileStatus.of(descriptor: fd)?.size ?? 0) > offset) }
@@ -228,8 +232,9 @@ final class TailWatcher: @unchecked Sendable {
             return
         }
         if let max = configuration.maxLineSize, line.count > max {
-            unmatched.warn(logger, "in_tail: line longer than max_line_size skipped", metadata: ["tail.line_size": "\(line.count)"],
-                           now: eventTime.timeInterval)
+            unmatched.warn(
+                logger, "in_tail: line longer than max_line_size skipped", metadata: ["tail.line_size": "\(line.count)"],
+                now: eventTime.timeInterval)
             return
         }
         if configuration.fromEncoding == .latin1, line.contains(where: { $0 >= 0x80 }) {
@@ -250,8 +255,9 @@ final class TailWatcher: @unchecked Sendable {
             if configuration.emitUnmatchedLines {
                 output.append(time: eventTime, fields: [("unmatched_line", .string(String(decoding: line, as: UTF8.self)))])
             } else {
-                unmatched.warn(logger, "in_tail: pattern not matched", metadata: ["tail.line": "\(String(decoding: line.prefix(200), as: UTF8.self))"],
-                               now: eventTime.timeInterval)
+                unmatched.warn(
+                    logger, "in_tail: pattern not matched", metadata: ["tail.line": "\(String(decoding: line.prefix(200), as: UTF8.self))"],
+                    now: eventTime.timeInterval)
             }
         }
     }

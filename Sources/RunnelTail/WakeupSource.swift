@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Wakes the tail loop: every `interval` seconds (the watch timer), and on Linux as soon as
@@ -20,9 +20,9 @@ final class WakeupSource: Sendable {
     init(interval: Double, useInotify: Bool) {
         (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         #if canImport(Glibc)
-        inotifyDescriptor = useInotify ? inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) : -1
+            inotifyDescriptor = useInotify ? inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) : -1
         #else
-        inotifyDescriptor = -1
+            inotifyDescriptor = -1
         #endif
         let fd = inotifyDescriptor
         let continuation = continuation
@@ -49,13 +49,13 @@ final class WakeupSource: Sendable {
     /// Watches a file and its directory for changes (a no-op without inotify).
     func watch(path: String) {
         #if canImport(Glibc)
-        guard inotifyDescriptor >= 0 else { return }
-        let directory = (path as NSString).deletingLastPathComponent
-        let fileMask = UInt32(IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF | IN_CLOSE_WRITE)
-        let directoryMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY)
-        _ = inotify_add_watch(inotifyDescriptor, path, fileMask)
-        let isNew = watched.withLock { $0.insert(directory).inserted }
-        if isNew { _ = inotify_add_watch(inotifyDescriptor, directory, directoryMask) }
+            guard inotifyDescriptor >= 0 else { return }
+            let directory = (path as NSString).deletingLastPathComponent
+            let fileMask = UInt32(IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF | IN_CLOSE_WRITE)
+            let directoryMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY)
+            _ = inotify_add_watch(inotifyDescriptor, path, fileMask)
+            let isNew = watched.withLock { $0.insert(directory).inserted }
+            if isNew { _ = inotify_add_watch(inotifyDescriptor, directory, directoryMask) }
         #endif
     }
 

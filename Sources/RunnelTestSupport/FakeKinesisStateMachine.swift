@@ -114,8 +114,8 @@ struct FakeKinesisStateMachine {
         let shards = self.shards
         let (results, failed) = accept(
             stream, decoded, failingCode: "ProvisionedThroughputExceededException",
-            failingMessage: "Rate exceeded for shard shardId-000000000000 in stream \(stream) under account \(Self.account).")
-        { sequence, key in
+            failingMessage: "Rate exceeded for shard shardId-000000000000 in stream \(stream) under account \(Self.account)."
+        ) { sequence, key in
             ["SequenceNumber": "4959" + Self.padded(sequence, to: 52), "ShardId": "shardId-" + Self.padded(Self.shard(key, shards), to: 12)]
         }
         return ok(["FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"])

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// moto's server (Kinesis, STS and the rest of its fake AWS) on 127.0.0.1 and a free port,

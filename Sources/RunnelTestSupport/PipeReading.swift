@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads from a child's pipe with read(2), retrying EINTR. Foundation's `readDataToEndOfFile` and

@@ -17,12 +17,15 @@ private let prototypes: [(name: String, parser: any LineParser)] = {
         ("json", ["@type": "json"]),
         ("json-time", ["@type": "json", "time_key": "ts", "time_format": "%Y-%m-%dT%H:%M:%S.%N%z", "keep_time_key": "true"]),
         ("json-unixtime", ["@type": "json", "time_key": "ts", "time_type": "float"]),
-        ("regexp", [
-            "@type": "regexp",
-            "expression": #"/^(?<time>[^ ]+) (?<level>\w+) (?<code>\d+) (?<user>\S+) (?<size>[\d.]+) (?<tags>[^ ]*) (?<msg>.*)$/"#,
-            "time_format": "%Y-%m-%dT%H:%M:%S%z",
-            "types": "code:integer,size:float,tags:array:|,ok:bool", "null_value_pattern": "-",
-        ]),
+        (
+            "regexp",
+            [
+                "@type": "regexp",
+                "expression": #"/^(?<time>[^ ]+) (?<level>\w+) (?<code>\d+) (?<user>\S+) (?<size>[\d.]+) (?<tags>[^ ]*) (?<msg>.*)$/"#,
+                "time_format": "%Y-%m-%dT%H:%M:%S%z",
+                "types": "code:integer,size:float,tags:array:|,ok:bool", "null_value_pattern": "-",
+            ]
+        ),
         ("ltsv", ["@type": "ltsv", "time_type": "unixtime"]),
         ("csv", ["@type": "csv", "keys": "time,a,b,c", "types": "c:integer", "time_key": "time", "time_format": "%s"]),
         ("tsv", ["@type": "tsv", "keys": "a,b,c"]),
@@ -35,11 +38,14 @@ private let prototypes: [(name: String, parser: any LineParser)] = {
         ("docker", ["@type": "docker"]),
         ("cri", ["@type": "cri"]),
         ("container", ["@type": "container"]),
-        ("multiline", [
-            "@type": "multiline", "format_firstline": #"/^\d{4}-/"#,
-            "format1": #"/^(?<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?<level>\w+) (?<message>.*)/"#,
-            "time_format": "%Y-%m-%d %H:%M:%S", "utc": "true",
-        ]),
+        (
+            "multiline",
+            [
+                "@type": "multiline", "format_firstline": #"/^\d{4}-/"#,
+                "format1": #"/^(?<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?<level>\w+) (?<message>.*)/"#,
+                "time_format": "%Y-%m-%d %H:%M:%S", "utc": "true",
+            ]
+        ),
     ]
     return sections.map { name, parameters in
         do {

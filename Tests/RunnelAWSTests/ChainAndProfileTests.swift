@@ -17,7 +17,9 @@ import Testing
     }
 
     func writeDefaultProfile() throws {
-        try directory.write(".aws/credentials", """
+        try directory.write(
+            ".aws/credentials",
+            """
             # comment
             [default]
             aws_access_key_id = AKIAPROFILE
@@ -28,9 +30,10 @@ import Testing
 
     @Test func environmentComesFirst() async throws {
         try writeDefaultProfile()
-        let chain = try defaultCredentialChain(context: context([
-            "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "ENVSECRET-abcdef0123456789", "AWS_SESSION_TOKEN": "ENVTOKEN-zyxwvu987654",
-        ]))
+        let chain = try defaultCredentialChain(
+            context: context([
+                "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "ENVSECRET-abcdef0123456789", "AWS_SESSION_TOKEN": "ENVTOKEN-zyxwvu987654",
+            ]))
         let credentials = try await witnessed { try await chain.credentials() }
         #expect(credentials.accessKeyID == "AKIAENV")
         #expect(credentials.sessionToken?.reveal() == "ENVTOKEN-zyxwvu987654")
@@ -69,12 +72,14 @@ import Testing
 
     @Test func webIdentityFromEnvironmentComesBeforeProfiles() throws {
         try writeDefaultProfile()
-        let chain = try defaultCredentialChain(context: context([
-            "AWS_ROLE_ARN": "arn:aws:iam::1:role/irsa", "AWS_WEB_IDENTITY_TOKEN_FILE": directory.path + "/token",
-        ]))
-        #expect(chain.providers.map { String(describing: type(of: $0)) } == [
-            "EnvironmentCredentialProvider", "WebIdentityCredentialProvider", "ProfileCredentialProvider",
-        ])
+        let chain = try defaultCredentialChain(
+            context: context([
+                "AWS_ROLE_ARN": "arn:aws:iam::1:role/irsa", "AWS_WEB_IDENTITY_TOKEN_FILE": directory.path + "/token",
+            ]))
+        #expect(
+            chain.providers.map { String(describing: type(of: $0)) } == [
+                "EnvironmentCredentialProvider", "WebIdentityCredentialProvider", "ProfileCredentialProvider",
+            ])
     }
 
     @Test func nothingAnywhereListsWhatWasTried() async throws {
@@ -116,7 +121,9 @@ import Testing
     }
 
     @Test func sourceProfileCycleIsReported() async throws {
-        try directory.write(".aws/config", """
+        try directory.write(
+            ".aws/config",
+            """
             [profile a]
             role_arn = arn:aws:iam::1:role/a
             source_profile = b
@@ -134,7 +141,9 @@ import Testing
     }
 
     @Test func credentialProcessInProfile() async throws {
-        let script = try directory.write("helper.sh", """
+        let script = try directory.write(
+            "helper.sh",
+            """
             #!/bin/sh
             echo '{"Version": 1, "AccessKeyId": "AKIAHELPER", "SecretAccessKey": "PROCESSSECRET-123abc"}'
             """, executable: true)
@@ -144,7 +153,8 @@ import Testing
     }
 
     @Test func configFileParsing() {
-        let profiles = SharedConfigFiles.parse("""
+        let profiles = SharedConfigFiles.parse(
+            """
             [default]
             region = eu-west-1
             [profile dev]
@@ -165,8 +175,11 @@ import Testing
         try directory.write(".aws/config", "[default]\nregion = eu-west-1\n[profile dev]\nregion = us-east-2\n")
         let environment = isolatedEnvironment(directory)
         #expect(try await AWSRegionResolver.resolve(parameter: "ap-south-1", environment: environment) == "ap-south-1")
-        #expect(try await AWSRegionResolver.resolve(parameter: nil, environment: environment.merging(["AWS_REGION": "ca-central-1", "AWS_DEFAULT_REGION": "x"]) { $1 }) == "ca-central-1")
-        #expect(try await AWSRegionResolver.resolve(parameter: nil, environment: environment.merging(["AWS_DEFAULT_REGION": "sa-east-1"]) { $1 }) == "sa-east-1")
+        #expect(
+            try await AWSRegionResolver.resolve(
+                parameter: nil, environment: environment.merging(["AWS_REGION": "ca-central-1", "AWS_DEFAULT_REGION": "x"]) { $1 }) == "ca-central-1")
+        #expect(
+            try await AWSRegionResolver.resolve(parameter: nil, environment: environment.merging(["AWS_DEFAULT_REGION": "sa-east-1"]) { $1 }) == "sa-east-1")
         #expect(try await AWSRegionResolver.resolve(parameter: nil, environment: environment) == "eu-west-1")
         #expect(try await AWSRegionResolver.resolve(parameter: nil, environment: environment, profile: "dev") == "us-east-2")
     }

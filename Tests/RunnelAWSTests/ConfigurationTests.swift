@@ -6,14 +6,18 @@ import Testing
 
 @Suite struct ConfigurationTests {
     @Test func staticKeys() throws {
-        let section = ConfigElement("match", "logs.**", [
-            "@type": "kinesis_streams", "aws_key_id": "AKIAKEY", "aws_sec_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY",
-            "aws_ses_token": "SESSIONTOKEN-static-1234567890", "region": "eu-west-1",
-        ])
+        let section = ConfigElement(
+            "match", "logs.**",
+            [
+                "@type": "kinesis_streams", "aws_key_id": "AKIAKEY", "aws_sec_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY",
+                "aws_ses_token": "SESSIONTOKEN-static-1234567890", "region": "eu-west-1",
+            ])
         let configuration = try AWSCredentialsConfiguration(from: section)
-        #expect(configuration.source == .staticKeys(
-            accessKeyID: "AKIAKEY", secretAccessKey: Secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"),
-            sessionToken: Secret("SESSIONTOKEN-static-1234567890")))
+        #expect(
+            configuration.source
+                == .staticKeys(
+                    accessKeyID: "AKIAKEY", secretAccessKey: Secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"),
+                    sessionToken: Secret("SESSIONTOKEN-static-1234567890")))
         #expect(configuration.region == "eu-west-1")
         Witness.record("\(configuration)")
         Witness.record(String(reflecting: configuration))
@@ -25,13 +29,17 @@ import Testing
     }
 
     @Test func assumeRoleWithEveryParameterAndStaticSource() throws {
-        let section = ConfigElement("match", "x", ["aws_key_id": "AKIA", "aws_sec_key": "s"], children: [
-            ConfigElement("assume_role_credentials", "", [
-                "role_arn": "arn:aws:iam::1:role/r", "role_session_name": "sess", "policy": "{}", "duration_seconds": "1800",
-                "external_id": "ext", "sts_http_proxy": "http://proxy:3128", "sts_endpoint_url": "https://sts.example.com",
-                "sts_region": "eu-central-1",
-            ]),
-        ])
+        let section = ConfigElement(
+            "match", "x", ["aws_key_id": "AKIA", "aws_sec_key": "s"],
+            children: [
+                ConfigElement(
+                    "assume_role_credentials", "",
+                    [
+                        "role_arn": "arn:aws:iam::1:role/r", "role_session_name": "sess", "policy": "{}", "duration_seconds": "1800",
+                        "external_id": "ext", "sts_http_proxy": "http://proxy:3128", "sts_endpoint_url": "https://sts.example.com",
+                        "sts_region": "eu-central-1",
+                    ])
+            ])
         guard case .assumeRole(let role, let source) = try AWSCredentialsConfiguration(from: section).source else {
             Issue.record("not an assume role source")
             return
@@ -51,21 +59,32 @@ import Testing
         func source(_ child: ConfigElement) throws -> AWSCredentialsConfiguration.Source {
             try AWSCredentialsConfiguration(from: ConfigElement("match", "x", [:], children: [child])).source
         }
-        guard case .webIdentity(let web) = try source(ConfigElement("web_identity_credentials", "", [
-            "role_arn": "arn:r", "web_identity_token_file": "/var/run/token", "role_session_name": "s", "sts_region": "us-west-2",
-        ])) else { Issue.record("web identity"); return }
+        guard
+            case .webIdentity(let web) = try source(
+                ConfigElement(
+                    "web_identity_credentials", "",
+                    [
+                        "role_arn": "arn:r", "web_identity_token_file": "/var/run/token", "role_session_name": "s", "sts_region": "us-west-2",
+                    ]))
+        else { Issue.record("web identity"); return }
         #expect(web.tokenFile == "/var/run/token")
         #expect(web.stsRegion == "us-west-2")
 
-        guard case .instanceProfile(let imds) = try source(ConfigElement("instance_profile_credentials", "", [
-            "retries": "3", "ip_address": "127.0.0.1", "port": "8080", "http_open_timeout": "2s", "http_read_timeout": "0.5",
-        ])) else { Issue.record("instance profile"); return }
+        guard
+            case .instanceProfile(let imds) = try source(
+                ConfigElement(
+                    "instance_profile_credentials", "",
+                    [
+                        "retries": "3", "ip_address": "127.0.0.1", "port": "8080", "http_open_timeout": "2s", "http_read_timeout": "0.5",
+                    ]))
+        else { Issue.record("instance profile"); return }
         #expect(imds.retries == 3)
         #expect(imds.port == 8080)
         #expect(imds.openTimeout == 2)
 
-        #expect(try source(ConfigElement("shared_credentials", "", ["profile_name": "logs", "path": "/etc/aws/creds"]))
-            == .sharedCredentials(profile: "logs", path: "/etc/aws/creds"))
+        #expect(
+            try source(ConfigElement("shared_credentials", "", ["profile_name": "logs", "path": "/etc/aws/creds"]))
+                == .sharedCredentials(profile: "logs", path: "/etc/aws/creds"))
         #expect(try source(ConfigElement("process_credentials", "", ["process": "helper --x"])) == .process(command: "helper --x"))
     }
 
@@ -79,9 +98,11 @@ import Testing
         ConfigElement("match", "x", ["aws_sec_key": "s"]),
         ConfigElement("match", "x", [:], children: [ConfigElement("assume_role_credentials", "", [:])]),
         ConfigElement("match", "x", [:], children: [ConfigElement("process_credentials", "", [:])]),
-        ConfigElement("match", "x", [:], children: [
-            ConfigElement("assume_role_credentials", "", ["role_arn": "r", "duration_seconds": "60"]),
-        ]),
+        ConfigElement(
+            "match", "x", [:],
+            children: [
+                ConfigElement("assume_role_credentials", "", ["role_arn": "r", "duration_seconds": "60"])
+            ]),
     ])
     func invalidConfigurations(section: ConfigElement) {
         #expect(throws: ConfigError.self) { try AWSCredentialsConfiguration(from: section) }
@@ -92,14 +113,20 @@ import Testing
     /// ... when @web_identity_credentials ... when @instance_profile_credentials ... when
     /// @shared_credentials ... when @process_credentials`), and the others are named for a warning.
     @Test func severalSourcesFollowFluentPluginKinesisPrecedence() throws {
-        let sharedAndProcess = try AWSCredentialsConfiguration(from: ConfigElement("match", "x", [:], children: [
-            ConfigElement("process_credentials", "", ["process": "p"]), ConfigElement("shared_credentials", "", [:]),
-        ]))
+        let sharedAndProcess = try AWSCredentialsConfiguration(
+            from: ConfigElement(
+                "match", "x", [:],
+                children: [
+                    ConfigElement("process_credentials", "", ["process": "p"]), ConfigElement("shared_credentials", "", [:]),
+                ]))
         #expect(sharedAndProcess.source == .sharedCredentials(profile: nil, path: nil))
         #expect(sharedAndProcess.ignoredSources == ["<process_credentials> (<shared_credentials> takes precedence)"])
-        let roleAndProcess = try AWSCredentialsConfiguration(from: ConfigElement("match", "x", [:], children: [
-            ConfigElement("process_credentials", "", ["process": "p"]), ConfigElement("assume_role_credentials", "", ["role_arn": "r"]),
-        ]))
+        let roleAndProcess = try AWSCredentialsConfiguration(
+            from: ConfigElement(
+                "match", "x", [:],
+                children: [
+                    ConfigElement("process_credentials", "", ["process": "p"]), ConfigElement("assume_role_credentials", "", ["role_arn": "r"]),
+                ]))
         guard case .assumeRole(let role, source: .defaultChain) = roleAndProcess.source else {
             Issue.record("assume_role should win, got \(roleAndProcess.source)")
             return
@@ -120,9 +147,11 @@ import Testing
     /// `duration_seconds` is `:time` in <web_identity_credentials> and `:integer` in
     /// <assume_role_credentials> (fluent-plugin-kinesis kinesis_helper/client.rb).
     @Test func webIdentityDurationIsATime() throws {
-        let element = ConfigElement("match", "x", [:], children: [
-            ConfigElement("web_identity_credentials", "", ["role_arn": "r", "web_identity_token_file": "/t", "duration_seconds": "1h"]),
-        ])
+        let element = ConfigElement(
+            "match", "x", [:],
+            children: [
+                ConfigElement("web_identity_credentials", "", ["role_arn": "r", "web_identity_token_file": "/t", "duration_seconds": "1h"])
+            ])
         guard case .webIdentity(let settings) = try AWSCredentialsConfiguration(from: element).source else {
             Issue.record("expected web identity")
             return
@@ -131,9 +160,12 @@ import Testing
     }
 
     @Test func makeProviderFromConfiguration() async throws {
-        let configuration = try AWSCredentialsConfiguration(from: ConfigElement("match", "x", [
-            "aws_key_id": "AKIAKEY", "aws_sec_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY",
-        ]))
+        let configuration = try AWSCredentialsConfiguration(
+            from: ConfigElement(
+                "match", "x",
+                [
+                    "aws_key_id": "AKIAKEY", "aws_sec_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY",
+                ]))
         let provider = try makeCredentialProvider(
             configuration, httpClient: sharedHTTPClient, logger: Witness.logger, environment: [:])
         #expect(try await provider.credentials().accessKeyID == "AKIAKEY")

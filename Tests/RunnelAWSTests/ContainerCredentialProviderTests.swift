@@ -17,7 +17,9 @@ import Testing
         return try await FakeHTTPServer.start { request in
             if let token = expectedToken(), request.headers["authorization"] != token { return .init(401, #"{"message":"bad token"}"#) }
             guard request.uri == "/v2/credentials/pod" else { return .init(404) }
-            return .init(200, """
+            return .init(
+                200,
+                """
                 {"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "CONTAINERSECRET-789", "Token": "CONTAINERTOKEN-xyz",
                  "Expiration": "\(iso8601(clock.date.addingTimeInterval(3600)))", "RoleArn": "arn:aws:iam::1:role/pod"}
                 """, delay: delay)
@@ -36,10 +38,13 @@ import Testing
         let tokenFile = try directory.write("token", "CONTAINERAUTH-bearer-42\n")
         let expected = Mutex("CONTAINERAUTH-bearer-42")
         let server = try await startEndpoint(expectedToken: { expected.withLock { $0 } })
-        let provider = try provider(isolatedEnvironment(directory, [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
-        ]))
+        let provider = try provider(
+            isolatedEnvironment(
+                directory,
+                [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
+                ]))
         let credentials = try await witnessed { try await provider.credentials() }
         #expect(credentials.accessKeyID == "ASIACONTAINER")
         #expect(credentials.sessionToken?.reveal() == "CONTAINERTOKEN-xyz")
@@ -56,20 +61,26 @@ import Testing
 
     @Test func fixedTokenFromEnvironment() async throws {
         let server = try await startEndpoint(expectedToken: { "CONTAINERAUTH-bearer-42" })
-        let provider = try provider(isolatedEnvironment(directory, [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "CONTAINERAUTH-bearer-42",
-        ]))
+        let provider = try provider(
+            isolatedEnvironment(
+                directory,
+                [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "CONTAINERAUTH-bearer-42",
+                ]))
         #expect(try await witnessed { try await provider.credentials() }.secretAccessKey.reveal() == "CONTAINERSECRET-789")
         await server.stop()
     }
 
     @Test func wrongTokenIsAnHTTPError() async throws {
         let server = try await startEndpoint(expectedToken: { "CONTAINERAUTH-bearer-42" })
-        let provider = try provider(isolatedEnvironment(directory, [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong",
-        ]))
+        let provider = try provider(
+            isolatedEnvironment(
+                directory,
+                [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong",
+                ]))
         let error = await caught { try await provider.credentials() }
         guard case .httpStatus(_, _, 401, _) = error as? RunnelAWSError else {
             Issue.record("unexpected \(String(describing: error))")
@@ -80,9 +91,12 @@ import Testing
 
     @Test func slowEndpointTimesOut() async throws {
         let server = try await startEndpoint(expectedToken: { nil }, delay: .seconds(5))
-        let provider = try provider(isolatedEnvironment(directory, [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod",
-        ]), timeout: .seconds(1))
+        let provider = try provider(
+            isolatedEnvironment(
+                directory,
+                [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.baseURL + "/v2/credentials/pod"
+                ]), timeout: .seconds(1))
         let error = await caught { try await provider.credentials() }
         guard case .timedOut = error as? RunnelAWSError else {
             Issue.record("unexpected \(String(describing: error))")

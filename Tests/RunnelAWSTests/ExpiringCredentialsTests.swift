@@ -93,8 +93,11 @@ func temporaryCredentials(_ id: String, expiring: Date) -> AWSCredentials {
         fetch.push(.success(temporaryCredentials("ASIAONE", expiring: clock.date.addingTimeInterval(600))))
         _ = try await cache.credentials()
         clock.advance(by: .seconds(700))
-        fetch.push(.failure(.stsFailure(operation: "AssumeRole", roleARN: "arn:aws:iam::1:role/r", status: 403,
-                                        code: "AccessDenied", message: "not allowed")))
+        fetch.push(
+            .failure(
+                .stsFailure(
+                    operation: "AssumeRole", roleARN: "arn:aws:iam::1:role/r", status: 403,
+                    code: "AccessDenied", message: "not allowed")))
         let error = await caught { try await cache.credentials() }
         #expect((error as? RunnelAWSError)?.isRetryable == false)
         // The same failure is reported again during the back-off, without a call.

@@ -49,7 +49,9 @@ final class FakeIMDS: Sendable {
         if request.method == "PUT" && request.uri == "/latest/api/token" {
             guard request.headers["x-aws-ec2-metadata-token-ttl-seconds"] != nil else { return .init(400) }
             guard behaviour.tokenStatus == 200 else { return .init(behaviour.tokenStatus) }
-            let n = issued.withLock { $0 += 1; return $0 }
+            let n = issued.withLock {
+                $0 += 1; return $0
+            }
             return .init(200, "IMDS-SESSION-TOKEN-2222-\(n)", delay: behaviour.tokenDelay)
         }
         if let token = request.headers["x-aws-ec2-metadata-token"] {

@@ -36,8 +36,9 @@ struct MotoSTSTests {
     @Test func assumeRoleReturnsWhatMotoIssued() async throws {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
-        let source = CountingProvider(StaticCredentialProvider(
-            accessKeyID: "AKIASOURCE", secretAccessKey: Secret("SOURCE-SECRET-5555"), sessionToken: Secret("SESSIONTOKEN-static-1234567890")))
+        let source = CountingProvider(
+            StaticCredentialProvider(
+                accessKeyID: "AKIASOURCE", secretAccessKey: Secret("SOURCE-SECRET-5555"), sessionToken: Secret("SESSIONTOKEN-static-1234567890")))
         let sts = STSClient(region: "eu-west-1", endpoint: moto.endpointURL, httpClient: sharedHTTPClient, now: clock.dateFunction)
         let parameters = STSClient.AssumeRoleParameters(
             roleARN: "arn:aws:iam::123456789012:role/kinesis-writer", roleSessionName: "runnel-test",
@@ -84,12 +85,16 @@ struct MotoSTSTests {
     @Test func profileRoleWithSourceProfileGoesThroughMoto() async throws {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
-        try directory.write(".aws/credentials", """
+        try directory.write(
+            ".aws/credentials",
+            """
             [base]
             aws_access_key_id = AKIABASE
             aws_secret_access_key = PROFILESECRET-qwerty
             """)
-        try directory.write(".aws/config", """
+        try directory.write(
+            ".aws/config",
+            """
             [profile writer]
             role_arn = arn:aws:iam::123456789012:role/writer
             source_profile = base
@@ -181,7 +186,9 @@ struct MotoSTSTests {
 
     @Test func accessDeniedCarriesCodeMessageAndRole() async throws {
         let server = try await FakeHTTPServer.start { _ in
-            .init(403, """
+            .init(
+                403,
+                """
                 <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>
                 <Code>AccessDenied</Code><Message>User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole</Message>
                 </Error><RequestId>abc</RequestId></ErrorResponse>
@@ -193,7 +200,9 @@ struct MotoSTSTests {
             sts: STSClient(region: "us-east-1", endpoint: URL(string: server.baseURL)!, httpClient: sharedHTTPClient),
             logger: Witness.logger, now: clock.dateFunction)
         let error = try #require(await caught { try await provider.credentials() } as? RunnelAWSError)
-        #expect(error.description.hasPrefix("STS AssumeRole for arn:aws:iam::1:role/denied failed (AccessDenied, HTTP 403): User: arn:aws:iam::1:user/u is not authorized"))
+        #expect(
+            error.description.hasPrefix(
+                "STS AssumeRole for arn:aws:iam::1:role/denied failed (AccessDenied, HTTP 403): User: arn:aws:iam::1:user/u is not authorized"))
         #expect(!error.isRetryable)
         await server.stop()
         Witness.assertNoLeaks()

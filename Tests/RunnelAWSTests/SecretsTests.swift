@@ -12,8 +12,9 @@ import Testing
             accessKeyID: "AKIAX", secretAccessKey: Secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"),
             sessionToken: Secret("SESSIONTOKEN-static-1234567890"), expiration: Date())
         let provider = StaticCredentialProvider(credentials)
-        let configuration = AWSCredentialsConfiguration(source: .staticKeys(
-            accessKeyID: "AKIAX", secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken))
+        let configuration = AWSCredentialsConfiguration(
+            source: .staticKeys(
+                accessKeyID: "AKIAX", secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken))
         for value in [credentials, provider, configuration, configuration.source] as [Any] {
             Witness.record("\(value)")
             Witness.record(String(reflecting: value))

@@ -32,23 +32,27 @@ import Testing
     static let cases: [Case] = [
         // The image's own variables unset: only what the image's README requires (the stream name),
         // the region from the AWS SDK's variable, and what Kubernetes sets in every pod.
-        Case(name: "image variables unset", environment: [
-            "FLUENT_KINESIS_STREAMS_STREAM_NAME": "logs", "AWS_REGION": "us-east-1",
-            "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "6443",
-        ]),
-        Case(name: "image variables set", environment: [
-            "FLUENTD_SYSTEMD_CONF": "disable", "FLUENTD_PROMETHEUS_CONF": "prometheus",
-            "FLUENT_KINESIS_STREAMS_REGION": "eu-west-1", "FLUENT_KINESIS_STREAMS_STREAM_NAME": "cluster-logs",
-            "FLUENT_KINESIS_STREAMS_INCLUDE_TIME_KEY": "false", "FLUENT_KINESIS_STREAMS_CHUNK_LIMIT_SIZE": "2m",
-            "FLUENTD_PROMETHEUS_BIND": "127.0.0.1", "FLUENTD_PROMETHEUS_PORT": "24299", "FLUENTD_PROMETHEUS_PATH": "/prom",
-            "KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443",
-            "KUBERNETES_VERIFY_SSL": "false", "FLUENT_KUBERNETES_METADATA_SKIP_LABELS": "true",
-            "FLUENT_KUBERNETES_METADATA_SKIP_CONTAINER_METADATA": "true", "FLUENT_KUBERNETES_METADATA_SKIP_MASTER_URL": "true",
-            "FLUENT_KUBERNETES_METADATA_SKIP_NAMESPACE_METADATA": "true", "FLUENT_KUBERNETES_WATCH": "false",
-            "FLUENT_CONTAINER_TAIL_PARSER_TYPE": "cri", "FLUENT_CONTAINER_TAIL_PARSER_TIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%N%:z",
-            "FLUENT_POS_EXTRA_DIR": "pos", "FLUENT_POS_DIR": "pos", "FLUENT_CONTAINER_TAIL_PATH": "/var/log/containers/app-*.log",
-            "FLUENT_CONTAINER_TAIL_TAG": "k8s.*", "FLUENT_CONTAINER_TAIL_EXCLUDE_PATH": #"["/var/log/containers/fluent*"]"#,
-        ]),
+        Case(
+            name: "image variables unset",
+            environment: [
+                "FLUENT_KINESIS_STREAMS_STREAM_NAME": "logs", "AWS_REGION": "us-east-1",
+                "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "6443",
+            ]),
+        Case(
+            name: "image variables set",
+            environment: [
+                "FLUENTD_SYSTEMD_CONF": "disable", "FLUENTD_PROMETHEUS_CONF": "prometheus",
+                "FLUENT_KINESIS_STREAMS_REGION": "eu-west-1", "FLUENT_KINESIS_STREAMS_STREAM_NAME": "cluster-logs",
+                "FLUENT_KINESIS_STREAMS_INCLUDE_TIME_KEY": "false", "FLUENT_KINESIS_STREAMS_CHUNK_LIMIT_SIZE": "2m",
+                "FLUENTD_PROMETHEUS_BIND": "127.0.0.1", "FLUENTD_PROMETHEUS_PORT": "24299", "FLUENTD_PROMETHEUS_PATH": "/prom",
+                "KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443",
+                "KUBERNETES_VERIFY_SSL": "false", "FLUENT_KUBERNETES_METADATA_SKIP_LABELS": "true",
+                "FLUENT_KUBERNETES_METADATA_SKIP_CONTAINER_METADATA": "true", "FLUENT_KUBERNETES_METADATA_SKIP_MASTER_URL": "true",
+                "FLUENT_KUBERNETES_METADATA_SKIP_NAMESPACE_METADATA": "true", "FLUENT_KUBERNETES_WATCH": "false",
+                "FLUENT_CONTAINER_TAIL_PARSER_TYPE": "cri", "FLUENT_CONTAINER_TAIL_PARSER_TIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%N%:z",
+                "FLUENT_POS_EXTRA_DIR": "pos", "FLUENT_POS_DIR": "pos", "FLUENT_CONTAINER_TAIL_PATH": "/var/log/containers/app-*.log",
+                "FLUENT_CONTAINER_TAIL_TAG": "k8s.*", "FLUENT_CONTAINER_TAIL_EXCLUDE_PATH": #"["/var/log/containers/fluent*"]"#,
+            ]),
     ]
 
     @Test(.enabled(if: present, "needs ../shared/compat beside the repository"), arguments: cases)
@@ -81,7 +85,9 @@ import Testing
         }
         let containerID = String(repeating: "ab12", count: 16)
         let container = "containers/web-7d4b9_shop_nginx-\(containerID).log"
-        try write(varLog, container, """
+        try write(
+            varLog, container,
+            """
             {"log":"GET /cart 200\\n","stream":"stdout","time":"2026-12-01T10:00:00.123456789Z"}
             {"log":"upstream slow\\n","stream":"stderr","time":"2026-12-01T10:00:01.5Z"}
 
@@ -129,11 +135,15 @@ import Testing
                 (try? String(contentsOf: varLog.appendingPathComponent(posFile), encoding: .utf8))?.contains(log) == true
             }
         }
-        try append(varLog, "docker.log", """
+        try append(
+            varLog, "docker.log",
+            """
             time="2026-12-01T10:00:02.000000000Z" level=info msg="Container started"
 
             """)
-        try append(varLog, "kubelet.log", """
+        try append(
+            varLog, "kubelet.log",
+            """
             I1201 10:00:03.123456    4321 kubelet.go:1234] Started kubelet
             E1201 10:00:04.000001    4321 pod_workers.go:99] Error syncing pod
 

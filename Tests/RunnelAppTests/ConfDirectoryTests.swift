@@ -38,6 +38,8 @@ import Testing
         let yaml = try ConfigLoader.load(path: Paths.packageRoot.appendingPathComponent("conf.d/runnel.yaml").path, environment: [:])
         let registry = PluginCatalog.registry()
         let logger = Logger(label: "test")
-        #expect(try PipelineBuilder(registry: registry, logger: logger).build(classic).graph == PipelineBuilder(registry: registry, logger: logger).build(yaml).graph)
+        #expect(
+            try PipelineBuilder(registry: registry, logger: logger).build(classic).graph
+                == PipelineBuilder(registry: registry, logger: logger).build(yaml).graph)
     }
 }

@@ -85,7 +85,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: two.directory) }
         let result = try await TestProcess.run(Paths.runnel, ["-c", two.file, "--dry-run"])
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("<system> workers 2: Runnel runs one worker process; top-level sections run once, and the sections of every <worker> run in it"))
+        #expect(
+            result.output.contains(
+                "<system> workers 2: Runnel runs one worker process; top-level sections run once, and the sections of every <worker> run in it"))
         #expect(result.output.contains("<match **> null"))
     }
 
@@ -115,10 +117,11 @@ import Testing
         #expect(logger.logLevel == .trace)
     }
 
-    @Test(arguments: [
-        ([], nil), (["-v"], .debug), (["-vv"], .trace), (["-vvv"], .trace), (["-q"], .warning), (["-qq"], .error),
-        (["-qqq"], .error), (["-v", "-q"], .info),
-    ] as [([String], Logger.Level?)])
+    @Test(
+        arguments: [
+            ([], nil), (["-v"], .debug), (["-vv"], .trace), (["-vvv"], .trace), (["-q"], .warning), (["-qq"], .error),
+            (["-qqq"], .error), (["-v", "-q"], .info),
+        ] as [([String], Logger.Level?)])
     func commandLineLevels(_ flags: [String], _ level: Logger.Level?) throws {
         let command = try RunCommand.parse(["-c", "x.conf"] + flags)
         #expect(command.commandLineLogLevel() == level)

@@ -23,7 +23,8 @@ import Testing
         defer { Task { await runnel.stop() } }
         let sent = try await TestProcess.run("python3", [helper, "send", "--port", "\(forwardPort)", "--events", "2000"])
         #expect(sent.status == 0, "\(sent.output)\n\(runnel.log)")
-        let verified = try await TestProcess.run("python3", [helper, "verify", "--endpoint", moto.endpoint, "--stream", "e2e", "--events", "2000", "--timeout", "60"])
+        let verified = try await TestProcess.run(
+            "python3", [helper, "verify", "--endpoint", moto.endpoint, "--stream", "e2e", "--events", "2000", "--timeout", "60"])
         #expect(verified.status == 0, "\(verified.output)\n\(runnel.log)")
         #expect(verified.output.contains("every event arrived"))
 

@@ -17,7 +17,8 @@ import Testing
         let environment = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"]
         for (stream, succeeds) in [("checked", true), ("absent", false)] {
             let config = work.appendingPathComponent("\(stream).conf")
-            try Data("""
+            try Data(
+                """
                 <match **>
                   @type kinesis_streams
                   @id out_\(stream)
@@ -25,14 +26,17 @@ import Testing
                   region us-east-1
                   endpoint \(moto.endpoint)
                 </match>
-                """.utf8).write(to: config)
+                """.utf8
+            ).write(to: config)
             let result = try await TestProcess.run(Paths.runnel, ["-c", config.path, "--dry-run", "--check-outputs"], environment: environment)
             if succeeds {
                 #expect(result.status == 0, "\(result.output)")
                 #expect(result.output.contains("output out_checked (kinesis_streams): stream 'checked' in us-east-1 is reachable"), "\(result.output)")
             } else {
                 #expect(result.status != 0, "\(result.output)")
-                #expect(result.output.contains("absent") && result.output.contains("us-east-1") && result.output.contains("ResourceNotFoundException"), "\(result.output)")
+                #expect(
+                    result.output.contains("absent") && result.output.contains("us-east-1") && result.output.contains("ResourceNotFoundException"),
+                    "\(result.output)")
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Logging
 import RunnelConfig
@@ -23,7 +23,8 @@ import Testing
         let log = work + "/app.log"
         try Data("one\ntwo\nthree\n".utf8).write(to: URL(fileURLWithPath: log))
         let config = work + "/runnel.conf"
-        try Data("""
+        try Data(
+            """
             <source>
               @type forward
               bind 127.0.0.1
@@ -79,19 +80,25 @@ import Testing
                 total_limit_size 2k
               </buffer>
             </match>
-            """.utf8).write(to: URL(fileURLWithPath: config))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: config))
         let runnel = try TestProcess(Paths.runnel, ["-c", config, "--strict"], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
         defer { Task { await runnel.stop() } }
         #expect(await waitForPort(forwardPort), "\(runnel.log)")
         #expect(await waitForPort(metricsPort), "\(runnel.log)")
 
         // One Forward message (Forward mode) of 5 events, sent with msgpack from Python.
-        let sent = try await TestProcess.run("python3", ["-c", """
-            import msgpack, socket, time
-            s = socket.create_connection(("127.0.0.1", \(forwardPort)))
-            s.sendall(msgpack.packb(["test.metrics", [[int(time.time()), {"n": i}] for i in range(5)]]))
-            s.close()
-            """])
+        let sent = try await TestProcess.run(
+            "python3",
+            [
+                "-c",
+                """
+                import msgpack, socket, time
+                s = socket.create_connection(("127.0.0.1", \(forwardPort)))
+                s.sendall(msgpack.packb(["test.metrics", [[int(time.time()), {"n": i}] for i in range(5)]]))
+                s.close()
+                """,
+            ])
         #expect(sent.status == 0, "\(sent.output)")
 
         let output = [("plugin_id", "out_kinesis"), ("type", "kinesis_streams")]
@@ -101,7 +108,9 @@ import Testing
             samples = try await scrape(port: metricsPort)
             if (value(samples, "fluentd_output_status_retry_count", output) ?? 0) >= 1,
                 value(samples, "fluentd_tail_file_position", [("plugin_id", "in_tail_app"), ("type", "tail"), ("path", log)]) == 14
-            { break }
+            {
+                break
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
 
@@ -269,8 +278,11 @@ struct MetricSample: CustomStringConvertible {
             guard let first = fields.first, let value = Double(first == "+Inf" ? "inf" : first == "-Inf" ? "-inf" : String(first)) else {
                 throw Malformed(line: String(line))
             }
-            let family = types[name] != nil ? name : ["_bucket", "_sum", "_count", "_total"].lazy
-                .compactMap { suffix in name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : nil }.first ?? name
+            let family =
+                types[name] != nil
+                ? name
+                : ["_bucket", "_sum", "_count", "_total"].lazy
+                    .compactMap { suffix in name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : nil }.first ?? name
             samples.append(MetricSample(name: name, labels: labels, value: value, type: types[name] ?? types[family]))
         }
         return samples

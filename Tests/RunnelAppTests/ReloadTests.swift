@@ -71,10 +71,11 @@ import Testing
         #expect(client.log.contains("\(events) events acknowledged on one connection"))
         runnel.signal(SIGTERM)
         #expect(await runnel.wait(seconds: 30) == 0, "\(runnel.log)")
-        let printed = Set(runnel.log.split(separator: "\n").compactMap { line -> Int? in
-            guard line.contains("app.reload"), let range = line.range(of: "\"seq\":") else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        })
+        let printed = Set(
+            runnel.log.split(separator: "\n").compactMap { line -> Int? in
+                guard line.contains("app.reload"), let range = line.range(of: "\"seq\":") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            })
         #expect(printed == Set(0..<events), "missing: \(Set(0..<events).subtracting(printed).sorted().prefix(10))")
     }
 
@@ -162,10 +163,11 @@ import Testing
         runnel.signal(SIGTERM)
         #expect(await runnel.wait(seconds: 30) == 0, "\(runnel.log)")
         let count = summary.hasPrefix("done: ") ? Int(summary.dropFirst(6).prefix { $0.isNumber }) ?? 0 : 0
-        let printed = Set(runnel.log.split(separator: "\n").compactMap { line -> Int? in
-            guard line.contains("app.reload"), let range = line.range(of: "\"seq\":") else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        })
+        let printed = Set(
+            runnel.log.split(separator: "\n").compactMap { line -> Int? in
+                guard line.contains("app.reload"), let range = line.range(of: "\"seq\":") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            })
         #expect(count > 20, "\(summary)")
         #expect(Set(0..<count).isSubset(of: printed), "acked but not delivered: \(Set(0..<count).subtracting(printed).sorted().prefix(10))")
     }

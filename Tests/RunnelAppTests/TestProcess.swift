@@ -86,5 +86,3 @@ enum Paths {
 
     static var runnel: String { binaryDirectory.appendingPathComponent("runnel").path }
 }
-
-

@@ -49,16 +49,18 @@ import Testing
     }
 
     @Test func everyParameterIsRead() throws {
-        let element = ConfigElement("buffer", "tag,time,$.kubernetes.namespace_name", [
-            "@type": "memory", "timekey": "1h", "timekey_wait": "30s", "timekey_use_utc": "true",
-            "chunk_limit_size": "1m", "chunk_limit_records": "500", "total_limit_size": "64m",
-            "chunk_full_threshold": "0.9", "flush_mode": "immediate", "flush_interval": "5s",
-            "flush_thread_count": "4", "flush_thread_interval": "0.5", "flush_thread_burst_interval": "0.2",
-            "flush_at_shutdown": "false", "overflow_action": "block", "retry_type": "periodic", "retry_wait": "2s",
-            "retry_exponential_backoff_base": "3", "retry_max_interval": "30s", "retry_randomize": "false",
-            "retry_timeout": "1h", "retry_max_times": "17", "retry_forever": "true", "retry_secondary_threshold": "0.5",
-            "durable": "true", "delayed_commit_timeout": "10s",
-        ])
+        let element = ConfigElement(
+            "buffer", "tag,time,$.kubernetes.namespace_name",
+            [
+                "@type": "memory", "timekey": "1h", "timekey_wait": "30s", "timekey_use_utc": "true",
+                "chunk_limit_size": "1m", "chunk_limit_records": "500", "total_limit_size": "64m",
+                "chunk_full_threshold": "0.9", "flush_mode": "immediate", "flush_interval": "5s",
+                "flush_thread_count": "4", "flush_thread_interval": "0.5", "flush_thread_burst_interval": "0.2",
+                "flush_at_shutdown": "false", "overflow_action": "block", "retry_type": "periodic", "retry_wait": "2s",
+                "retry_exponential_backoff_base": "3", "retry_max_interval": "30s", "retry_randomize": "false",
+                "retry_timeout": "1h", "retry_max_times": "17", "retry_forever": "true", "retry_secondary_threshold": "0.5",
+                "durable": "true", "delayed_commit_timeout": "10s",
+            ])
         let c = try BufferConfiguration(element: element, defaultType: .file, pluginName: "out", rootDirectory: nil)
         #expect(c.chunkKeys.tag)
         #expect(c.chunkKeys.time == ChunkKeys.TimeKey(period: 3600, wait: 30, useUTC: true))

@@ -16,7 +16,9 @@ import RunnelTestSupport
     static let tags = ["a", "b", "c"]
     static let answers: [ScriptedSender.Answer] = [.deliver, .acceptEveryOther, .retry, .reject]
 
-    func makeBuffer(_ type: BufferConfiguration.StorageType, _ directory: TemporaryDirectory, _ sender: ScriptedSender, _ clock: ManualClock, _ logger: Logger) throws -> BufferedOutput {
+    func makeBuffer(_ type: BufferConfiguration.StorageType, _ directory: TemporaryDirectory, _ sender: ScriptedSender, _ clock: ManualClock, _ logger: Logger)
+        throws -> BufferedOutput
+    {
         var configuration = type == .file ? fileConfiguration(directory) : BufferConfiguration(type: .memory, chunkKeys: ChunkKeys(tag: true))
         configuration.chunkLimitRecords = 10
         configuration.flushMode = .interval
@@ -114,7 +116,10 @@ import RunnelTestSupport
         )
         #expect(next > 0)
         let missing = Set(0..<next).subtracting(accepted)
-        #expect(missing.isEmpty, "lost \(missing.count) events, e.g. \(missing.sorted().prefix(10)); chunks left: \(leftover); log: \(log.entries.filter { $0.level >= .warning && !$0.text.contains("failed to flush") && !$0.text.contains("rejected") }.map(\.text)); trace \(trace.suffix(25))")
+        #expect(
+            missing.isEmpty,
+            "lost \(missing.count) events, e.g. \(missing.sorted().prefix(10)); chunks left: \(leftover); log: \(log.entries.filter { $0.level >= .warning && !$0.text.contains("failed to flush") && !$0.text.contains("rejected") }.map(\.text)); trace \(trace.suffix(25))"
+        )
         #expect(accepted.count == Set(accepted).count, "\(accepted.count - Set(accepted).count) events delivered twice")
         #expect(buffer.status.totalBytes == 0 && buffer.status.queueLength == 0)
         if type == .file { #expect(directory.files(in: "buffer").isEmpty, "\(directory.files(in: "buffer"))") }

@@ -67,7 +67,9 @@ import RunnelTestSupport
     }
 
     @Test func throwExceptionOnOverflow() async throws {
-        let buffer = try memoryBuffer(ScriptedSender()) { $0.chunkLimitSize = 2000; $0.totalLimitSize = 4000 }
+        let buffer = try memoryBuffer(ScriptedSender()) {
+            $0.chunkLimitSize = 2000; $0.totalLimitSize = 4000
+        }
         var thrown: PipelineError?
         for i in 0..<100 {
             do { try await buffer.emit(makeStream(seqs: (i * 10)..<(i * 10 + 10))) } catch let error as PipelineError {
@@ -128,7 +130,9 @@ import RunnelTestSupport
     @Test func retriesFollowThePolicyOnTheInjectedClock() async throws {
         let clock = ManualClock()
         let sender = ScriptedSender([.retry, .retry, .retry])
-        let buffer = try memoryBuffer(sender, clock: clock) { $0.retry.wait = 10; $0.retry.maxInterval = 15 }
+        let buffer = try memoryBuffer(sender, clock: clock) {
+            $0.retry.wait = 10; $0.retry.maxInterval = 15
+        }
         try await buffer.emit(makeStream(seqs: 0..<3))
         await buffer.flushNow()  // t=0: fails, next at 10
         var times: [Double] = []

@@ -6,7 +6,7 @@ import Testing
 import RunnelTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @testable import RunnelBuffer
@@ -15,8 +15,10 @@ import Glibc
 /// compressed chunks are (lib/fluent/plugin/buffer/chunk.rb, `concat` with `compress: :gzip`
 /// appends one gzip member per write), and read back whole, torn or damaged.
 @Suite struct CompressedBufferTests {
-    func buffer(_ directory: TemporaryDirectory, _ sender: ScriptedSender, type: BufferConfiguration.StorageType = .file,
-                logger: Logger = Logger(label: "test")) throws -> BufferedOutput {
+    func buffer(
+        _ directory: TemporaryDirectory, _ sender: ScriptedSender, type: BufferConfiguration.StorageType = .file,
+        logger: Logger = Logger(label: "test")
+    ) throws -> BufferedOutput {
         var configuration = fileConfiguration(directory)
         configuration.type = type
         configuration.compress = .gzip
@@ -111,7 +113,8 @@ import Glibc
     @Test func changingCompressKeepsOldChunksReadable() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let plain = try BufferedOutput(name: "out", configuration: fileConfiguration(directory), sender: ScriptedSender(), logger: Logger(label: "t"), clock: ManualClock())
+        let plain = try BufferedOutput(
+            name: "out", configuration: fileConfiguration(directory), sender: ScriptedSender(), logger: Logger(label: "t"), clock: ManualClock())
         try await plain.emit(makeStream(tag: "plain", seqs: 0..<3))
         await plain.shutdown()
         let sender = ScriptedSender()

@@ -3,7 +3,7 @@ import Testing
 import RunnelTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The file buffer under SIGKILL: the crash probe (Sources/RunnelBufferCrashProbe) appends
@@ -55,7 +55,10 @@ import Glibc
 
             struct Attempt: Hashable { var generation: Int; var chunk: String }
             var lastAttempt: [Attempt: Int] = [:]
-            for d in deliveries { lastAttempt[Attempt(generation: d.generation, chunk: d.chunk), default: 0] = max(lastAttempt[Attempt(generation: d.generation, chunk: d.chunk)] ?? 0, d.attempt) }
+            for d in deliveries {
+                lastAttempt[Attempt(generation: d.generation, chunk: d.chunk), default: 0] = max(
+                    lastAttempt[Attempt(generation: d.generation, chunk: d.chunk)] ?? 0, d.attempt)
+            }
 
             var bySeq: [Int: [Delivery]] = [:]
             for d in deliveries { bySeq[d.seq, default: []].append(d) }
@@ -65,7 +68,8 @@ import Glibc
                     let wasLastAttempt = earlier.attempt == lastAttempt[Attempt(generation: earlier.generation, chunk: earlier.chunk)]
                     if later.generation <= earlier.generation || !wasLastAttempt {
                         unjustifiedRepeats.append(
-                            "seq \(seq): gen \(earlier.generation) attempt \(earlier.attempt) then gen \(later.generation) attempt \(later.attempt) of chunk \(earlier.chunk)")
+                            "seq \(seq): gen \(earlier.generation) attempt \(earlier.attempt) then gen \(later.generation) attempt \(later.attempt) of chunk \(earlier.chunk)"
+                        )
                     }
                 }
             }

@@ -5,7 +5,7 @@ import Testing
 import RunnelTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @testable import RunnelBuffer

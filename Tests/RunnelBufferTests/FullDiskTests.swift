@@ -6,7 +6,7 @@ import Testing
 import RunnelTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @testable import RunnelBuffer
@@ -84,10 +84,11 @@ struct TinyDisk {
             return
         }
         // Forward does not acknowledge a retryable error: the client sends the events again.
-        #expect((refusal as? PipelineError).map { error -> Bool in
-            if case .bufferOverflow = error { return error.isRetryable }
-            return false
-        } == true, "\(refusal)")
+        #expect(
+            (refusal as? PipelineError).map { error -> Bool in
+                if case .bufferOverflow = error { return error.isRetryable }
+                return false
+            } == true, "\(refusal)")
         #expect(log.count(.error, containing: "could not write to the buffer") >= 1)
         #expect(log.count(.error, containing: "No space left on device") >= 1, "\(log.entries.map(\.text))")
         #expect(acked.count >= 100, "the disk should take some events first")
@@ -130,7 +131,9 @@ struct TinyDisk {
         let duplicates = accepted.filter { !seen.insert($0).inserted }
         // Only the partial acceptance whose progress could not be saved may be delivered again.
         #expect(Set(duplicates).isSubset(of: acceptedWhileFull), "duplicates beyond the unsaved progress: \(duplicates.prefix(10))")
-        print("full disk: \(acked.count) acknowledged, \(refused.count) refused, \(acceptedWhileFull.count) accepted while full, \(duplicates.count) delivered twice")
+        print(
+            "full disk: \(acked.count) acknowledged, \(refused.count) refused, \(acceptedWhileFull.count) accepted while full, \(duplicates.count) delivered twice"
+        )
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: disk.path + "/buffer")) ?? []).isEmpty)
     }
 

@@ -32,19 +32,28 @@ import Testing
     }
 
     @Test func baseAndWaitAreHonoured() {
-        var machine = RetryStateMachine(policy: policy { $0.wait = 0.5; $0.backoffBase = 3 }, hasSecondary: false, now: 10)
+        var machine = RetryStateMachine(
+            policy: policy {
+                $0.wait = 0.5; $0.backoffBase = 3
+            }, hasSecondary: false, now: 10)
         #expect(schedule(&machine, failures: 3) == [10.5, 11, 12.5, 17].map { .retry(at: $0, secondary: false) })
     }
 
     @Test func periodicWaitsTheSameEachTime() {
-        var machine = RetryStateMachine(policy: policy { $0.type = .periodic; $0.wait = 5 }, hasSecondary: false, now: 0)
+        var machine = RetryStateMachine(
+            policy: policy {
+                $0.type = .periodic; $0.wait = 5
+            }, hasSecondary: false, now: 0)
         #expect(schedule(&machine, failures: 3) == [5, 10, 15, 20].map { .retry(at: $0, secondary: false) })
     }
 
     @Test func retryTimeoutGivesUp() {
         var machine = RetryStateMachine(policy: policy { $0.timeout = 10 }, hasSecondary: false, now: 0)
-        #expect(schedule(&machine, failures: 10) == [.retry(at: 1, secondary: false), .retry(at: 2, secondary: false),
-            .retry(at: 4, secondary: false), .retry(at: 8, secondary: false), .giveUp])
+        #expect(
+            schedule(&machine, failures: 10) == [
+                .retry(at: 1, secondary: false), .retry(at: 2, secondary: false),
+                .retry(at: 4, secondary: false), .retry(at: 8, secondary: false), .giveUp,
+            ])
     }
 
     @Test func retryMaxTimesGivesUpAfterThatManyRetries() {
@@ -55,7 +64,10 @@ import Testing
     }
 
     @Test func retryForeverNeverGivesUpNorUsesSecondary() {
-        var machine = RetryStateMachine(policy: policy { $0.timeout = 10; $0.maxInterval = 60; $0.forever = true }, hasSecondary: true, now: 0)
+        var machine = RetryStateMachine(
+            policy: policy {
+                $0.timeout = 10; $0.maxInterval = 60; $0.forever = true
+            }, hasSecondary: true, now: 0)
         let actions = schedule(&machine, failures: 30)
         #expect(actions.count == 31)
         #expect(actions.allSatisfy { if case .retry(_, let secondary) = $0 { return !secondary } else { return false } })
@@ -68,11 +80,12 @@ import Testing
         var machine = RetryStateMachine(policy: policy { $0.timeout = 100 }, hasSecondary: true, now: 0)
         let actions = schedule(&machine, failures: 12)
         // Primary until 80 (0.8 × 100), then the secondary with its own series, until the timeout.
-        #expect(Array(actions.prefix(9)) == [
-            .retry(at: 1, secondary: false), .retry(at: 2, secondary: false), .retry(at: 4, secondary: false),
-            .retry(at: 8, secondary: false), .retry(at: 16, secondary: false), .retry(at: 32, secondary: false),
-            .retry(at: 64, secondary: false), .retry(at: 80, secondary: true), .retry(at: 81, secondary: true),
-        ])
+        #expect(
+            Array(actions.prefix(9)) == [
+                .retry(at: 1, secondary: false), .retry(at: 2, secondary: false), .retry(at: 4, secondary: false),
+                .retry(at: 8, secondary: false), .retry(at: 16, secondary: false), .retry(at: 32, secondary: false),
+                .retry(at: 64, secondary: false), .retry(at: 80, secondary: true), .retry(at: 81, secondary: true),
+            ])
         #expect(actions.last == .giveUp)
     }
 

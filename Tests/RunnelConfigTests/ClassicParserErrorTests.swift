@@ -25,30 +25,43 @@ struct ClassicParserErrorTests {
         Case(text: "<source>\n</source>\n</match>\n", line: 3, column: 1, message: "found '</match>' but no section is open here"),
         Case(text: "<source\n</source>\n", line: 1, column: 8, message: "expected '>' to end the tag '<source' before the end of the line"),
         Case(text: "<match a.**\n", line: 1, column: 12, message: "expected '>' to end the tag '<match a.**' before the end of the line"),
-        Case(text: "< source>\n", line: 1, column: 2, message: "expected a section name after '<' (such as <source>, <match PATTERN>, <buffer>), found ' source>'"),
+        Case(
+            text: "< source>\n", line: 1, column: 2,
+            message: "expected a section name after '<' (such as <source>, <match PATTERN>, <buffer>), found ' source>'"),
         Case(text: "<source> extra\n</source>\n", line: 1, column: 10, message: "expected end of line after the tag <source>, found 'extra'"),
         Case(text: "<source>\n</source extra>\n", line: 2, column: 10, message: "expected '>' to end the closing tag '</source', found 'extra>'"),
         Case(text: "<source>\n</source> x\n", line: 2, column: 11, message: "expected end of line after '</source>', found 'x'"),
         Case(text: "<source>\n  path \"/var/log\n</source>\n", line: 2, column: 8, message: "unterminated double-quoted string; add the closing '\"'"),
         Case(text: "<source>\n  path '/var/log\n", line: 2, column: 8, message: "unterminated single-quoted string; add the closing \"'\""),
         Case(text: "<source>\n  path \"a\" b\n</source>\n", line: 2, column: 12, message: "expected end of line after the value of 'path', found 'b'"),
-        Case(text: "<source>\n  path \"a\\qb\"\n</source>\n", line: 2, column: 10,
-             message: "unknown escape '\\q' in a double-quoted string (known: \\n \\t \\r \\f \\b \\0 \\\" \\\\ \\#); write '\\\\q' for a backslash"),
-        Case(text: "<source>\n  keys [\"a\",\n    \"b\"\n</source>\n", line: 4, column: 1,
-             message: "invalid JSON array (started at line 2, column 8): expected ',' or ']', found '</source>'; quote the value if it is not JSON"),
-        Case(text: "<source>\n  format [warn] %{msg}\n</source>\n", line: 2, column: 11,
-             message: "invalid JSON array (started at line 2, column 10): expected a JSON value, found 'warn] %{msg}'; quote the value if it is not JSON"),
-        Case(text: "<source>\n  hash {\"a\" 1}\n</source>\n", line: 2, column: 13,
-             message: "invalid JSON object (started at line 2, column 8): expected ':', found '1}'; quote the value if it is not JSON"),
-        Case(text: "<source>\n  @mytype x\n</source>\n", line: 2, column: 3,
-             message: "'@mytype': the '@' prefix is reserved for @type, @id, @label, @log_level and @include; remove the '@'"),
-        Case(text: "<source>\n  tag \"#{Dir.glob('/etc/*')}\"\n</source>\n", line: 2, column: 8,
-             message: "\"#{Dir.glob('/etc/*')}\": unsupported Ruby: the constant 'Dir' (supported: ENV, File, Socket, IPAddr). \(EmbeddedRubyEvaluator.supported); put any other value in an environment variable"),
-        Case(text: "<source>\n  tag \"#{ENV.fetch('MISSING')}\"\n</source>\n", line: 2, column: 8,
-             message: "\"#{ENV.fetch('MISSING')}\" raised KeyError: key not found: \"MISSING\"; set the environment variable, or give a default: ENV.fetch('NAME', 'default'), or add 'rescue FALLBACK'",
-             kind: .invalidValue),
-        Case(text: "<source>\n  tag \"#{ENV['X']\"\n</source>\n", line: 2, column: 8,
-             message: "unterminated '#{' in a double-quoted string; add the closing '}'"),
+        Case(
+            text: "<source>\n  path \"a\\qb\"\n</source>\n", line: 2, column: 10,
+            message: "unknown escape '\\q' in a double-quoted string (known: \\n \\t \\r \\f \\b \\0 \\\" \\\\ \\#); write '\\\\q' for a backslash"),
+        Case(
+            text: "<source>\n  keys [\"a\",\n    \"b\"\n</source>\n", line: 4, column: 1,
+            message: "invalid JSON array (started at line 2, column 8): expected ',' or ']', found '</source>'; quote the value if it is not JSON"),
+        Case(
+            text: "<source>\n  format [warn] %{msg}\n</source>\n", line: 2, column: 11,
+            message: "invalid JSON array (started at line 2, column 10): expected a JSON value, found 'warn] %{msg}'; quote the value if it is not JSON"),
+        Case(
+            text: "<source>\n  hash {\"a\" 1}\n</source>\n", line: 2, column: 13,
+            message: "invalid JSON object (started at line 2, column 8): expected ':', found '1}'; quote the value if it is not JSON"),
+        Case(
+            text: "<source>\n  @mytype x\n</source>\n", line: 2, column: 3,
+            message: "'@mytype': the '@' prefix is reserved for @type, @id, @label, @log_level and @include; remove the '@'"),
+        Case(
+            text: "<source>\n  tag \"#{Dir.glob('/etc/*')}\"\n</source>\n", line: 2, column: 8,
+            message:
+                "\"#{Dir.glob('/etc/*')}\": unsupported Ruby: the constant 'Dir' (supported: ENV, File, Socket, IPAddr). \(EmbeddedRubyEvaluator.supported); put any other value in an environment variable"
+        ),
+        Case(
+            text: "<source>\n  tag \"#{ENV.fetch('MISSING')}\"\n</source>\n", line: 2, column: 8,
+            message:
+                "\"#{ENV.fetch('MISSING')}\" raised KeyError: key not found: \"MISSING\"; set the environment variable, or give a default: ENV.fetch('NAME', 'default'), or add 'rescue FALLBACK'",
+            kind: .invalidValue),
+        Case(
+            text: "<source>\n  tag \"#{ENV['X']\"\n</source>\n", line: 2, column: 8,
+            message: "unterminated '#{' in a double-quoted string; add the closing '}'"),
     ]
 
     @Test(arguments: cases)

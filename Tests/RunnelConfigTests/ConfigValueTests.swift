@@ -7,11 +7,12 @@ struct ConfigValueTests {
     /// Fluentd's `Config.size_value` (lib/fluent/config/types.rb, v1.16 to v1.19): `/([0-9]+)k/i`,
     /// then m, g, t, each a power of 1024, else an integer. The match is not anchored, so the
     /// `B` of `8MB` is ignored there: 8 MiB.
-    @Test(arguments: [
-        ("1k", 1024), ("1K", 1024), ("8m", 8 << 20), ("8M", 8 << 20), ("8MB", 8 << 20), ("8mb", 8 << 20),
-        ("8Mb", 8 << 20), ("256kb", 262_144), ("256KB", 262_144), ("1g", 1 << 30), ("1GB", 1 << 30), ("1t", 1 << 40),
-        ("1TB", 1 << 40), ("0", 0), ("1024", 1024), ("1_024", 1024), (" 256k ", 262_144),
-    ] as [(String, Int)])
+    @Test(
+        arguments: [
+            ("1k", 1024), ("1K", 1024), ("8m", 8 << 20), ("8M", 8 << 20), ("8MB", 8 << 20), ("8mb", 8 << 20),
+            ("8Mb", 8 << 20), ("256kb", 262_144), ("256KB", 262_144), ("1g", 1 << 30), ("1GB", 1 << 30), ("1t", 1 << 40),
+            ("1TB", 1 << 40), ("0", 0), ("1024", 1024), ("1_024", 1024), (" 256k ", 262_144),
+        ] as [(String, Int)])
     func sizes(_ raw: String, _ expected: Int) {
         #expect(ConfigValue.size(raw) == expected)
     }
@@ -27,12 +28,16 @@ struct ConfigValueTests {
         let root = try parseClassic("<buffer>\n  chunk_limit_size 1.5m\n</buffer>\n")
         let buffer = try #require(root.element(named: "buffer"))
         let error = try #require(configError { try buffer.size("chunk_limit_size") })
-        #expect(error.message == "<buffer>: parameter 'chunk_limit_size' has value \"1.5m\"; expected a whole size such as 1024, 256k, 8m or 1g (Fluentd reads only the digits before the unit, so 1.5m would be 5m there); write 1536k for 1.5m")
+        #expect(
+            error.message
+                == "<buffer>: parameter 'chunk_limit_size' has value \"1.5m\"; expected a whole size such as 1024, 256k, 8m or 1g (Fluentd reads only the digits before the unit, so 1.5m would be 5m there); write 1536k for 1.5m"
+        )
     }
 
-    @Test(arguments: [
-        ("10", 10), ("10s", 10), ("5m", 300), ("1.5h", 5400), ("1d", 86400), ("0.5", 0.5), ("0", 0), ("-1", -1),
-    ] as [(String, Double)])
+    @Test(
+        arguments: [
+            ("10", 10), ("10s", 10), ("5m", 300), ("1.5h", 5400), ("1d", 86400), ("0.5", 0.5), ("0", 0), ("-1", -1),
+        ] as [(String, Double)])
     func times(_ raw: String, _ expected: Double) {
         #expect(ConfigValue.time(raw) == expected)
     }
@@ -42,9 +47,10 @@ struct ConfigValueTests {
         #expect(ConfigValue.time(raw) == nil)
     }
 
-    @Test(arguments: [
-        ("true", true), ("yes", true), ("false", false), ("no", false), ("", true), ("# a comment", true),
-    ] as [(String, Bool)])
+    @Test(
+        arguments: [
+            ("true", true), ("yes", true), ("false", false), ("no", false), ("", true), ("# a comment", true),
+        ] as [(String, Bool)])
     func bools(_ raw: String, _ expected: Bool) {
         #expect(ConfigValue.bool(raw) == expected)
     }
@@ -54,9 +60,10 @@ struct ConfigValueTests {
         #expect(ConfigValue.bool(raw) == nil)
     }
 
-    @Test(arguments: [
-        ("42", 42), ("1_000_000", 1_000_000), ("-7", -7), (" 3 ", 3),
-    ] as [(String, Int)])
+    @Test(
+        arguments: [
+            ("42", 42), ("1_000_000", 1_000_000), ("-7", -7), (" 3 ", 3),
+        ] as [(String, Int)])
     func integers(_ raw: String, _ expected: Int) {
         #expect(ConfigValue.integer(raw) == expected)
     }
@@ -66,11 +73,12 @@ struct ConfigValueTests {
         #expect(ConfigValue.integer(raw) == nil)
     }
 
-    @Test(arguments: [
-        (#"["a","b"]"#, ["a", "b"]), (#"["a", 1, null, {"k": "v"}]"#, ["a", "1", "", #"{"k":"v"}"#]),
-        ("a,b", ["a", "b"]), (" a , b ,c ", ["a", "b", "c"]), ("a,b,", ["a", "b"]), ("", []), ("single", ["single"]),
-        ("[]", []),
-    ] as [(String, [String])])
+    @Test(
+        arguments: [
+            (#"["a","b"]"#, ["a", "b"]), (#"["a", 1, null, {"k": "v"}]"#, ["a", "1", "", #"{"k":"v"}"#]),
+            ("a,b", ["a", "b"]), (" a , b ,c ", ["a", "b", "c"]), ("a,b,", ["a", "b"]), ("", []), ("single", ["single"]),
+            ("[]", []),
+        ] as [(String, [String])])
     func arrays(_ raw: String, _ expected: [String]) {
         #expect(ConfigValue.array(raw) == expected)
     }
@@ -80,10 +88,11 @@ struct ConfigValueTests {
         #expect(ConfigValue.array(raw) == nil)
     }
 
-    @Test(arguments: [
-        (#"{"b":"1","a":2}"#, ["b=1", "a=2"]), ("k1:v1,k2:v2", ["k1=v1", "k2=v2"]), (" k1 : v1 , k2:v:2 ", ["k1=v1", "k2=v:2"]),
-        (#"{"n":{"x":1}}"#, [#"n={"x":1}"#]), ("", []),
-    ] as [(String, [String])])
+    @Test(
+        arguments: [
+            (#"{"b":"1","a":2}"#, ["b=1", "a=2"]), ("k1:v1,k2:v2", ["k1=v1", "k2=v2"]), (" k1 : v1 , k2:v:2 ", ["k1=v1", "k2=v:2"]),
+            (#"{"n":{"x":1}}"#, [#"n={"x":1}"#]), ("", []),
+        ] as [(String, [String])])
     func hashes(_ raw: String, _ expected: [String]) {
         #expect(ConfigValue.hash(raw)?.map { "\($0.key)=\($0.value)" } == expected)
     }
@@ -111,7 +120,9 @@ struct ConfigValueTests {
             file: "kinesis.conf")
         let match = try #require(root.element(named: "match"))
         let time = try #require(configError { try match.time("flush_interval") })
-        #expect(time.description == "kinesis.conf:2:3: <match app.**>: parameter 'flush_interval' has value \"soon\"; expected a time such as 30, 10s, 5m, 1h or 1d")
+        #expect(
+            time.description == "kinesis.conf:2:3: <match app.**>: parameter 'flush_interval' has value \"soon\"; expected a time such as 30, 10s, 5m, 1h or 1d"
+        )
         let size = try #require(configError { try match.size("chunk_limit_size") })
         #expect(size.location.line == 3)
         #expect(size.message.hasSuffix("expected a size such as 1024, 256k, 8m, 8MB or 1g"))

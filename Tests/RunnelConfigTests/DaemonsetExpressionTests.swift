@@ -31,17 +31,38 @@ struct DaemonsetExpressionTests {
         ("ENV['KUBERNETES_VERIFY_SSL'] || true", .text("true"), ["KUBERNETES_VERIFY_SSL": "false"], .text("false")),
         ("ENV['KUBERNETES_CA_FILE']", .text(""), ["KUBERNETES_CA_FILE": "/ca.crt"], .text("/ca.crt")),
         ("ENV['FLUENT_KUBERNETES_METADATA_SKIP_LABELS'] || 'false'", .text("false"), ["FLUENT_KUBERNETES_METADATA_SKIP_LABELS": "true"], .text("true")),
-        ("ENV['FLUENT_KUBERNETES_METADATA_SKIP_CONTAINER_METADATA'] || 'false'", .text("false"), ["FLUENT_KUBERNETES_METADATA_SKIP_CONTAINER_METADATA": "true"], .text("true")),
+        (
+            "ENV['FLUENT_KUBERNETES_METADATA_SKIP_CONTAINER_METADATA'] || 'false'", .text("false"),
+            ["FLUENT_KUBERNETES_METADATA_SKIP_CONTAINER_METADATA": "true"], .text("true")
+        ),
         ("ENV['FLUENT_KUBERNETES_METADATA_SKIP_MASTER_URL'] || 'false'", .text("false"), ["FLUENT_KUBERNETES_METADATA_SKIP_MASTER_URL": "true"], .text("true")),
-        ("ENV['FLUENT_KUBERNETES_METADATA_SKIP_NAMESPACE_METADATA'] || 'false'", .text("false"), ["FLUENT_KUBERNETES_METADATA_SKIP_NAMESPACE_METADATA": "true"], .text("true")),
+        (
+            "ENV['FLUENT_KUBERNETES_METADATA_SKIP_NAMESPACE_METADATA'] || 'false'", .text("false"),
+            ["FLUENT_KUBERNETES_METADATA_SKIP_NAMESPACE_METADATA": "true"], .text("true")
+        ),
         ("ENV['FLUENT_KUBERNETES_WATCH'] || 'true'", .text("true"), ["FLUENT_KUBERNETES_WATCH": "false"], .text("false")),
         ("ENV['FLUENT_CONTAINER_TAIL_PARSER_TYPE'] || 'json'", .text("json"), ["FLUENT_CONTAINER_TAIL_PARSER_TYPE": "cri"], .text("cri")),
-        ("ENV['FLUENT_CONTAINER_TAIL_PARSER_TIME_FORMAT'] || '%Y-%m-%dT%H:%M:%S.%NZ'", .text("%Y-%m-%dT%H:%M:%S.%NZ"), ["FLUENT_CONTAINER_TAIL_PARSER_TIME_FORMAT": "%s"], .text("%s")),
-        ("ENV['FLUENT_CONTAINER_TAIL_PATH'] || '/var/log/containers/*.log'", .text("/var/log/containers/*.log"), ["FLUENT_CONTAINER_TAIL_PATH": "/logs/*.log"], .text("/logs/*.log")),
+        (
+            "ENV['FLUENT_CONTAINER_TAIL_PARSER_TIME_FORMAT'] || '%Y-%m-%dT%H:%M:%S.%NZ'", .text("%Y-%m-%dT%H:%M:%S.%NZ"),
+            ["FLUENT_CONTAINER_TAIL_PARSER_TIME_FORMAT": "%s"], .text("%s")
+        ),
+        (
+            "ENV['FLUENT_CONTAINER_TAIL_PATH'] || '/var/log/containers/*.log'", .text("/var/log/containers/*.log"),
+            ["FLUENT_CONTAINER_TAIL_PATH": "/logs/*.log"], .text("/logs/*.log")
+        ),
         ("ENV['FLUENT_CONTAINER_TAIL_TAG'] || 'kubernetes.*'", .text("kubernetes.*"), ["FLUENT_CONTAINER_TAIL_TAG": "k8s.*"], .text("k8s.*")),
-        ("ENV['FLUENT_CONTAINER_TAIL_EXCLUDE_PATH'] || use_default", .useDefault, ["FLUENT_CONTAINER_TAIL_EXCLUDE_PATH": #"["/var/log/containers/fluent*"]"#], .text(#"["/var/log/containers/fluent*"]"#)),
-        (posFile("FLUENT_POS_EXTRA_DIR", "fluentd-containers.log.pos"), .text("/var/log/fluentd-containers.log.pos"), ["FLUENT_POS_EXTRA_DIR": "extra"], .text("/var/log/extra/fluentd-containers.log.pos")),
-        (posFile("FLUENT_POS_DIR", "fluentd-startupscript.log.pos"), .text("/var/log/fluentd-startupscript.log.pos"), ["FLUENT_POS_DIR": "/pos/"], .text("/var/log/pos/fluentd-startupscript.log.pos")),
+        (
+            "ENV['FLUENT_CONTAINER_TAIL_EXCLUDE_PATH'] || use_default", .useDefault,
+            ["FLUENT_CONTAINER_TAIL_EXCLUDE_PATH": #"["/var/log/containers/fluent*"]"#], .text(#"["/var/log/containers/fluent*"]"#)
+        ),
+        (
+            posFile("FLUENT_POS_EXTRA_DIR", "fluentd-containers.log.pos"), .text("/var/log/fluentd-containers.log.pos"), ["FLUENT_POS_EXTRA_DIR": "extra"],
+            .text("/var/log/extra/fluentd-containers.log.pos")
+        ),
+        (
+            posFile("FLUENT_POS_DIR", "fluentd-startupscript.log.pos"), .text("/var/log/fluentd-startupscript.log.pos"), ["FLUENT_POS_DIR": "/pos/"],
+            .text("/var/log/pos/fluentd-startupscript.log.pos")
+        ),
         (kubernetesURL, .text(""), ["FLUENT_FILTER_KUBERNETES_URL": "https://api.example:6443/api"], .text("https://api.example:6443/api")),
     ]
 

@@ -121,7 +121,8 @@ struct EmbeddedRubyErrorTests {
     }
 
     @Test func useDefaultIsNotAYAMLArgument() throws {
-        let error = try #require(configError { try parseYAML("config:\n  - match:\n      $tag: !fluent/s \"#{use_default}\"\n      $type: null\n", file: "f.yaml") })
+        let error = try #require(
+            configError { try parseYAML("config:\n  - match:\n      $tag: !fluent/s \"#{use_default}\"\n      $type: null\n", file: "f.yaml") })
         #expect(error.message == "use_default stands for a parameter's value; it cannot be used for 'argument' here")
         #expect(error.location.line == 3)
     }

@@ -185,7 +185,8 @@ struct EmbeddedRubyEvaluatorTests {
     /// Fluentd's `scan_double_quoted_string`: a use_nil anywhere makes the value nil, else a
     /// use_default makes it the default; Runnel leaves such a parameter out of the tree.
     @Test func useDefaultAndUseNilLeaveTheParameterOut() throws {
-        let root = try parseClassic("""
+        let root = try parseClassic(
+            """
             <source>
               a 1
               a "#{use_default}"
@@ -208,7 +209,8 @@ struct EmbeddedRubyEvaluatorTests {
 
     /// Fluentd's YAML loader reads use_nil in `!fluent/s` as an empty string; use_default leaves the key out.
     @Test func useDefaultAndUseNilInYAML() throws {
-        let root = try parseYAML("""
+        let root = try parseYAML(
+            """
             config:
               - source:
                   $type: forward

@@ -25,4 +25,3 @@ func configError<T>(_ body: () throws -> T) -> ConfigError? {
         return nil
     }
 }
-

@@ -7,7 +7,8 @@ import Testing
 @Suite("<worker> sections")
 struct WorkerSectionTests {
     @Test func workerZeroRunsAsIfAtTopLevelAfterTheTopLevelSections() throws {
-        let root = try parseClassic("""
+        let root = try parseClassic(
+            """
             <worker 0>
               <source>
                 @type forward
@@ -33,7 +34,8 @@ struct WorkerSectionTests {
     }
 
     @Test func everyWorkerRunsInTheOneProcess() throws {
-        let root = try parseClassic("""
+        let root = try parseClassic(
+            """
             <worker 0-1>
               <source>
                 @id both
@@ -56,23 +58,37 @@ struct WorkerSectionTests {
 
     static let errors: [(text: String, workers: Int, line: Int, message: String)] = [
         ("<worker>\n</worker>\n", 1, 1, "Missing worker id on <worker> directive; write <worker 0> or <worker 0-1>"),
-        ("<worker 1>\n</worker>\n", 1, 1,
-         "worker id 1 specified by <worker> directive is not allowed. Available worker id is between 0 and 0 (<system> workers is 1); put the sections at the top level, or in <worker 0>"),
-        ("<worker 0-1>\n</worker>\n", 1, 1,
-         "worker id 1 specified by <worker> directive is not allowed. Available worker id is between 0 and 0 (<system> workers is 1); put the sections at the top level, or in <worker 0>"),
-        ("<worker 4>\n</worker>\n", 4, 1,
-         "worker id 4 specified by <worker> directive is not allowed. Available worker id is between 0 and 3; set <system> workers higher, or change the id"),
-        ("<worker 2-1>\n</worker>\n", 4, 1,
-         "greater first_worker_id<2> than last_worker_id<1> specified by <worker> directive is not allowed. Available multi worker assign syntax is <smaller_worker_id>-<greater_worker_id>"),
-        ("<worker 0-1>\n</worker>\n<worker 1-2>\n</worker>\n", 4, 3,
-         "specified worker_id<1> collisions is detected on <worker> directive; each worker id may be in one <worker N-M> range only"),
+        (
+            "<worker 1>\n</worker>\n", 1, 1,
+            "worker id 1 specified by <worker> directive is not allowed. Available worker id is between 0 and 0 (<system> workers is 1); put the sections at the top level, or in <worker 0>"
+        ),
+        (
+            "<worker 0-1>\n</worker>\n", 1, 1,
+            "worker id 1 specified by <worker> directive is not allowed. Available worker id is between 0 and 0 (<system> workers is 1); put the sections at the top level, or in <worker 0>"
+        ),
+        (
+            "<worker 4>\n</worker>\n", 4, 1,
+            "worker id 4 specified by <worker> directive is not allowed. Available worker id is between 0 and 3; set <system> workers higher, or change the id"
+        ),
+        (
+            "<worker 2-1>\n</worker>\n", 4, 1,
+            "greater first_worker_id<2> than last_worker_id<1> specified by <worker> directive is not allowed. Available multi worker assign syntax is <smaller_worker_id>-<greater_worker_id>"
+        ),
+        (
+            "<worker 0-1>\n</worker>\n<worker 1-2>\n</worker>\n", 4, 3,
+            "specified worker_id<1> collisions is detected on <worker> directive; each worker id may be in one <worker N-M> range only"
+        ),
         ("<worker x>\n</worker>\n", 1, 1, "<worker x>: 'x' is not a worker id; write <worker N> or <worker N-M> with whole numbers"),
         ("<worker 0-1-2>\n</worker>\n", 4, 1, "<worker 0-1-2>: '0-1-2' is not a worker id; write <worker N> or <worker N-M> with whole numbers"),
         ("<worker -1>\n</worker>\n", 4, 1, "<worker -1>: '-1' is not a worker id; write <worker N> or <worker N-M> with whole numbers"),
-        ("<worker 0>\n  <system>\n  </system>\n</worker>\n", 1, 2,
-         "<worker> section cannot have <system> directive; only <source>, <match>, <filter> and <label> can be in <worker 0>"),
-        ("<worker 0>\n  log_level debug\n</worker>\n", 1, 2,
-         "<worker 0>: parameter 'log_level' is not allowed here; only <source>, <match>, <filter> and <label> sections can be in a <worker>"),
+        (
+            "<worker 0>\n  <system>\n  </system>\n</worker>\n", 1, 2,
+            "<worker> section cannot have <system> directive; only <source>, <match>, <filter> and <label> can be in <worker 0>"
+        ),
+        (
+            "<worker 0>\n  log_level debug\n</worker>\n", 1, 2,
+            "<worker 0>: parameter 'log_level' is not allowed here; only <source>, <match>, <filter> and <label> sections can be in a <worker>"
+        ),
     ]
 
     @Test(arguments: errors)

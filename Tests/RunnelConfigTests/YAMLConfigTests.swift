@@ -180,24 +180,33 @@ struct YAMLConfigTests {
     }
 
     static let errors: [ErrorCase] = [
-        ErrorCase(yaml: "config:\n  - source:\n      port: 1\n     bad: 2\n", line: 4, column: 6,
-                  message: "invalid YAML: did not find expected key (while parsing a block mapping at line 2, column 5)"),
-        ErrorCase(yaml: "- source: {}\n", line: 1, column: 1,
-                  message: "expected a mapping with 'config:' (and optionally 'system:') at the top"),
-        ErrorCase(yaml: "conifg:\n  - source: {}\n", line: 1, column: 1,
-                  message: "unknown top-level key 'conifg'; expected 'config' or 'system'"),
-        ErrorCase(yaml: "config:\n  - sauce: {}\n", line: 2, column: 5,
-                  message: "unknown directive 'sauce'; expected source, match, filter, label, system or worker"),
-        ErrorCase(yaml: "config:\n  source: {}\n", line: 2, column: 3,
-                  message: "expected a list of directives ('- source:', '- match:', ...)"),
-        ErrorCase(yaml: "config:\n  - match:\n      $tag: a\n      $typ: stdout\n", line: 4, column: 7,
-                  message: "unknown key '$typ' in <match>; known $-keys here: $type, $label, $id, $log_level, $tag"),
-        ErrorCase(yaml: "config:\n  - source: [1, 2]\n", line: 2, column: 13,
-                  message: "expected the parameters of <source> as a mapping (key: value lines)"),
-        ErrorCase(yaml: "config:\n  - source:\n      tag: !fluent/s \"#{`id`}\"\n", line: 3, column: 12,
-                  message: "\"#{`id`}\": unsupported Ruby: the character '`'. \(EmbeddedRubyEvaluator.supported); put any other value in an environment variable"),
-        ErrorCase(yaml: "config:\n  - source:\n      tag: !include x.yaml\n", line: 3, column: 12,
-                  message: "!include is only supported as an item of a 'config:' list"),
+        ErrorCase(
+            yaml: "config:\n  - source:\n      port: 1\n     bad: 2\n", line: 4, column: 6,
+            message: "invalid YAML: did not find expected key (while parsing a block mapping at line 2, column 5)"),
+        ErrorCase(
+            yaml: "- source: {}\n", line: 1, column: 1,
+            message: "expected a mapping with 'config:' (and optionally 'system:') at the top"),
+        ErrorCase(
+            yaml: "conifg:\n  - source: {}\n", line: 1, column: 1,
+            message: "unknown top-level key 'conifg'; expected 'config' or 'system'"),
+        ErrorCase(
+            yaml: "config:\n  - sauce: {}\n", line: 2, column: 5,
+            message: "unknown directive 'sauce'; expected source, match, filter, label, system or worker"),
+        ErrorCase(
+            yaml: "config:\n  source: {}\n", line: 2, column: 3,
+            message: "expected a list of directives ('- source:', '- match:', ...)"),
+        ErrorCase(
+            yaml: "config:\n  - match:\n      $tag: a\n      $typ: stdout\n", line: 4, column: 7,
+            message: "unknown key '$typ' in <match>; known $-keys here: $type, $label, $id, $log_level, $tag"),
+        ErrorCase(
+            yaml: "config:\n  - source: [1, 2]\n", line: 2, column: 13,
+            message: "expected the parameters of <source> as a mapping (key: value lines)"),
+        ErrorCase(
+            yaml: "config:\n  - source:\n      tag: !fluent/s \"#{`id`}\"\n", line: 3, column: 12,
+            message: "\"#{`id`}\": unsupported Ruby: the character '`'. \(EmbeddedRubyEvaluator.supported); put any other value in an environment variable"),
+        ErrorCase(
+            yaml: "config:\n  - source:\n      tag: !include x.yaml\n", line: 3, column: 12,
+            message: "!include is only supported as an item of a 'config:' list"),
     ]
 
     @Test(arguments: errors)

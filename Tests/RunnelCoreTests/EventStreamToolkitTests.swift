@@ -27,20 +27,22 @@ struct EventStreamToolkitTests {
     @Test func unlessSetKeepsASetValueAndReplacesNilOrFalse() throws {
         let input = Self.stream([.record(["m": "x"]), .record(["path": "kept", "m": "y"]), .record(["path": .nil]), .record(["path": false])])
         let output = input.settingFields([("path", "/var/log/a")], merge: .unlessSet)
-        #expect(try output.decodedEntries().map(\.record) == [
-            .record(["m": "x", "path": "/var/log/a"]), .record(["path": "kept", "m": "y"]),
-            .record(["path": "/var/log/a"]), .record(["path": "/var/log/a"]),
-        ])
+        #expect(
+            try output.decodedEntries().map(\.record) == [
+                .record(["m": "x", "path": "/var/log/a"]), .record(["path": "kept", "m": "y"]),
+                .record(["path": "/var/log/a"]), .record(["path": "/var/log/a"]),
+            ])
         #expect(output.count == 4 && output.tag == "t")
     }
 
     @Test func replaceOverwritesWhereTheKeyStands() throws {
         let input = Self.stream([.record(["docker": 1, "m": "y"]), .record(["m": "z"])])
         let output = input.settingFields([("docker", .record(["id": "c1"])), ("kubernetes", "k")], merge: .replace)
-        #expect(try output.decodedEntries().map(\.record) == [
-            .record(["docker": .record(["id": "c1"]), "m": "y", "kubernetes": "k"]),
-            .record(["m": "z", "docker": .record(["id": "c1"]), "kubernetes": "k"]),
-        ])
+        #expect(
+            try output.decodedEntries().map(\.record) == [
+                .record(["docker": .record(["id": "c1"]), "m": "y", "kubernetes": "k"]),
+                .record(["m": "z", "docker": .record(["id": "c1"]), "kubernetes": "k"]),
+            ])
     }
 
     @Test func appendAddsPairsWithoutReadingKeysAndKeepsTimeBytes() throws {

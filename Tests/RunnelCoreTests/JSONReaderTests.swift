@@ -5,10 +5,12 @@ struct JSONReaderTests {
     @Test func decodeKeepsKeyOrderAndCollapsesRepeatedKeysAsRuby() throws {
         let value = try JSONReader.decode(#" {"b": 1, "a": [true, null, -2.5, "x\u00e9\n"], "b": {"z": 18446744073709551615}} "#)
         // Ruby's Hash: the last value of "b", at the position of the first.
-        #expect(value == .map([
-            MessagePackPair(key: "b", value: .record(["z": .uint(18_446_744_073_709_551_615)])),
-            MessagePackPair(key: "a", value: [true, .nil, .double(-2.5), "x\u{e9}\n"]),
-        ]))
+        #expect(
+            value
+                == .map([
+                    MessagePackPair(key: "b", value: .record(["z": .uint(18_446_744_073_709_551_615)])),
+                    MessagePackPair(key: "a", value: [true, .nil, .double(-2.5), "x\u{e9}\n"]),
+                ]))
     }
 
     @Test(arguments: [

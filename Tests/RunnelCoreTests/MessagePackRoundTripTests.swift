@@ -90,7 +90,8 @@ struct MessagePackRoundTripTests {
     @Test func deeplyNestedMixedStructuresRoundTrip() throws {
         var value: MessagePackValue = .record(["leaf": .binary([0, 255]), "t": .extension(type: 0, data: [0, 0, 0, 1, 0, 0, 0, 2])])
         for depth in 0..<40 {
-            value = depth.isMultiple(of: 2)
+            value =
+                depth.isMultiple(of: 2)
                 ? .array([value, .int(-Int64(depth)), .nil])
                 : .map([MessagePackPair(key: .uint(UInt64(depth)), value: value), MessagePackPair(key: "s", value: .float(0.5))])
         }

@@ -55,10 +55,12 @@ import Testing
     @Test func linesKeepTheirTagsAndEachFlushWritesANewFile() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let element = ConfigElement("match", "**", ["@type": "file", "path": directory + "/out/app"], children: [
-            ConfigElement("buffer", "time", ["path": directory + "/buffer", "timekey_use_utc": "true"]),
-            ConfigElement("format", "", ["@type": "out_file", "utc": "true"]),
-        ])
+        let element = ConfigElement(
+            "match", "**", ["@type": "file", "path": directory + "/out/app"],
+            children: [
+                ConfigElement("buffer", "time", ["path": directory + "/buffer", "timekey_use_utc": "true"]),
+                ConfigElement("format", "", ["@type": "out_file", "utc": "true"]),
+            ])
         let plugin = try FileOutputPlugin(Self.context(element))
         try await plugin.emit(Self.stream(tag: "web.a", seqs: [1, 2]))
         try await plugin.emit(Self.stream(tag: "web.b", seqs: [3]))
@@ -66,12 +68,13 @@ import Testing
         try await plugin.emit(Self.stream(tag: "web.c", seqs: [4]))
         await plugin.flushNow()
         let first = try String(contentsOfFile: directory + "/out/app.20231114_0.log", encoding: .utf8)
-        #expect(first == """
-            2023-11-14T22:13:20+0000\tweb.a\t{"seq":1}
-            2023-11-14T22:13:20+0000\tweb.a\t{"seq":2}
-            2023-11-14T22:13:20+0000\tweb.b\t{"seq":3}
+        #expect(
+            first == """
+                2023-11-14T22:13:20+0000\tweb.a\t{"seq":1}
+                2023-11-14T22:13:20+0000\tweb.a\t{"seq":2}
+                2023-11-14T22:13:20+0000\tweb.b\t{"seq":3}
 
-            """)
+                """)
         let second = try String(contentsOfFile: directory + "/out/app.20231114_1.log", encoding: .utf8)
         #expect(second == "2023-11-14T22:13:20+0000\tweb.c\t{\"seq\":4}\n")
     }
@@ -79,12 +82,15 @@ import Testing
     @Test func appendAndGzipWriteOneFileOfMembers() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let element = ConfigElement("match", "**", [
-            "@type": "file", "path": directory + "/logs/${tag}/%Y%m%d", "append": "true", "compress": "gzip",
-        ], children: [
-            ConfigElement("buffer", "tag,time", ["@type": "memory", "timekey": "1d", "timekey_use_utc": "true"]),
-            ConfigElement("format", "", ["@type": "json"]),
-        ])
+        let element = ConfigElement(
+            "match", "**",
+            [
+                "@type": "file", "path": directory + "/logs/${tag}/%Y%m%d", "append": "true", "compress": "gzip",
+            ],
+            children: [
+                ConfigElement("buffer", "tag,time", ["@type": "memory", "timekey": "1d", "timekey_use_utc": "true"]),
+                ConfigElement("format", "", ["@type": "json"]),
+            ])
         let plugin = try FileOutputPlugin(Self.context(element))
         try await plugin.emit(Self.stream(tag: "api", seqs: [1]))
         await plugin.flushNow()
@@ -99,12 +105,16 @@ import Testing
     @Test func asSecondaryItTakesTheChunksThePrimaryCannotDeliver() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let element = ConfigElement("match", "**", ["@type": "test"], children: [
-            ConfigElement("buffer", "tag", ["retry_max_times": "0"]),
-            ConfigElement("secondary", "", ["@type": "file", "path": directory + "/failed/${tag}", "append": "true"], children: [
-                ConfigElement("format", "", ["@type": "single_value", "message_key": "message"]),
-            ]),
-        ])
+        let element = ConfigElement(
+            "match", "**", ["@type": "test"],
+            children: [
+                ConfigElement("buffer", "tag", ["retry_max_times": "0"]),
+                ConfigElement(
+                    "secondary", "", ["@type": "file", "path": directory + "/failed/${tag}", "append": "true"],
+                    children: [
+                        ConfigElement("format", "", ["@type": "single_value", "message_key": "message"])
+                    ]),
+            ])
         let primary = try BufferedOutput(name: "primary", element: element, sender: Refusing(), context: Self.context(element))
         var builder = EventStreamBuilder(tag: "orders")
         builder.append(time: EventTime(seconds: 1_700_000_000), record: .record(["message": "order 7 failed"]))

@@ -38,7 +38,8 @@ import Testing
             }
             let splits = (0..<Int.random(in: 0...3, using: &random)).map { _ in Int.random(in: 0...bytes.count, using: &random) }.sorted()
             do {
-                decoded += try decodeAll(bytes, options: ForwardFixtures.options(limit: 64 * 1024, skipInvalid: Bool.random(using: &random)), splitAt: splits).count
+                decoded += try decodeAll(bytes, options: ForwardFixtures.options(limit: 64 * 1024, skipInvalid: Bool.random(using: &random)), splitAt: splits)
+                    .count
             } catch is ForwardError {
                 rejected += 1
             }

@@ -36,15 +36,20 @@ enum ForwardFixtures {
                 var entry = EventStreamBuilder(tag: stream.tag)
                 entry.append(time: time, record: record)
                 let message = messages[index]
-                frames.append(.events(ForwardMessage(
-                    mode: .message, tag: stream.tag, entries: entry.build().entries, count: 1, chunk: chunk, frameSize: message.count)))
+                frames.append(
+                    .events(
+                        ForwardMessage(
+                            mode: .message, tag: stream.tag, entries: entry.build().entries, count: 1, chunk: chunk, frameSize: message.count)))
                 bytes += message
                 index += 1
             }
         } else {
             bytes = messages[0]
-            frames = [.events(ForwardMessage(
-                mode: mode, tag: stream.tag, entries: stream.entries, count: stream.count, chunk: chunk, frameSize: bytes.count))]
+            frames = [
+                .events(
+                    ForwardMessage(
+                        mode: mode, tag: stream.tag, entries: stream.entries, count: stream.count, chunk: chunk, frameSize: bytes.count))
+            ]
         }
         return (bytes, frames)
     }

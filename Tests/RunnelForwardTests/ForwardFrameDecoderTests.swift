@@ -87,37 +87,66 @@ import Testing
             guard case .events(let m) = frame else { return nil }
             return try EventStream(tag: m.tag, entries: m.entries, count: m.count).decodedEntries().first?.time
         }
-        #expect(times == [
-            EventTime(seconds: 1_700_000_000), EventTime(seconds: 1_700_000_000, nanoseconds: 500_000_000),
-            ForwardFixtures.fixedNow, nil,
-        ])
+        #expect(
+            times == [
+                EventTime(seconds: 1_700_000_000), EventTime(seconds: 1_700_000_000, nanoseconds: 500_000_000),
+                ForwardFixtures.fixedNow, nil,
+            ])
         guard case .events(let last) = frames[3] else { Issue.record("no message"); return }
         #expect(last.count == 0 && last.chunk == "n")
     }
 
     static let badInputs: [(String, [UInt8], String)] = [
         ("not an array", Array("GET / HTTP/1.1\r\n".utf8), "malformed_frame"),
-        ("tag is an integer", ForwardFixtures.encode { w in
-            w.writeArrayHeader(count: 3); w.write(5); w.write(1); w.write(MessagePackValue.record(["a": 1])) }, "invalid_tag"),
-        ("record is a string", ForwardFixtures.encode { w in
-            w.writeArrayHeader(count: 3); w.write("t"); w.write(1); w.write("nope") }, "invalid_entries"),
+        (
+            "tag is an integer",
+            ForwardFixtures.encode { w in
+                w.writeArrayHeader(count: 3); w.write(5); w.write(1); w.write(MessagePackValue.record(["a": 1]))
+            }, "invalid_tag"
+        ),
+        (
+            "record is a string",
+            ForwardFixtures.encode { w in
+                w.writeArrayHeader(count: 3); w.write("t"); w.write(1); w.write("nope")
+            }, "invalid_entries"
+        ),
         ("invalid byte", [0x93, 0xa1, 0x74, 0xc1], "malformed_frame"),
         ("declared string beyond limit", [0x93, 0xa1, 0x74, 0xc6, 0x7f, 0xff, 0xff, 0xff], "frame_too_large"),
         ("declared array beyond limit", [0x92, 0xa1, 0x74, 0xdd, 0x7f, 0xff, 0xff, 0xff], "frame_too_large"),
-        ("size mismatch", ForwardFixtures.encode { w in
-            w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary(ForwardFixtures.stream(count: 2).entries)
-            w.writeMapHeader(count: 1); w.write("size"); w.write(3) }, "size_mismatch"),
-        ("unknown compression", ForwardFixtures.encode { w in
-            w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary([1, 2, 3])
-            w.writeMapHeader(count: 1); w.write("compressed"); w.write("zstd") }, "unsupported_compression"),
-        ("corrupt gzip", ForwardFixtures.encode { w in
-            w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff])
-            w.writeMapHeader(count: 1); w.write("compressed"); w.write("gzip") }, "decompression_failed"),
-        ("packed entry is not [time, record]", ForwardFixtures.encode { w in
-            w.writeArrayHeader(count: 2); w.write("t"); w.writeBinary([0x91, 0x01]) }, "invalid_entries"),
-        ("too many elements", ForwardFixtures.encode { w in
-            w.writeArrayHeader(count: 5); w.write("t"); w.write(1); w.write(MessagePackValue.record(["a": 1])); w.writeNil(); w.writeNil() },
-         "malformed_frame"),
+        (
+            "size mismatch",
+            ForwardFixtures.encode { w in
+                w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary(ForwardFixtures.stream(count: 2).entries)
+                w.writeMapHeader(count: 1); w.write("size"); w.write(3)
+            }, "size_mismatch"
+        ),
+        (
+            "unknown compression",
+            ForwardFixtures.encode { w in
+                w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary([1, 2, 3])
+                w.writeMapHeader(count: 1); w.write("compressed"); w.write("zstd")
+            }, "unsupported_compression"
+        ),
+        (
+            "corrupt gzip",
+            ForwardFixtures.encode { w in
+                w.writeArrayHeader(count: 3); w.write("t"); w.writeBinary([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff])
+                w.writeMapHeader(count: 1); w.write("compressed"); w.write("gzip")
+            }, "decompression_failed"
+        ),
+        (
+            "packed entry is not [time, record]",
+            ForwardFixtures.encode { w in
+                w.writeArrayHeader(count: 2); w.write("t"); w.writeBinary([0x91, 0x01])
+            }, "invalid_entries"
+        ),
+        (
+            "too many elements",
+            ForwardFixtures.encode { w in
+                w.writeArrayHeader(count: 5); w.write("t"); w.write(1); w.write(MessagePackValue.record(["a": 1])); w.writeNil(); w.writeNil()
+            },
+            "malformed_frame"
+        ),
     ]
 
     @Test(arguments: badInputs)

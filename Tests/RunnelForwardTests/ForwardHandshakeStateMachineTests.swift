@@ -99,8 +99,10 @@ import Testing
         #expect(ForwardDigest.sha512Hex([Array("abc".utf8)]).hasPrefix("ddaf35a193617aba"))
     }
 
-    @Test(arguments: [("10.0.0.0/8", "10.2.3.4", true), ("10.0.0.0/8", "11.0.0.1", false), ("192.168.1.7", "192.168.1.7", true),
-                      ("10.0.0.0/8", "::ffff:10.0.0.9", true), ("fd00::/8", "fd12::1", true), ("fd00::/8", "fe80::1", false)])
+    @Test(arguments: [
+        ("10.0.0.0/8", "10.2.3.4", true), ("10.0.0.0/8", "11.0.0.1", false), ("192.168.1.7", "192.168.1.7", true),
+        ("10.0.0.0/8", "::ffff:10.0.0.9", true), ("fd00::/8", "fd12::1", true), ("fd00::/8", "fe80::1", false),
+    ])
     func networks(network: String, address: String, contained: Bool) {
         #expect(IPNetwork(network)?.contains(address) == contained)
     }

@@ -37,8 +37,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: pythonHas("fluent.sender"), "python3 package fluent-logger is not installed (pip install fluent-logger)"),
-          arguments: ["sync", "async"])
+    @Test(
+        .enabled(if: pythonHas("fluent.sender"), "python3 package fluent-logger is not installed (pip install fluent-logger)"),
+        arguments: ["sync", "async"])
     func fluentLogger(mode: String) async throws {
         let sink = CapturingSink()
         try await withForwardInput(sink: sink) { _, port in
@@ -57,8 +58,9 @@ import Testing
         #expect(seconds == expectedSeconds)
     }
 
-    @Test(.enabled(if: pythonHas("msgpack"), "python3 package msgpack is not installed (pip install msgpack)"),
-          arguments: ["message", "forward", "packed", "compressed"], [false, true])
+    @Test(
+        .enabled(if: pythonHas("msgpack"), "python3 package msgpack is not installed (pip install msgpack)"),
+        arguments: ["message", "forward", "packed", "compressed"], [false, true])
     func specClient(mode: String, sharedKey: Bool) async throws {
         let sink = CapturingSink()
         var configuration = localConfiguration()

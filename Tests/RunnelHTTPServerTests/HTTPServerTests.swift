@@ -215,7 +215,9 @@ import Testing
             let second = HTTPServer(configuration: .init(host: "127.0.0.1", port: port), router: HTTPRouter(), logger: .init(label: "test"))
             let error = try await #require(throws: HTTPServerError.self) { try await second.run() }
             #expect(error.isAddressInUse)
-            #expect(error.description == "cannot listen on 127.0.0.1:\(port): the port is already in use by another process; choose another port or stop that process")
+            #expect(
+                error.description
+                    == "cannot listen on 127.0.0.1:\(port): the port is already in use by another process; choose another port or stop that process")
         }
     }
 

@@ -56,7 +56,8 @@ import Testing
         #expect(retries.count == 1)
         #expect(retries.first?["retry"] == "1" && retries.first?["failed"] == "5")
         #expect(retries.first?["error_code"] == "ProvisionedThroughputExceededException")
-        let dropped = harness.log.entries(.error, message: "Records dropped after batch request retries (drop_failed_records_after_batch_request_retries)").map(\.metadata)
+        let dropped = harness.log.entries(.error, message: "Records dropped after batch request retries (drop_failed_records_after_batch_request_retries)").map(
+            \.metadata)
         #expect(dropped.count == 1)
         #expect(dropped.first?["records"] == "5" && dropped.first?["errors"] == "ProvisionedThroughputExceededException x5")
         #expect(dropped.first?["kinesis.stream"] == "logs")
@@ -95,7 +96,9 @@ import Testing
             Issue.record("expected .retry, got \(result)")
             return
         }
-        #expect(error.message == "6 records for stream 'logs' still failing after 8 batch retries (ProvisionedThroughputExceededException x6); left to the buffer's retry")
+        #expect(
+            error.message
+                == "6 records for stream 'logs' still failing after 8 batch retries (ProvisionedThroughputExceededException x6); left to the buffer's retry")
         // One request, no re-send after the cancelled wait.
         #expect(harness.endpoint.stats.requestSizes == [6])
     }

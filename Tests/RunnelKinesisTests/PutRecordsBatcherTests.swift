@@ -122,4 +122,3 @@ import Testing
         #expect(throws: KPLAggregator.DecodeError.self) { try KPLAggregator.decode(corrupted) }
     }
 }
-

@@ -187,10 +187,12 @@ struct PutRecordsDeliveryStateMachineTests {
         var machine = Self.machine(Self.store(count: 3), retries: 0)
         var draws = 0
         _ = machine.start()
-        _ = machine.received(Self.answer([0, 1, 2]), jitter: {
-            draws += 1
-            return 0.5
-        })
+        _ = machine.received(
+            Self.answer([0, 1, 2]),
+            jitter: {
+                draws += 1
+                return 0.5
+            })
         #expect(draws == 0)
     }
 
@@ -311,7 +313,8 @@ struct PutRecordsDeliveryStateMachineTests {
         #expect(outcome.accepted == EntrySet())
         #expect(outcome.failure?.permanent == true)
         #expect(outcome.failure?.error.code == "ResourceNotFoundException")
-        #expect(outcome.failure?.error.message.hasPrefix("stream 'logs' not found in us-east-1 (ResourceNotFoundException): check stream_name and region") == true)
+        #expect(
+            outcome.failure?.error.message.hasPrefix("stream 'logs' not found in us-east-1 (ResourceNotFoundException): check stream_name and region") == true)
     }
 
     @Test func anAnswerOfTheWrongLengthIsATransportFailure() {

@@ -4,7 +4,8 @@ import Testing
 
 /// The scan for the all-accepted answer agrees with the full parse, and steps aside otherwise.
 struct PutRecordsResponseTests {
-    static let accepted = #"{"FailedRecordCount":0,"Records":[{"SequenceNumber":"4959","ShardId":"shardId-000000000000"},{"SequenceNumber":"4960","ShardId":"shardId-000000000001"},{"SequenceNumber":"4961","ShardId":"shardId-000000000000"}]}"#
+    static let accepted =
+        #"{"FailedRecordCount":0,"Records":[{"SequenceNumber":"4959","ShardId":"shardId-000000000000"},{"SequenceNumber":"4960","ShardId":"shardId-000000000001"},{"SequenceNumber":"4961","ShardId":"shardId-000000000000"}]}"#
 
     @Test(arguments: [
         accepted,
@@ -46,7 +47,8 @@ struct PutRecordsResponseTests {
     }
 
     @Test func failuresKeepTheirCodes() throws {
-        let document = #"{"FailedRecordCount":1,"Records":[{"SequenceNumber":"1","ShardId":"s"},{"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded"}]}"#
+        let document =
+            #"{"FailedRecordCount":1,"Records":[{"SequenceNumber":"1","ShardId":"s"},{"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded"}]}"#
         let response = try #require(PutRecordsResponse(json: Array(document.utf8), kind: .streams))
         #expect(response.failedCount == 1)
         #expect(response.results.map(\.errorCode) == [nil, "ProvisionedThroughputExceededException"])

@@ -36,23 +36,49 @@ import Testing
         }
         #expect(try run({ $0.kind = .ltsv }, record) == "a:1\tb:2\n")
         #expect(try run({ $0.kind = .singleValue }, .record(["message": "hello", "x": 1])) == "hello\n")
-        #expect(try run({ $0.kind = .singleValue; $0.addNewline = false }, .record(["message": "hello"])) == "hello")
-        #expect(try run({ $0.kind = .singleValue; $0.messageKey = "x" }, .record(["message": "hello", "x": 1])) == "1\n")
-        #expect(try run({ $0.kind = .csv; $0.fields = ["b", "a"]; $0.delimiter = [UInt8(ascii: ",")] }, record) == "\"2\",\"1\"\n")
         #expect(
             try run(
-                { $0.kind = .csv; $0.fields = ["a", "b", "c"]; $0.forceQuotes = false; $0.delimiter = [UInt8(ascii: ",")] },
+                {
+                    $0.kind = .singleValue; $0.addNewline = false
+                }, .record(["message": "hello"])) == "hello")
+        #expect(
+            try run(
+                {
+                    $0.kind = .singleValue; $0.messageKey = "x"
+                }, .record(["message": "hello", "x": 1])) == "1\n")
+        #expect(
+            try run(
+                {
+                    $0.kind = .csv; $0.fields = ["b", "a"]; $0.delimiter = [UInt8(ascii: ",")]
+                }, record) == "\"2\",\"1\"\n")
+        #expect(
+            try run(
+                {
+                    $0.kind = .csv; $0.fields = ["a", "b", "c"]; $0.forceQuotes = false; $0.delimiter = [UInt8(ascii: ",")]
+                },
                 .record(["a": "x,y", "b": "say \"hi\"", "c": 3])) == "\"x,y\",\"say \"\"hi\"\"\",3\n")
         #expect(try run({ $0.kind = .hash }, .record(["a": 1, "b": "x", "c": nil, "d": [true]])) == "{\"a\"=>1, \"b\"=>\"x\", \"c\"=>nil, \"d\"=>[true]}\n")
         // formatter_tsv.rb: values of `keys` with to_s, a missing key empty, joined by a tab.
-        #expect(try run({ $0.kind = .tsv; $0.fields = ["b", "missing", "a"] }, record) == "2\t\t1\n")
-        #expect(try run({ $0.kind = .tsv; $0.fields = ["f", "m"]; $0.delimiter = [UInt8(ascii: "|")] },
-                        .record(["f": .double(1e16), "m": .record(["k": .double(-0.0)])])) == "1.0e+16|{\"k\"=>-0.0}\n")
+        #expect(
+            try run(
+                {
+                    $0.kind = .tsv; $0.fields = ["b", "missing", "a"]
+                }, record) == "2\t\t1\n")
+        #expect(
+            try run(
+                {
+                    $0.kind = .tsv; $0.fields = ["f", "m"]; $0.delimiter = [UInt8(ascii: "|")]
+                },
+                .record(["f": .double(1e16), "m": .record(["k": .double(-0.0)])])) == "1.0e+16|{\"k\"=>-0.0}\n")
         // Text formatters use Ruby's Float#to_s, JSON uses Oj's float form.
         #expect(try run({ $0.kind = .ltsv }, .record(["f": .double(1e16), "z": .double(-0.0)])) == "f:1.0e+16\tz:-0.0\n")
         #expect(try run({ $0.kind = .json }, .record(["f": .double(1e16), "z": .double(-0.0)])) == "{\"f\":10000000000000000.0,\"z\":0.0}\n")
         #expect(try run({ $0.kind = .outFile }, record) == "2023-11-14T22:13:20+0000\tapp.test\t{\"a\":1,\"b\":2}\n")
-        #expect(try run({ $0.kind = .outFile; $0.outputTime = false }, record) == "app.test\t{\"a\":1,\"b\":2}\n")
+        #expect(
+            try run(
+                {
+                    $0.kind = .outFile; $0.outputTime = false
+                }, record) == "app.test\t{\"a\":1,\"b\":2}\n")
         var msgpack = FormatConfiguration()
         msgpack.kind = .msgpack
         #expect(try formatted(RecordFormatter(format: msgpack), record) == record.encoded)
@@ -88,7 +114,8 @@ import Testing
         unix.workerIDKey = nil
         unix.timeType = .string
         unix.time = TimeFormatter(format: "%Y-%m-%d %H:%M:%S.%3N %:z", utcOffset: 9 * 3600)
-        #expect(Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":\"2023-11-15 07:13:20.123 +09:00\"}")
+        #expect(
+            Self.text(try formatted(RecordFormatter(inject: unix, chompRecord: true), record)) == "{\"a\":1,\"b\":2,\"t\":\"2023-11-15 07:13:20.123 +09:00\"}")
     }
 
     @Test func dataKeySendsTheFieldAlone() throws {

@@ -47,8 +47,10 @@ func makeChunk(
 }
 
 /// Formats one record with `formatter`, as a String.
-func formatted(_ formatter: RecordFormatter, _ record: MessagePackValue, tag: String = "app.test",
-               time: EventTime = EventTime(seconds: 1_700_000_000, nanoseconds: 123_456_789)) throws -> [UInt8] {
+func formatted(
+    _ formatter: RecordFormatter, _ record: MessagePackValue, tag: String = "app.test",
+    time: EventTime = EventTime(seconds: 1_700_000_000, nanoseconds: 123_456_789)
+) throws -> [UInt8] {
     var formatter = formatter
     var out: [UInt8] = []
     try MessagePackReader.withReader(record.encoded) { reader in

@@ -11,33 +11,33 @@ import Testing
 /// and checking the bearer token.
 final class FakeKubernetesAPI: Sendable {
     static let script = #"""
-    import http.server, json, sys
-    POD = {"metadata": {"name": "web-1", "namespace": "shop", "uid": "pod-uid-1",
-                        "labels": {"app": "web", "app.kubernetes.io/version": "2"},
-                        "annotations": {"prometheus.io/scrape": "true", "other": "x"}},
-           "spec": {"nodeName": "node-a", "containers": [{"name": "nginx", "image": "nginx:1.25"}]},
-           "status": {"podIP": "10.1.2.3", "containerStatuses": [
-               {"name": "nginx", "image": "docker.io/library/nginx:1.25", "imageID": "docker.io/library/nginx@sha256:abc",
-                "containerID": "containerd://b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"}]}}
-    NS = {"metadata": {"name": "shop", "uid": "ns-uid-1", "labels": {"team": "payments"}}}
-    class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.headers.get("Authorization") != "Bearer test-token":
-                self.send_response(401); self.end_headers(); return
-            body = {"/api/v1/namespaces/shop/pods/web-1": POD, "/api/v1/namespaces/shop": NS}.get(self.path)
-            if body is None:
-                self.send_response(404); self.end_headers(); return
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        def log_message(self, *args): pass
-    server = http.server.HTTPServer(("127.0.0.1", 0), H)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-    """#
+        import http.server, json, sys
+        POD = {"metadata": {"name": "web-1", "namespace": "shop", "uid": "pod-uid-1",
+                            "labels": {"app": "web", "app.kubernetes.io/version": "2"},
+                            "annotations": {"prometheus.io/scrape": "true", "other": "x"}},
+               "spec": {"nodeName": "node-a", "containers": [{"name": "nginx", "image": "nginx:1.25"}]},
+               "status": {"podIP": "10.1.2.3", "containerStatuses": [
+                   {"name": "nginx", "image": "docker.io/library/nginx:1.25", "imageID": "docker.io/library/nginx@sha256:abc",
+                    "containerID": "containerd://b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"}]}}
+        NS = {"metadata": {"name": "shop", "uid": "ns-uid-1", "labels": {"team": "payments"}}}
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.headers.get("Authorization") != "Bearer test-token":
+                    self.send_response(401); self.end_headers(); return
+                body = {"/api/v1/namespaces/shop/pods/web-1": POD, "/api/v1/namespaces/shop": NS}.get(self.path)
+                if body is None:
+                    self.send_response(404); self.end_headers(); return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            def log_message(self, *args): pass
+        server = http.server.HTTPServer(("127.0.0.1", 0), H)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
 
     let process: Process
     let port: Int
@@ -78,8 +78,9 @@ struct KubernetesMetadataFilterTests {
 
     @Test func podReferenceFromTag() throws {
         let regex = try RunnelParsers.NamedRegex(KubernetesPodReference.defaultExpression)
-        #expect(KubernetesPodReference(KubernetesMetadataFilterTests.tag, regex: regex)
-            == KubernetesPodReference(podName: "web-1", namespace: "shop", containerName: "nginx", dockerID: KubernetesMetadataFilterTests.dockerID))
+        #expect(
+            KubernetesPodReference(KubernetesMetadataFilterTests.tag, regex: regex)
+                == KubernetesPodReference(podName: "web-1", namespace: "shop", containerName: "nginx", dockerID: KubernetesMetadataFilterTests.dockerID))
         #expect(KubernetesPodReference("var.log.syslog", regex: regex) == nil)
     }
 
@@ -91,11 +92,13 @@ struct KubernetesMetadataFilterTests {
         #expect(configuration.kubernetesURL == nil)
         let plugin = try KubernetesMetadataFilterPlugin(configuration: configuration, logger: Logger(label: "k8s"))
         let out = try plugin.filter(stream()).flatMap { try $0.decodedEntries() }
-        #expect(out.first?.record == .record([
-            "log": "hello\n",
-            "docker": .record(["container_id": .string(KubernetesMetadataFilterTests.dockerID)]),
-            "kubernetes": .record(["container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1"]),
-        ]))
+        #expect(
+            out.first?.record
+                == .record([
+                    "log": "hello\n",
+                    "docker": .record(["container_id": .string(KubernetesMetadataFilterTests.dockerID)]),
+                    "kubernetes": .record(["container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1"]),
+                ]))
         // Not a container log: untouched.
         #expect(try plugin.filter(stream(tag: "app.log")) == [stream(tag: "app.log")])
     }
@@ -107,11 +110,13 @@ struct KubernetesMetadataFilterTests {
         var builder = EventStreamBuilder(tag: KubernetesMetadataFilterTests.tag)
         builder.append(time: EventTime(seconds: 1), record: .record(["kubernetes": "mine", "log": "x", "docker": 1]))
         let out = try plugin.filter(builder.build()).flatMap { try $0.decodedEntries() }
-        #expect(out.first?.record == .record([
-            "kubernetes": .record(["container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1"]),
-            "log": "x",
-            "docker": .record(["container_id": .string(KubernetesMetadataFilterTests.dockerID)]),
-        ]))
+        #expect(
+            out.first?.record
+                == .record([
+                    "kubernetes": .record(["container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1"]),
+                    "log": "x",
+                    "docker": .record(["container_id": .string(KubernetesMetadataFilterTests.dockerID)]),
+                ]))
     }
 
     /// `lookup_from_k8s_field` (default true): the record's own names win over the tag's, and
@@ -120,17 +125,22 @@ struct KubernetesMetadataFilterTests {
         let configuration = try KubernetesMetadataConfiguration(ConfigElement("filter", "", [:]), environment: [:])
         let plugin = try KubernetesMetadataFilterPlugin(configuration: configuration, logger: Logger(label: "k8s"))
         var builder = EventStreamBuilder(tag: "journal.kubelet")
-        builder.append(time: EventTime(seconds: 1), record: .record([
-            "kubernetes": .record(["namespace_name": "ops", "pod_name": "db-0", "container_name": "pg", "extra": 1]),
-            "docker": .record(["container_id": "abc"]), "MESSAGE": "hi",
-        ]))
+        builder.append(
+            time: EventTime(seconds: 1),
+            record: .record([
+                "kubernetes": .record(["namespace_name": "ops", "pod_name": "db-0", "container_name": "pg", "extra": 1]),
+                "docker": .record(["container_id": "abc"]), "MESSAGE": "hi",
+            ]))
         builder.append(time: EventTime(seconds: 1), record: .record(["MESSAGE": "no names"]))
         let out = try plugin.filter(builder.build()).flatMap { try $0.decodedEntries().map(\.record) }
-        #expect(out == [
-            .record(["kubernetes": .record(["container_name": "pg", "namespace_name": "ops", "pod_name": "db-0"]),
-                     "docker": .record(["container_id": "abc"]), "MESSAGE": "hi"]),
-            .record(["MESSAGE": "no names"]),
-        ])
+        #expect(
+            out == [
+                .record([
+                    "kubernetes": .record(["container_name": "pg", "namespace_name": "ops", "pod_name": "db-0"]),
+                    "docker": .record(["container_id": "abc"]), "MESSAGE": "hi",
+                ]),
+                .record(["MESSAGE": "no names"]),
+            ])
     }
 
     /// The default tag_to_kubernetes_name_regexp also reads `/var/log/pods/<ns>_<pod>_<uid>/<container>/N.log`;
@@ -140,10 +150,12 @@ struct KubernetesMetadataFilterTests {
         let plugin = try KubernetesMetadataFilterPlugin(configuration: configuration, logger: Logger(label: "k8s"))
         let tag = "kubernetes.var.log.pods.shop_web-1_0f1e2d3c-aaaa-bbbb-cccc-000000000001.nginx.0.log"
         let out = try plugin.filter(stream(tag: tag)).flatMap { try $0.decodedEntries() }
-        #expect(out.first?.record == .record([
-            "log": "hello\n",
-            "kubernetes": .record(["container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1"]),
-        ]))
+        #expect(
+            out.first?.record
+                == .record([
+                    "log": "hello\n",
+                    "kubernetes": .record(["container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1"]),
+                ]))
     }
 
     @Test func inClusterFetchesAndCachesPodMetadata() async throws {
@@ -170,15 +182,17 @@ struct KubernetesMetadataFilterTests {
         // The API's containerID replaces the file name's, without `containerd://`
         // (kubernetes_metadata_common.rb parse_pod_metadata); labels keep their dots (3.x has no de_dot).
         #expect(out.first?.record["docker"] == .record(["container_id": .string(String(repeating: "b2", count: 32))]))
-        #expect(out.first?.record["kubernetes"] == .record([
-            "container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1",
-            "container_image": "docker.io/library/nginx:1.25", "container_image_id": "docker.io/library/nginx@sha256:abc",
-            "pod_id": "pod-uid-1", "pod_ip": "10.1.2.3", "host": "node-a",
-            "labels": .record(["app": "web", "app.kubernetes.io/version": "2"]),
-            "annotations": .record(["prometheus.io/scrape": "true"]),
-            "master_url": .string("http://127.0.0.1:\(api.port)/api"),
-            "namespace_id": "ns-uid-1", "namespace_labels": .record(["team": "payments"]),
-        ]))
+        #expect(
+            out.first?.record["kubernetes"]
+                == .record([
+                    "container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1",
+                    "container_image": "docker.io/library/nginx:1.25", "container_image_id": "docker.io/library/nginx@sha256:abc",
+                    "pod_id": "pod-uid-1", "pod_ip": "10.1.2.3", "host": "node-a",
+                    "labels": .record(["app": "web", "app.kubernetes.io/version": "2"]),
+                    "annotations": .record(["prometheus.io/scrape": "true"]),
+                    "master_url": .string("http://127.0.0.1:\(api.port)/api"),
+                    "namespace_id": "ns-uid-1", "namespace_labels": .record(["team": "payments"]),
+                ]))
 
         // skip_container_metadata: no image fields, and get_metadata_for_record keeps the file
         // name's id in docker.container_id; skip_pod_labels drops only the pod's labels.
@@ -194,12 +208,14 @@ struct KubernetesMetadataFilterTests {
         }
         let skipped = try skipper.filter(stream()).flatMap { try $0.decodedEntries() }
         #expect(skipped.first?.record["docker"] == .record(["container_id": .string(KubernetesMetadataFilterTests.dockerID)]))
-        #expect(skipped.first?.record["kubernetes"] == .record([
-            "container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1",
-            "pod_id": "pod-uid-1", "pod_ip": "10.1.2.3", "host": "node-a",
-            "annotations": .record(["prometheus.io/scrape": "true"]),
-            "namespace_id": "ns-uid-1", "namespace_labels": .record(["team": "payments"]),
-        ]))
+        #expect(
+            skipped.first?.record["kubernetes"]
+                == .record([
+                    "container_name": "nginx", "namespace_name": "shop", "pod_name": "web-1",
+                    "pod_id": "pod-uid-1", "pod_ip": "10.1.2.3", "host": "node-a",
+                    "annotations": .record(["prometheus.io/scrape": "true"]),
+                    "namespace_id": "ns-uid-1", "namespace_labels": .record(["team": "payments"]),
+                ]))
     }
 
     @Test func cacheExpiresAfterTTL() {

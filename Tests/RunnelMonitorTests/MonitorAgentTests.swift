@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Logging
 import Prometheus
@@ -23,10 +23,12 @@ import Testing
         let monitoring = Monitoring()
         var registry = Self.registry(monitoring)
         registry.outputs["discard"] = { _ in Discard() }
-        let root = ConfigElement(name: "ROOT", children: [
-            ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor", "include_config": "true"]),
-            ConfigElement("match", "**", ["@type": "discard", "@id": "out", "aws_sec_key": "SECRET-VALUE-123", "region": "eu-west-1"]),
-        ])
+        let root = ConfigElement(
+            name: "ROOT",
+            children: [
+                ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor", "include_config": "true"]),
+                ConfigElement("match", "**", ["@type": "discard", "@id": "out", "aws_sec_key": "SECRET-VALUE-123", "region": "eu-west-1"]),
+            ])
         let pipeline = try PipelineBuilder(registry: registry, logger: Logger(label: "test")).build(root)
         monitoring.publish(pipeline)
         let monitor = try #require(pipeline.inputs.first?.plugin as? MonitorAgentInput)
@@ -43,7 +45,9 @@ import Testing
             let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
             #expect((parsed?["plugins"] as? [Any])?.count == 2)
             #expect(try await httpGet(port: port, path: "/healthz") == "ok\n")
-            monitoring.prometheus.makeCounter(descriptor: MetricNameDescriptor(namespace: "runnel", metricName: "test_events", unitName: "total", helpText: "Test events.")).increment(by: Int64(3))
+            monitoring.prometheus.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "runnel", metricName: "test_events", unitName: "total", helpText: "Test events.")
+            ).increment(by: Int64(3))
             #expect(try await httpGet(port: port, path: "/metrics").contains("runnel_test_events_total 3"))
             group.cancelAll()
         }
@@ -55,10 +59,12 @@ import Testing
         let monitoring = Monitoring()
         var registry = Self.registry(monitoring)
         registry.outputs["discard"] = { _ in Discard() }
-        let root = ConfigElement(name: "ROOT", children: [
-            ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor"]),
-            ConfigElement("match", "**", ["@type": "discard", "@id": "out", "region": "eu-west-1"]),
-        ])
+        let root = ConfigElement(
+            name: "ROOT",
+            children: [
+                ConfigElement("source", "", ["@type": "monitor_agent", "bind": "127.0.0.1", "port": "0", "@id": "monitor"]),
+                ConfigElement("match", "**", ["@type": "discard", "@id": "out", "region": "eu-west-1"]),
+            ])
         let pipeline = try PipelineBuilder(registry: registry, logger: Logger(label: "test")).build(root)
         monitoring.publish(pipeline)
         let monitor = try #require(pipeline.inputs.first?.plugin as? MonitorAgentInput)

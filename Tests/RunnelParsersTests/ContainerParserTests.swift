@@ -22,11 +22,12 @@ struct ContainerParserTests {
     @Test func criEmitsEachLineAsFluentdDoes() throws {
         let r = try run(["@type": "cri"], Array(ContainerParserTests.criLog[0..<3]))
         #expect(r.outcomes == [.emitted, .emitted, .emitted])
-        #expect(r.events.map(\.record) == [
-            .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
-            .record(["stream": "stdout", "logtag": "P", "message": "part one, ", "time": "2023-11-14T22:13:21.5Z"]),
-            .record(["stream": "stderr", "logtag": "F", "message": "an error", "time": "2023-11-14T22:13:21.6Z"]),
-        ])
+        #expect(
+            r.events.map(\.record) == [
+                .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
+                .record(["stream": "stdout", "logtag": "P", "message": "part one, ", "time": "2023-11-14T22:13:21.5Z"]),
+                .record(["stream": "stderr", "logtag": "F", "message": "an error", "time": "2023-11-14T22:13:21.6Z"]),
+            ])
         let parse = ConfigElement("parse", "", ["@type": "json"])
         var nested = try ParserRegistry.makeParser(element: ConfigElement("parse", "", ["@type": "cri"], children: [parse]))
         var output = ParserOutput()
@@ -46,16 +47,18 @@ struct ContainerParserTests {
     @Test func containerJoinsPartialCRILines() throws {
         let r = try run(["@type": "container"], ContainerParserTests.criLog)
         #expect(r.outcomes == [.emitted, .held, .emitted, .held, .emitted, .emitted, .unmatched])
-        #expect(r.events.map(\.record) == [
-            .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
-            .record(["stream": "stderr", "logtag": "F", "message": "an error", "time": "2023-11-14T22:13:21.6Z"]),
-            .record(["stream": "stdout", "logtag": "F", "message": "part one, part two, end", "time": "2023-11-14T22:13:21.5Z"]),
-            .record(["stream": "stdout", "logtag": "F", "message": "", "time": "2023-11-14T22:13:22+00:00"]),
-        ])
-        #expect(r.events.map(\.time) == [
-            EventTime(seconds: 1_700_000_000, nanoseconds: 1), EventTime(seconds: 1_700_000_001, nanoseconds: 600_000_000),
-            EventTime(seconds: 1_700_000_001, nanoseconds: 500_000_000), EventTime(seconds: 1_700_000_002),
-        ])
+        #expect(
+            r.events.map(\.record) == [
+                .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
+                .record(["stream": "stderr", "logtag": "F", "message": "an error", "time": "2023-11-14T22:13:21.6Z"]),
+                .record(["stream": "stdout", "logtag": "F", "message": "part one, part two, end", "time": "2023-11-14T22:13:21.5Z"]),
+                .record(["stream": "stdout", "logtag": "F", "message": "", "time": "2023-11-14T22:13:22+00:00"]),
+            ])
+        #expect(
+            r.events.map(\.time) == [
+                EventTime(seconds: 1_700_000_000, nanoseconds: 1), EventTime(seconds: 1_700_000_001, nanoseconds: 600_000_000),
+                EventTime(seconds: 1_700_000_001, nanoseconds: 500_000_000), EventTime(seconds: 1_700_000_002),
+            ])
     }
 
     @Test func containerFlushEmitsHeldPartial() throws {
@@ -74,19 +77,21 @@ struct ContainerParserTests {
     @Test func dockerJsonFile() throws {
         let r = try run(["@type": "docker"], ContainerParserTests.dockerLog)
         #expect(r.outcomes == [.emitted, .held, .emitted, .emitted, .unmatched])
-        #expect(r.events.map(\.record) == [
-            .record(["log": "hello\n", "stream": "stdout", "time": "2023-11-14T22:13:20.123456789Z"]),
-            .record(["log": "oops\n", "stream": "stderr", "time": "2023-11-14T22:13:21.100000000Z"]),
-            .record(["log": "long line first 16k and the rest\n", "stream": "stdout", "time": "2023-11-14T22:13:21.000000000Z"]),
-        ])
+        #expect(
+            r.events.map(\.record) == [
+                .record(["log": "hello\n", "stream": "stdout", "time": "2023-11-14T22:13:20.123456789Z"]),
+                .record(["log": "oops\n", "stream": "stderr", "time": "2023-11-14T22:13:21.100000000Z"]),
+                .record(["log": "long line first 16k and the rest\n", "stream": "stdout", "time": "2023-11-14T22:13:21.000000000Z"]),
+            ])
         #expect(r.events[0].time == EventTime(seconds: 1_700_000_000, nanoseconds: 123_456_789))
     }
 
     @Test func containerDetectsEachLine() throws {
         let r = try run(["@type": "container"], [ContainerParserTests.dockerLog[0], ContainerParserTests.criLog[0]])
-        #expect(r.events.map(\.record) == [
-            .record(["log": "hello\n", "stream": "stdout", "time": "2023-11-14T22:13:20.123456789Z"]),
-            .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
-        ])
+        #expect(
+            r.events.map(\.record) == [
+                .record(["log": "hello\n", "stream": "stdout", "time": "2023-11-14T22:13:20.123456789Z"]),
+                .record(["stream": "stdout", "logtag": "F", "message": "hello", "time": "2023-11-14T22:13:20.000000001Z"]),
+            ])
     }
 }

@@ -53,28 +53,40 @@ func stream(tag: String, _ records: [MessagePackValue], time: EventTime = EventT
     /// filter_record_transformer.rb: `config_param :auto_typecast, :bool, default: true`; a value
     /// that is exactly one placeholder becomes the value itself (nil when unknown).
     @Test func autoTypecastIsTheDefault() throws {
-        let filter = try transformer([:], record: ["copy": "${record[\"n\"]}", "text": "n${record[\"n\"]}",
-                                                   "map": "${record[\"m\"]}", "gone": "${record[\"missing\"]}"])
+        let filter = try transformer(
+            [:],
+            record: [
+                "copy": "${record[\"n\"]}", "text": "n${record[\"n\"]}",
+                "map": "${record[\"m\"]}", "gone": "${record[\"missing\"]}",
+            ])
         let output = try records(try filter.filter(stream(tag: "t", [.record(["n": 42, "m": .record(["k": true])])])))
-        #expect(output.first == .record(["n": 42, "m": .record(["k": true]), "copy": 42, "text": "n42",
-                                         "map": .record(["k": true]), "gone": nil]))
+        #expect(
+            output.first
+                == .record([
+                    "n": 42, "m": .record(["k": true]), "copy": 42, "text": "n42",
+                    "map": .record(["k": true]), "gone": nil,
+                ]))
     }
 
     /// parse_value: a value starting with `{` or `[` is JSON.parse'd; expand_placeholders then
     /// expands its strings (typed) and its hash keys (always text). Keys of <record> are expanded too.
     @Test func jsonValuesAndExpandedKeys() throws {
-        let filter = try transformer([:], record: [
-            "obj": #"{"tag":"${tag}","n":"${record[\"n\"]}","list":[1,"${tag_parts[0]}",null],"k_${tag}":2.5}"#,
-            "${tag_parts[1]}_key": "v",
-            "bad": "{not json",
-        ])
+        let filter = try transformer(
+            [:],
+            record: [
+                "obj": #"{"tag":"${tag}","n":"${record[\"n\"]}","list":[1,"${tag_parts[0]}",null],"k_${tag}":2.5}"#,
+                "${tag_parts[1]}_key": "v",
+                "bad": "{not json",
+            ])
         let output = try records(try filter.filter(stream(tag: "app.web", [.record(["n": 7])])))
-        #expect(output.first == .record([
-            "n": 7,
-            "obj": .record(["tag": "app.web", "n": 7, "list": [1, "app", nil], "k_app.web": 2.5]),
-            "web_key": "v",
-            "bad": "{not json",
-        ]))
+        #expect(
+            output.first
+                == .record([
+                    "n": 7,
+                    "obj": .record(["tag": "app.web", "n": 7, "list": [1, "app", nil], "k_app.web": 2.5]),
+                    "web_key": "v",
+                    "bad": "{not json",
+                ]))
     }
 
     @Test func removeKeepAndRenew() throws {
@@ -93,14 +105,19 @@ func stream(tag: String, _ records: [MessagePackValue], time: EventTime = EventT
     /// can set the time and be removed in the same filter.
     @Test func renewTimeKeyIsReadBeforeRemoveKeys() throws {
         let filter = try transformer(["renew_time_key": "ts", "remove_keys": "ts"], record: [:])
-        let output = try filter.filter(stream(tag: "t", [
-            .record(["ts": 1_600_000_000, "m": 1]), .record(["ts": "1600000001.25xyz", "m": 2]), .record(["ts": 1_600_000_002.5, "m": 3]),
-            .record(["ts": .record(["no": "to_f"]), "m": 4]), .record(["m": 5]),
-        ])).flatMap { try $0.decodedEntries() }
-        #expect(output.map(\.time) == [
-            EventTime(seconds: 1_600_000_000), EventTime(seconds: 1_600_000_001, nanoseconds: 250_000_000),
-            EventTime(seconds: 1_600_000_002, nanoseconds: 500_000_000), EventTime(seconds: 1_700_000_000),
-        ])
+        let output = try filter.filter(
+            stream(
+                tag: "t",
+                [
+                    .record(["ts": 1_600_000_000, "m": 1]), .record(["ts": "1600000001.25xyz", "m": 2]), .record(["ts": 1_600_000_002.5, "m": 3]),
+                    .record(["ts": .record(["no": "to_f"]), "m": 4]), .record(["m": 5]),
+                ])
+        ).flatMap { try $0.decodedEntries() }
+        #expect(
+            output.map(\.time) == [
+                EventTime(seconds: 1_600_000_000), EventTime(seconds: 1_600_000_001, nanoseconds: 250_000_000),
+                EventTime(seconds: 1_600_000_002, nanoseconds: 500_000_000), EventTime(seconds: 1_700_000_000),
+            ])
         #expect(output.map(\.record) == [.record(["m": 1]), .record(["m": 2]), .record(["m": 3]), .record(["m": 5])])
     }
 
@@ -125,12 +142,14 @@ func stream(tag: String, _ records: [MessagePackValue], time: EventTime = EventT
 }
 
 @Suite struct GrepFilterTests {
-    let input = stream(tag: "t", [
-        .record(["message": "GET /cool 200", "level": "info", "k": .record(["ns": "prod"])]),
-        .record(["message": "GET /health 200", "level": "debug", "k": .record(["ns": "dev"])]),
-        .record(["message": "POST /cool 500", "level": "error", "code": 500]),
-        .record(["level": "info"]),
-    ])
+    let input = stream(
+        tag: "t",
+        [
+            .record(["message": "GET /cool 200", "level": "info", "k": .record(["ns": "prod"])]),
+            .record(["message": "GET /health 200", "level": "debug", "k": .record(["ns": "dev"])]),
+            .record(["message": "POST /cool 500", "level": "error", "code": 500]),
+            .record(["level": "info"]),
+        ])
 
     func kept(_ element: ConfigElement) throws -> [String] {
         try records(try GrepFilter(element).filter(input)).map { $0["message"]?.stringValue ?? "-" }
@@ -167,7 +186,10 @@ func stream(tag: String, _ records: [MessagePackValue], time: EventTime = EventT
 
     /// filter_grep.rb `Expression#match?`: `key.call(record).to_s`, so a missing field is "".
     @Test func missingFieldIsTheEmptyString() throws {
-        #expect(try kept(ConfigElement("filter", "**", [:], children: [section("exclude", "message", "^$")])) == ["GET /cool 200", "GET /health 200", "POST /cool 500"])
+        #expect(
+            try kept(ConfigElement("filter", "**", [:], children: [section("exclude", "message", "^$")])) == [
+                "GET /cool 200", "GET /health 200", "POST /cool 500",
+            ])
         #expect(try kept(ConfigElement("filter", "**", [:], children: [section("regexp", "code", "^$")])) == ["GET /cool 200", "GET /health 200", "-"])
     }
 

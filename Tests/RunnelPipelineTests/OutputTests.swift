@@ -29,11 +29,12 @@ import Testing
     @Test func everyStoreGetsEveryEventAndIgnoreErrorKeepsGoing() async throws {
         let first = RecordingOutput()
         let last = RecordingOutput()
-        let copy = CopyOutput(stores: [
-            .init(output: first, ignoreError: false, ignoreIfPreviousSuccess: false),
-            .init(output: FailingOutput(), ignoreError: true, ignoreIfPreviousSuccess: false),
-            .init(output: last, ignoreError: false, ignoreIfPreviousSuccess: false),
-        ], logger: Logger(label: "test"))
+        let copy = CopyOutput(
+            stores: [
+                .init(output: first, ignoreError: false, ignoreIfPreviousSuccess: false),
+                .init(output: FailingOutput(), ignoreError: true, ignoreIfPreviousSuccess: false),
+                .init(output: last, ignoreError: false, ignoreIfPreviousSuccess: false),
+            ], logger: Logger(label: "test"))
         try await copy.emit(stream("a.b", 3))
         #expect(first.tags == ["a.b"])
         #expect(last.tags == ["a.b"])

@@ -42,10 +42,12 @@ let testLogger = Logger(label: "test")
     @Test func firstMatchingMatchWins() async throws {
         let first = RecordingOutput()
         let second = RecordingOutput()
-        let router = Router(label: nil, directives: [
-            .match(try OrTagPattern("app.**"), first, name: "first"),
-            .match(try OrTagPattern("**"), second, name: "second"),
-        ], logger: testLogger)
+        let router = Router(
+            label: nil,
+            directives: [
+                .match(try OrTagPattern("app.**"), first, name: "first"),
+                .match(try OrTagPattern("**"), second, name: "second"),
+            ], logger: testLogger)
         try await router.emit(stream("app.web"))
         try await router.emit(stream("system"))
         #expect(first.tags == ["app.web"])
@@ -54,13 +56,15 @@ let testLogger = Logger(label: "test")
 
     @Test func filtersApplyInOrderOnlyBeforeTheMatch() async throws {
         let output = RecordingOutput()
-        let router = Router(label: nil, directives: [
-            .filter(try OrTagPattern("app.**"), TaggingFilter(key: "a", value: "1"), name: "f1"),
-            .filter(try OrTagPattern("other"), TaggingFilter(key: "b", value: "2"), name: "f2"),
-            .filter(try OrTagPattern("**"), TaggingFilter(key: "c", value: "3"), name: "f3"),
-            .match(try OrTagPattern("app.**"), output, name: "out"),
-            .filter(try OrTagPattern("**"), TaggingFilter(key: "late", value: "x"), name: "f4"),
-        ], logger: testLogger)
+        let router = Router(
+            label: nil,
+            directives: [
+                .filter(try OrTagPattern("app.**"), TaggingFilter(key: "a", value: "1"), name: "f1"),
+                .filter(try OrTagPattern("other"), TaggingFilter(key: "b", value: "2"), name: "f2"),
+                .filter(try OrTagPattern("**"), TaggingFilter(key: "c", value: "3"), name: "f3"),
+                .match(try OrTagPattern("app.**"), output, name: "out"),
+                .filter(try OrTagPattern("**"), TaggingFilter(key: "late", value: "x"), name: "f4"),
+            ], logger: testLogger)
         try await router.emit(stream("app.web"))
         let record = try #require(output.records.first)
         #expect(record["a"] == "1")
@@ -95,14 +99,18 @@ let testLogger = Logger(label: "test")
     @Test func labelsRouteAndRelabel() async throws {
         let main = RecordingOutput()
         let labelled = RecordingOutput()
-        let root = ConfigElement(name: "ROOT", children: [
-            ConfigElement("match", "to.label", ["@type": "relabel", "@label": "@BACKEND"]),
-            ConfigElement("match", "**", ["@type": "main"]),
-            ConfigElement("label", "@BACKEND", [:], children: [
-                ConfigElement("filter", "**", ["@type": "tagging", "key": "via", "value": "label"]),
-                ConfigElement("match", "**", ["@type": "labelled"]),
-            ]),
-        ])
+        let root = ConfigElement(
+            name: "ROOT",
+            children: [
+                ConfigElement("match", "to.label", ["@type": "relabel", "@label": "@BACKEND"]),
+                ConfigElement("match", "**", ["@type": "main"]),
+                ConfigElement(
+                    "label", "@BACKEND", [:],
+                    children: [
+                        ConfigElement("filter", "**", ["@type": "tagging", "key": "via", "value": "label"]),
+                        ConfigElement("match", "**", ["@type": "labelled"]),
+                    ]),
+            ])
         let pipeline = try PipelineBuilder(registry: registry(["main": main, "labelled": labelled]), logger: testLogger).build(root)
         let top = try #require(pipeline.routers.router(named: RouterTable.rootName))
         try await top.emit(stream("to.label"))
@@ -137,11 +145,13 @@ let testLogger = Logger(label: "test")
 
     @Test func pluginIDsComeFromAtIdOrTypeAndIndex() throws {
         let output = RecordingOutput()
-        let root = ConfigElement(name: "ROOT", children: [
-            ConfigElement("match", "a", ["@type": "main", "@id": "mine"]),
-            ConfigElement("match", "b", ["@type": "main"]),
-            ConfigElement("match", "c", ["@type": "main"]),
-        ])
+        let root = ConfigElement(
+            name: "ROOT",
+            children: [
+                ConfigElement("match", "a", ["@type": "main", "@id": "mine"]),
+                ConfigElement("match", "b", ["@type": "main"]),
+                ConfigElement("match", "c", ["@type": "main"]),
+            ])
         let pipeline = try PipelineBuilder(registry: registry(["main": output]), logger: testLogger).build(root)
         #expect(pipeline.outputs.map(\.id) == ["mine", "main.0", "main.1"])
     }

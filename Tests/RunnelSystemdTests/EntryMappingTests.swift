@@ -24,10 +24,11 @@ struct EntryMappingTests {
 
     @Test func theReadmeExample() {
         let mapping = EntryMapping(fieldMap: Self.readmeMap, fieldsStripUnderscores: true, fieldsLowercase: true)
-        #expect(strings(mapping.record(Self.entry)) == [
-            "msg=this is a log message", "process=123 login -- root", "pid=123", "cmd=login",
-            "machine_id=bb9d0a52a41243829ecd729b40ac0bce", "hostname=arch",
-        ])
+        #expect(
+            strings(mapping.record(Self.entry)) == [
+                "msg=this is a log message", "process=123 login -- root", "pid=123", "cmd=login",
+                "machine_id=bb9d0a52a41243829ecd729b40ac0bce", "hostname=arch",
+            ])
     }
 
     @Test func strictKeepsOnlyMappedFields() {

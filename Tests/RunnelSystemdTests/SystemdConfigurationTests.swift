@@ -22,15 +22,18 @@ struct SystemdConfigurationTests {
         #expect(configuration.path == "/var/log/journal")
         #expect(configuration.readFromHead == false)
         #expect(configuration.matches.terms.isEmpty)
-        #expect(configuration.storage == CursorStorageConfiguration(
-            path: nil, persistent: false, autosave: true, autosaveInterval: 10, saveAtShutdown: true,
-            fileMode: 0o644, directoryMode: 0o755, prettyPrint: false))
+        #expect(
+            configuration.storage
+                == CursorStorageConfiguration(
+                    path: nil, persistent: false, autosave: true, autosaveInterval: 10, saveAtShutdown: true,
+                    fileMode: 0o644, directoryMode: 0o755, prettyPrint: false))
         #expect(configuration.entry == EntryMapping())
         #expect(warnings.isEmpty)
     }
 
     @Test func theDaemonSetSourceLoads() throws {
-        let (configuration, warnings) = try load("""
+        let (configuration, warnings) = try load(
+            """
             <source>
               @type systemd
               @id in_systemd_kubelet
@@ -53,10 +56,11 @@ struct SystemdConfigurationTests {
 
     @Test func matchesBecomeSdJournalOperations() throws {
         let matches = try JournalMatches.parse(#"[{"_SYSTEMD_UNIT": "a.service", "_pid": 28097}, {"PRIORITY": [3, "4"]}, {}]"#).get()
-        #expect(matches.operations == [
-            .match("_SYSTEMD_UNIT=a.service"), .match("_PID=28097"), .disjunction,
-            .match("PRIORITY=3"), .match("PRIORITY=4"), .disjunction,
-        ])
+        #expect(
+            matches.operations == [
+                .match("_SYSTEMD_UNIT=a.service"), .match("_PID=28097"), .disjunction,
+                .match("PRIORITY=3"), .match("PRIORITY=4"), .disjunction,
+            ])
     }
 
     @Test(arguments: [
@@ -90,7 +94,8 @@ struct SystemdConfigurationTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func storagePath(_ storage: String, id: String? = nil, root: String? = nil) throws -> String? {
-            try load("<source>\n  @type systemd\n  tag t\n  <storage>\n    \(storage)\n  </storage>\n</source>\n", pluginID: id, rootDirectory: root).0.storage.path
+            try load("<source>\n  @type systemd\n  tag t\n  <storage>\n    \(storage)\n  </storage>\n</source>\n", pluginID: id, rootDirectory: root).0.storage
+                .path
         }
         #expect(try storagePath("path \(dir)/cursor.json") == "\(dir)/cursor.json")
         // An existing directory, or a new name not ending in .json, holds worker0/storage.json.
@@ -118,7 +123,8 @@ struct SystemdConfigurationTests {
     }
 
     @Test func entrySection() throws {
-        let (configuration, warnings) = try load("""
+        let (configuration, warnings) = try load(
+            """
             <source>
               @type systemd
               tag t
@@ -130,9 +136,11 @@ struct SystemdConfigurationTests {
               </entry>
             </source>
             """)
-        #expect(configuration.entry == EntryMapping(
-            fieldMap: [("MESSAGE", ["log"]), ("_PID", ["process", "pid"]), ("_CMDLINE", ["process"]), ("_COMM", ["cmd"])],
-            fieldMapStrict: false, fieldsStripUnderscores: true, fieldsLowercase: true))
+        #expect(
+            configuration.entry
+                == EntryMapping(
+                    fieldMap: [("MESSAGE", ["log"]), ("_PID", ["process", "pid"]), ("_CMDLINE", ["process"]), ("_COMM", ["cmd"])],
+                    fieldMapStrict: false, fieldsStripUnderscores: true, fieldsLowercase: true))
         #expect(warnings.isEmpty)
         let strict = try load("<source>\n  @type systemd\n  tag t\n  <entry>\n    field_map_strict true\n  </entry>\n</source>\n")
         #expect(strict.1 == ["`field_map_strict` set to true with empty `field_map`, expect no fields"])

@@ -8,17 +8,20 @@ import Testing
 /// The input against real journal files written by systemd-journal-remote.
 @Suite(.serialized)
 struct SystemdInputPluginTests {
-    func configuration(_ dir: TemporaryDirectory, head: Bool = true, matches: String? = nil, storage: String? = nil,
-                       persistent: Bool = true) throws -> SystemdInputConfiguration {
+    func configuration(
+        _ dir: TemporaryDirectory, head: Bool = true, matches: String? = nil, storage: String? = nil,
+        persistent: Bool = true
+    ) throws -> SystemdInputConfiguration {
         var parameters: [(String, String)] = [("tag", "journal.test"), ("path", dir.path), ("read_from_head", head ? "true" : "false")]
         if let matches { parameters.append(("matches", matches)) }
         var children: [ConfigElement] = []
         if let storage {
-            children.append(ConfigElement(
-                name: "storage",
-                parameters: [("@type", "local"), ("persistent", persistent ? "true" : "false"), ("path", storage)].map {
-                    ConfigParameter(key: $0.0, value: $0.1, location: .synthesized)
-                }))
+            children.append(
+                ConfigElement(
+                    name: "storage",
+                    parameters: [("@type", "local"), ("persistent", persistent ? "true" : "false"), ("path", storage)].map {
+                        ConfigParameter(key: $0.0, value: $0.1, location: .synthesized)
+                    }))
         }
         let element = ConfigElement(
             name: "source", parameters: parameters.map { ConfigParameter(key: $0.0, value: $0.1, location: .synthesized) },
@@ -72,12 +75,15 @@ struct SystemdInputPluginTests {
     func matches(_ matches: String, _ expected: [String]) async throws {
         let dir = try TemporaryDirectory()
         let units = ["kubelet.service", "docker.service", "containerd.service", "kubelet.service", "docker.service", "kubelet.service"]
-        try JournalWriter.append(entries("m", 0..<6, extra: { [("_SYSTEMD_UNIT", units[$0]), ("_PID", "\($0 == 3 ? 7 : 100 + $0)")] }), to: dir.path + "/system.journal")
+        try JournalWriter.append(
+            entries("m", 0..<6, extra: { [("_SYSTEMD_UNIT", units[$0]), ("_PID", "\($0 == 3 ? 7 : 100 + $0)")] }), to: dir.path + "/system.journal")
         let sink = CollectingSink()
         let input = RunningInput(try configuration(dir, matches: matches), sink: sink)
         _ = try await sink.wait { $0.count >= expected.count }
         // Then one entry that matches every case, so that nothing further is pending when we stop.
-        try JournalWriter.append(entries("m", 6..<7, extra: { _ in [("_SYSTEMD_UNIT", "kubelet.service"), ("_PID", "7")] }) + entries("m", 7..<8, extra: { _ in [("_SYSTEMD_UNIT", "docker.service")] }), to: dir.path + "/system.journal")
+        try JournalWriter.append(
+            entries("m", 6..<7, extra: { _ in [("_SYSTEMD_UNIT", "kubelet.service"), ("_PID", "7")] })
+                + entries("m", 7..<8, extra: { _ in [("_SYSTEMD_UNIT", "docker.service")] }), to: dir.path + "/system.journal")
         let all = try await sink.wait { $0.contains("m-6") || $0.contains("m-7") }
         try await input.stop()
         // Entries are read in journal order: everything before m-6/m-7 is what the matches let through.
@@ -148,7 +154,8 @@ struct SystemdInputPluginTests {
         let dir = try TemporaryDirectory()
         let binary: [UInt8] = [0x00, 0xff, 0x0a, 0x41, 0xc3]
         let multiline = Array("first line\nsecond line ✓".utf8)
-        try JournalWriter.append([TestEntry(realtime: 1_700_000_000_000_000, binary: [("MESSAGE", multiline), ("BLOB", binary)])], to: dir.path + "/system.journal")
+        try JournalWriter.append(
+            [TestEntry(realtime: 1_700_000_000_000_000, binary: [("MESSAGE", multiline), ("BLOB", binary)])], to: dir.path + "/system.journal")
         let sink = CollectingSink()
         let input = RunningInput(try configuration(dir), sink: sink)
         _ = try await sink.wait { $0.count >= 1 }
@@ -162,8 +169,9 @@ struct SystemdInputPluginTests {
         let dir = try TemporaryDirectory()
         try JournalWriter.append(entries("e", 0..<1, extra: { _ in [("_PID", "42"), ("_COMM", "kubelet")] }), to: dir.path + "/system.journal")
         var configuration = try configuration(dir)
-        configuration.entry = EntryMapping(fieldMap: [("MESSAGE", ["log"]), ("_PID", ["process"]), ("_COMM", ["process"])],
-                                           fieldsStripUnderscores: true, fieldsLowercase: true)
+        configuration.entry = EntryMapping(
+            fieldMap: [("MESSAGE", ["log"]), ("_PID", ["process"]), ("_COMM", ["process"])],
+            fieldsStripUnderscores: true, fieldsLowercase: true)
         let sink = CollectingSink()
         let input = RunningInput(configuration, sink: sink)
         _ = try await sink.wait(until: { _ in !sink.events.withLock { $0.isEmpty } })

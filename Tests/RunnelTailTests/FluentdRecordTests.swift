@@ -11,16 +11,19 @@ import Testing
 @Suite(.serialized)
 struct FluentdRecordTests {
     /// Tails `path` with a `<source>` built from `parameters` and its `<parse>`, until `count` events.
-    func tail(_ dir: TemporaryDirectory, _ parameters: KeyValuePairs<String, String>, parse: KeyValuePairs<String, String>,
-              count: Int) async throws -> (tags: [String], records: [MessagePackValue], times: [EventTime]) {
+    func tail(
+        _ dir: TemporaryDirectory, _ parameters: KeyValuePairs<String, String>, parse: KeyValuePairs<String, String>,
+        count: Int
+    ) async throws -> (tags: [String], records: [MessagePackValue], times: [EventTime]) {
         var pairs = Array(parameters.map { ($0.key, $0.value) })
         pairs.append(("pos_file", dir.path + "/\(UUID().uuidString).pos"))
         pairs.append(("read_from_head", "true"))
         pairs.append(("refresh_interval", "0.1"))
         pairs.append(("watch_interval", "0.05"))
         let parseSection = ConfigElement("parse", "", parse)
-        let source = ConfigElement(name: "source", parameters: pairs.map { ConfigParameter(key: $0.0, value: $0.1, location: .synthesized) },
-                                   children: [parseSection])
+        let source = ConfigElement(
+            name: "source", parameters: pairs.map { ConfigParameter(key: $0.0, value: $0.1, location: .synthesized) },
+            children: [parseSection])
         let configuration = try TailInputConfiguration(source)
         let parser = try ParserRegistry.makeParser(pluginSection: source)
         let sink = CollectingSink()
@@ -42,13 +45,15 @@ struct FluentdRecordTests {
         let dir = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir.path + "/containers", withIntermediateDirectories: true)
         let log = dir.path + "/containers/web-1_shop_nginx-\(FluentdRecordTests.containerID).log"
-        try append(#"""
+        try append(
+            #"""
             {"log":"GET / 200\n","stream":"stdout","time":"2023-11-14T22:13:20.123456789Z"}
             {"log":"oops\n","stream":"stderr","time":"2023-11-14T22:13:21.5Z"}
 
             """#, to: log)
-        let r = try await tail(dir, ["path": dir.path + "/containers/*.log", "tag": "kubernetes.*"],
-                               parse: ["@type": "json", "time_format": "%Y-%m-%dT%H:%M:%S.%NZ", "utc": "true"], count: 2)
+        let r = try await tail(
+            dir, ["path": dir.path + "/containers/*.log", "tag": "kubernetes.*"],
+            parse: ["@type": "json", "time_format": "%Y-%m-%dT%H:%M:%S.%NZ", "utc": "true"], count: 2)
         #expect(r.records == [.record(["log": "GET / 200\n", "stream": "stdout"]), .record(["log": "oops\n", "stream": "stderr"])])
         #expect(r.times == [EventTime(seconds: 1_700_000_000, nanoseconds: 123_456_789), EventTime(seconds: 1_700_000_001, nanoseconds: 500_000_000)])
         // in_tail's tag: `kubernetes.*` with the path's `/` as `.`.
@@ -62,10 +67,11 @@ struct FluentdRecordTests {
         let log = dir.path + "/web-1_shop_nginx-\(FluentdRecordTests.containerID).log"
         try append("2023-11-14T22:13:20.123456789Z stdout F GET / 200\n2023-11-14T22:13:21.000000001+00:00 stderr F oops\n", to: log)
         let r = try await tail(dir, ["path": log, "tag": "kubernetes.*"], parse: ["@type": "cri"], count: 2)
-        #expect(r.records == [
-            .record(["stream": "stdout", "logtag": "F", "message": "GET / 200", "time": "2023-11-14T22:13:20.123456789Z"]),
-            .record(["stream": "stderr", "logtag": "F", "message": "oops", "time": "2023-11-14T22:13:21.000000001+00:00"]),
-        ])
+        #expect(
+            r.records == [
+                .record(["stream": "stdout", "logtag": "F", "message": "GET / 200", "time": "2023-11-14T22:13:20.123456789Z"]),
+                .record(["stream": "stderr", "logtag": "F", "message": "oops", "time": "2023-11-14T22:13:21.000000001+00:00"]),
+            ])
         #expect(r.times == [EventTime(seconds: 1_700_000_000, nanoseconds: 123_456_789), EventTime(seconds: 1_700_000_001, nanoseconds: 1)])
     }
 
@@ -74,17 +80,20 @@ struct FluentdRecordTests {
     @Test func dockerDaemonLog() async throws {
         let dir = try TemporaryDirectory()
         let log = dir.path + "/docker.log"
-        try append(#"""
+        try append(
+            #"""
             time="2023-11-14T22:13:20.000000000Z" level=info msg="Loading containers: start."
             time="2023-11-14T22:13:21Z" level=error msg="Handler for GET failed" err="no such container"
 
             """#, to: log)
-        let expression = #"/^time="(?<time>[^)]*)" level=(?<severity>[^ ]*) msg="(?<message>[^"]*)"( err="(?<error>[^"]*)")?( statusCode=($<status_code>\d+))?/"#
+        let expression =
+            #"/^time="(?<time>[^)]*)" level=(?<severity>[^ ]*) msg="(?<message>[^"]*)"( err="(?<error>[^"]*)")?( statusCode=($<status_code>\d+))?/"#
         let r = try await tail(dir, ["path": log, "tag": "docker"], parse: ["@type": "regexp", "expression": expression], count: 2)
-        #expect(r.records == [
-            .record(["severity": "info", "message": "Loading containers: start."]),
-            .record(["severity": "error", "message": "Handler for GET failed", "error": "no such container"]),
-        ])
+        #expect(
+            r.records == [
+                .record(["severity": "info", "message": "Loading containers: start."]),
+                .record(["severity": "error", "message": "Handler for GET failed", "error": "no such container"]),
+            ])
         #expect(r.times == [EventTime(seconds: 1_700_000_000), EventTime(seconds: 1_700_000_001)])
     }
 
@@ -93,13 +102,17 @@ struct FluentdRecordTests {
     @Test func kubeletGlogLog() async throws {
         let dir = try TemporaryDirectory()
         let log = dir.path + "/kubelet.log"
-        try append("I1114 22:13:20.123456    1234 kubelet.go:1234] Started kubelet\nE1114 22:13:21.000001    1234 pod_workers.go:190] Error syncing pod\nnot glog\n", to: log)
-        let r = try await tail(dir, ["path": log, "tag": "kubelet", "multiline_flush_interval": "5s"],
-                               parse: ["@type": "kubernetes", "utc": "true"], count: 2)
-        #expect(r.records == [
-            .record(["severity": "I", "pid": "1234", "source": "kubelet.go:1234", "message": "Started kubelet"]),
-            .record(["severity": "E", "pid": "1234", "source": "pod_workers.go:190", "message": "Error syncing pod"]),
-        ])
+        try append(
+            "I1114 22:13:20.123456    1234 kubelet.go:1234] Started kubelet\nE1114 22:13:21.000001    1234 pod_workers.go:190] Error syncing pod\nnot glog\n",
+            to: log)
+        let r = try await tail(
+            dir, ["path": log, "tag": "kubelet", "multiline_flush_interval": "5s"],
+            parse: ["@type": "kubernetes", "utc": "true"], count: 2)
+        #expect(
+            r.records == [
+                .record(["severity": "I", "pid": "1234", "source": "kubelet.go:1234", "message": "Started kubelet"]),
+                .record(["severity": "E", "pid": "1234", "source": "pod_workers.go:190", "message": "Error syncing pod"]),
+            ])
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let year = calendar.component(.year, from: Date())
@@ -113,9 +126,10 @@ struct FluentdRecordTests {
         let log = dir.path + "/app.log"
         try append(#"{"path":"/mine","m":1}"# + "\n" + #"{"m":2}"# + "\n" + #"{"path":null,"m":3}"# + "\n", to: log)
         let r = try await tail(dir, ["path": log, "tag": "app", "path_key": "path"], parse: ["@type": "json"], count: 3)
-        #expect(r.records == [
-            .record(["path": "/mine", "m": 1]), .record(["m": 2, "path": .string(log)]), .record(["path": .string(log), "m": 3]),
-        ])
+        #expect(
+            r.records == [
+                .record(["path": "/mine", "m": 1]), .record(["m": 2, "path": .string(log)]), .record(["path": .string(log), "m": 3]),
+            ])
     }
 
     /// in_tail.rb expand_paths → Dir.glob: `**/` is zero or more directories.
@@ -126,12 +140,17 @@ struct FluentdRecordTests {
             try append("line\n", to: dir.path + "/logs" + sub + "/x.log")
         }
         try append("line\n", to: dir.path + "/logs/a/skip.txt")
-        #expect(RubyGlob.expand(dir.path + "/logs/**/*.log") == [
-            dir.path + "/logs/a/b/x.log", dir.path + "/logs/a/x.log", dir.path + "/logs/x.log",
-        ])
+        #expect(
+            RubyGlob.expand(dir.path + "/logs/**/*.log") == [
+                dir.path + "/logs/a/b/x.log", dir.path + "/logs/a/x.log", dir.path + "/logs/x.log",
+            ])
         #expect(RubyGlob.expand(dir.path + "/logs/{a,a/b}/*.log") == [dir.path + "/logs/a/b/x.log", dir.path + "/logs/a/x.log"])
-        let r = try await tail(dir, ["path": dir.path + "/logs/**/*.log", "tag": "t", "path_key": "p",
-                                     "exclude_path": #"[""# + dir.path + #"/logs/a/*.log"]"#], parse: ["@type": "none"], count: 2)
+        let r = try await tail(
+            dir,
+            [
+                "path": dir.path + "/logs/**/*.log", "tag": "t", "path_key": "p",
+                "exclude_path": #"[""# + dir.path + #"/logs/a/*.log"]"#,
+            ], parse: ["@type": "none"], count: 2)
         #expect(Set(r.records.compactMap { $0["p"]?.stringValue }) == [dir.path + "/logs/a/b/x.log", dir.path + "/logs/x.log"])
     }
 }

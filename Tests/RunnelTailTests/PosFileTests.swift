@@ -20,9 +20,10 @@ struct PosFileTests {
             /c.log\t0000000000000000\t0000000000000003
 
             """
-        #expect(PosFileEntry.parse(text) == [
-            PosFileEntry(path: "/a.log", position: 0x20, inode: 1), PosFileEntry(path: "/c.log", position: 0, inode: 3),
-        ])
+        #expect(
+            PosFileEntry.parse(text) == [
+                PosFileEntry(path: "/a.log", position: 0x20, inode: 1), PosFileEntry(path: "/c.log", position: 0, inode: 3),
+            ])
     }
 
     @Test func missingDirectoryIsCreatedAsFluentdDoes() throws {
@@ -41,8 +42,8 @@ struct PosFileTests {
         try pos.update(path: "/x/b.log", position: 1, inode: 8)
         try pos.update(path: "/x/a.log", position: 0xabc, inode: 7)
         try pos.markUnwatched(path: "/x/b.log")
-        #expect(try String(contentsOfFile: path, encoding: .utf8) ==
-            "/x/a.log\t0000000000000abc\t0000000000000007\n/x/b.log\tffffffffffffffff\t0000000000000008\n")
+        #expect(
+            try String(contentsOfFile: path, encoding: .utf8) == "/x/a.log\t0000000000000abc\t0000000000000007\n/x/b.log\tffffffffffffffff\t0000000000000008\n")
         #expect(pos.entry(for: "/x/b.log") == nil)
         try pos.compact()
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "/x/a.log\t0000000000000abc\t0000000000000007\n")

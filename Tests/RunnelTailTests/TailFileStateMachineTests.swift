@@ -37,8 +37,9 @@ struct TailFileStateMachineTests {
         _ = m.observe(path: status(a, 10), openSizes: [:], now: 0)
         _ = m.didRead(a, to: 10)
         // logrotate renamed a away and created b at the path.
-        #expect(m.observe(path: status(b, 3), openSizes: [a: 12], now: 10)
-            == [.read(a), .open(b, offset: 0), .checkpoint(b, offset: 0), .read(b)])
+        #expect(
+            m.observe(path: status(b, 3), openSizes: [a: 12], now: 10)
+                == [.read(a), .open(b, offset: 0), .checkpoint(b, offset: 0), .read(b)])
         _ = m.didRead(a, to: 12)
         _ = m.didRead(b, to: 3)
         // Late writes to the old file are still read until rotate_wait passes.

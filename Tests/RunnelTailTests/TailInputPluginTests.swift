@@ -86,7 +86,8 @@ struct TailInputPluginTests {
         try append("old-1\nold-2\nnew-1\n", to: log)
         let inode = try FileManager.default.attributesOfItem(atPath: log)[.systemFileNumber] as! Int
         let hexInode = String(inode, radix: 16)
-        let pos = "\(log)\t000000000000000c\t\(String(repeating: "0", count: 16 - hexInode.count))\(hexInode)\n"
+        let pos =
+            "\(log)\t000000000000000c\t\(String(repeating: "0", count: 16 - hexInode.count))\(hexInode)\n"
             + "/gone.log\tffffffffffffffff\t0000000000000001\n"
         try pos.write(toFile: dir.path + "/tail.pos", atomically: true, encoding: .utf8)
         let sink = CollectingSink()
@@ -148,11 +149,13 @@ struct TailInputPluginTests {
     }
 
     @Test func configurationReadsFluentdKeys() throws {
-        let element = ConfigElement("source", "", [
-            "@type": "tail", "path": "/var/log/a.log, /var/log/b/*.log", "tag": "k8s.*", "pos_file": "/tmp/p",
-            "read_from_head": "true", "refresh_interval": "10s", "rotate_wait": "1", "read_lines_limit": "50",
-            "max_line_size": "1m", "follow_inodes": "true", "multiline_flush_interval": "5s",
-        ])
+        let element = ConfigElement(
+            "source", "",
+            [
+                "@type": "tail", "path": "/var/log/a.log, /var/log/b/*.log", "tag": "k8s.*", "pos_file": "/tmp/p",
+                "read_from_head": "true", "refresh_interval": "10s", "rotate_wait": "1", "read_lines_limit": "50",
+                "max_line_size": "1m", "follow_inodes": "true", "multiline_flush_interval": "5s",
+            ])
         let c = try TailInputConfiguration(element)
         #expect(c.paths == ["/var/log/a.log", "/var/log/b/*.log"])
         #expect(c.readFromHead && c.followInodes)

@@ -32,7 +32,9 @@ struct TailInterpreterTests {
 
         for _ in 0..<14 {
             let roll = Int.random(in: 0..<10, using: &rng)
-            let action: Action = roll < 6 ? .write(Int.random(in: 1..<40, using: &rng))
+            let action: Action =
+                roll < 6
+                ? .write(Int.random(in: 1..<40, using: &rng))
                 : roll == 6 ? .rotateCreate : roll == 7 ? .copytruncate : roll == 8 ? .rotateCreate : .restart
             switch action {
             case .write(let count):

@@ -37,8 +37,9 @@ struct RunningTail {
     let task: Task<Void, any Error>
 
     init(_ configuration: TailInputConfiguration, sink: CollectingSink, parser: any LineParserBox = NoneBox()) {
-        let plugin = TailInputPlugin(configuration: configuration, parser: parser.parser, router: sink,
-                                     logger: Logger(label: "tail-test"))
+        let plugin = TailInputPlugin(
+            configuration: configuration, parser: parser.parser, router: sink,
+            logger: Logger(label: "tail-test"))
         let group = ServiceGroup(services: [plugin], logger: Logger(label: "tail-test"))
         self.plugin = plugin
         self.group = group

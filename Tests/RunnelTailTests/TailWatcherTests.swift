@@ -12,8 +12,9 @@ struct TailWatcherTests {
     func makeWatcher(_ dir: TemporaryDirectory, path: String, readLinesLimit: Int = 7) -> TailWatcher {
         var configuration = testConfiguration(dir, paths: [path])
         configuration.readLinesLimit = readLinesLimit
-        return TailWatcher(path: path, start: .head, configuration: configuration, parser: NoneParser(),
-                           logger: Logger(label: "tail-test"), unmatched: LogRateLimiter())
+        return TailWatcher(
+            path: path, start: .head, configuration: configuration, parser: NoneParser(),
+            logger: Logger(label: "tail-test"), unmatched: LogRateLimiter())
     }
 
     func messages(_ result: TailWatcher.PollResult) throws -> [String] {
@@ -61,8 +62,9 @@ struct TailWatcherTests {
         let log = dir.path + "/app.log"
         var configuration = testConfiguration(dir, paths: [log])
         configuration.readBytesLimitPerSecond = 8192
-        let watcher = TailWatcher(path: log, start: .head, configuration: configuration, parser: NoneParser(),
-                                  logger: Logger(label: "tail-test"), unmatched: LogRateLimiter())
+        let watcher = TailWatcher(
+            path: log, start: .head, configuration: configuration, parser: NoneParser(),
+            logger: Logger(label: "tail-test"), unmatched: LogRateLimiter())
         try appendLines(String(repeating: "y", count: 100), 0..<200, to: log)
         _ = watcher.poll(now: 0, eventTime: EventTime(seconds: 0, nanoseconds: 0))
         #expect(watcher.counters.opened == 1 && watcher.counters.throttled == 1)

@@ -101,8 +101,9 @@ import Testing
         let body: [String: Any] = ["StreamName": "logs", "Records": Self.records(1)]
         #expect(Self.decode(machine.receive(Self.request(Self.putRecords, body, token: "old"))).errorType == "ExpiredTokenException")
         #expect(Self.decode(machine.receive(Self.request(Self.putRecords, body, token: "new"))).status == 200)
-        #expect(Self.decode(machine.receive(Self.request(Self.putRecords, body, authorized: false))).errorType
-            == "MissingAuthenticationTokenException")
+        #expect(
+            Self.decode(machine.receive(Self.request(Self.putRecords, body, authorized: false))).errorType
+                == "MissingAuthenticationTokenException")
         #expect(Self.decode(machine.receive(Self.request("Kinesis_20131202.GetRecords", body))).errorType == "UnknownOperationException")
         let missing = Self.decode(machine.receive(Self.request(Self.putRecords, ["StreamName": "other", "Records": Self.records(1)])))
         #expect(missing.errorType == "ResourceNotFoundException")
@@ -117,8 +118,9 @@ import Testing
         #expect(description?["OpenShardCount"] as? Int == 3)
         let delivery = Self.decode(machine.receive(Self.request("Firehose_20150804.DescribeDeliveryStream", ["DeliveryStreamName": "logs"])))
         #expect((delivery.document["DeliveryStreamDescription"] as? [String: Any])?["DeliveryStreamStatus"] as? String == "ACTIVE")
-        #expect(Self.decode(machine.receive(Self.request("Kinesis_20131202.DescribeStreamSummary", ["StreamName": "gone"]))).errorType
-            == "ResourceNotFoundException")
+        #expect(
+            Self.decode(machine.receive(Self.request("Kinesis_20131202.DescribeStreamSummary", ["StreamName": "gone"]))).errorType
+                == "ResourceNotFoundException")
     }
 
     @Test func shardsFollowTheHashKeyRanges() {

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// strftime for event times with Ruby's semantics (Fluentd formats times with Ruby's
@@ -85,8 +85,9 @@ public struct TimeFormatter: Sendable, Equatable {
             switch token {
             case .literal(let bytes): out.append(contentsOf: bytes)
             case .field(let field, let style):
-                appendField(field, style, broken, unixSeconds: unixSeconds, nanoseconds: nanoseconds,
-                            offset: offset, zoneName: zoneName, to: &out)
+                appendField(
+                    field, style, broken, unixSeconds: unixSeconds, nanoseconds: nanoseconds,
+                    offset: offset, zoneName: zoneName, to: &out)
             }
         }
     }

@@ -122,8 +122,10 @@ struct PlaceholderTemplate: Sendable {
     /// Fluentd's `PlaceholderExpander#expand`: with `autoTypecast` (and not `forceString`, which
     /// hash keys use) a value that is exactly one placeholder becomes what it names, type and all;
     /// otherwise each placeholder is replaced by Ruby's `to_s` of its value.
-    func expand(_ values: PlaceholderValues, autoTypecast: Bool, forceString: Bool = false,
-                unknown: (String) -> Void) -> MessagePackValue {
+    func expand(
+        _ values: PlaceholderValues, autoTypecast: Bool, forceString: Bool = false,
+        unknown: (String) -> Void
+    ) -> MessagePackValue {
         if autoTypecast, !forceString, parts.count == 1 {
             switch parts[0] {
             case .placeholder(let name):

@@ -44,7 +44,9 @@ indirect enum RecordTemplate: Sendable {
                 let key = pair.key.expand(values, autoTypecast: autoTypecast, forceString: true, unknown: unknown)
                 let value = pair.value.expand(values, autoTypecast: autoTypecast, unknown: unknown)
                 // Assigning an existing key of a Ruby Hash keeps its place.
-                if let at = result.firstIndex(where: { $0.key == key }) { result[at].value = value } else {
+                if let at = result.firstIndex(where: { $0.key == key }) {
+                    result[at].value = value
+                } else {
                     result.append(MessagePackPair(key: key, value: value))
                 }
             }

@@ -40,7 +40,8 @@ public struct RecordTransformerFilter: FilterPlugin {
 
     init(_ element: ConfigElement, logger: Logger, hostname: String = RecordTransformerFilter.localHostname()) throws {
         if try element.bool("enable_ruby", default: false) {
-            throw element.rejected("enable_ruby", "Runnel does not run Ruby; use the ${tag}, ${tag_parts[N]}, ${hostname}, ${time} and ${record[\"key\"]} placeholders")
+            throw element.rejected(
+                "enable_ruby", "Runnel does not run Ruby; use the ${tag}, ${tag_parts[N]}, ${hostname}, ${time} and ${record[\"key\"]} placeholders")
         }
         var keys: [String] = []
         var templates: [String: RecordTemplate] = [:]
@@ -49,8 +50,9 @@ public struct RecordTransformerFilter: FilterPlugin {
                 section.markUsed(parameter.key)
                 if templates[parameter.key] == nil { keys.append(parameter.key) }
                 templates[parameter.key] = RecordTemplate(parameter.value) {
-                    logger.warning("record_transformer: value looks like JSON but does not parse; it stays a string",
-                                   metadata: ["record.key": "\(parameter.key)", "config.location": "\(section.location)"])
+                    logger.warning(
+                        "record_transformer: value looks like JSON but does not parse; it stays a string",
+                        metadata: ["record.key": "\(parameter.key)", "config.location": "\(section.location)"])
                 }
             }
         }
@@ -102,8 +104,9 @@ public struct RecordTransformerFilter: FilterPlugin {
                 guard let seconds = RecordTransformerFilter.rubyToF(value) else {
                     // Ruby raises NoMethodError (`to_f` of a Hash, Array or bool): the event goes
                     // to the error stream, so it does not continue down this one.
-                    logger.warning("record_transformer: renew_time_key value is not a number or string; event dropped",
-                                   metadata: ["renew_time_key": "\(renewTimeKey)", "tag": "\(stream.tag)"])
+                    logger.warning(
+                        "record_transformer: renew_time_key value is not a number or string; event dropped",
+                        metadata: ["renew_time_key": "\(renewTimeKey)", "tag": "\(stream.tag)"])
                     return
                 }
                 eventTime = RecordTransformerFilter.eventTime(fromUnixSeconds: seconds)

@@ -11,7 +11,9 @@ public struct RelabelOutput: OutputPlugin {
         let element = context.element
         let label = try element.requiredString("@label")
         guard let sink = context.labelRouter(label) else {
-            throw ConfigError(.structure, at: element.parameter("@label")?.location ?? element.location, "\(element.title): relabel to \(label), which no <label \(label)> section defines")
+            throw ConfigError(
+                .structure, at: element.parameter("@label")?.location ?? element.location,
+                "\(element.title): relabel to \(label), which no <label \(label)> section defines")
         }
         return RelabelOutput(target: sink)
     }

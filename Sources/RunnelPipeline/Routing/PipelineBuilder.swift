@@ -38,14 +38,18 @@ public struct PipelineBuilder: Sendable {
             switch element.name {
             case "source", "match", "filter", "label", "system": continue
             default:
-                state.errors.append(ConfigError(.structure, at: element.location, "unknown section <\(element.name)>; expected <source>, <match>, <filter>, <label>, <system> or <worker>"))
+                state.errors.append(
+                    ConfigError(
+                        .structure, at: element.location,
+                        "unknown section <\(element.name)>; expected <source>, <match>, <filter>, <label>, <system> or <worker>"))
             }
         }
 
         // Sources first: each sends to its @label's router, or the top-level one.
         var graph: [String] = []
         if system.workers > 1 {
-            graph.append("<system> workers \(system.workers): Runnel runs one worker process; top-level sections run once, and the sections of every <worker> run in it")
+            graph.append(
+                "<system> workers \(system.workers): Runnel runs one worker process; top-level sections run once, and the sections of every <worker> run in it")
         }
         for element in root.elements(named: "source") {
             state.attempt(element) { state in
@@ -53,7 +57,9 @@ public struct PipelineBuilder: Sendable {
                 let target: String
                 if let label = element.rawValue("@label") {
                     guard labelNames.contains(label) || label == RouterTable.rootName else {
-                        throw ConfigError(.structure, at: element.parameter("@label")?.location ?? element.location, "<source> sends to label \(label), which no <label \(label)> section defines")
+                        throw ConfigError(
+                            .structure, at: element.parameter("@label")?.location ?? element.location,
+                            "<source> sends to label \(label), which no <label \(label)> section defines")
                     }
                     target = label
                 } else {
@@ -61,7 +67,8 @@ public struct PipelineBuilder: Sendable {
                 }
                 guard let factory = registry.inputs[type] else { throw unknownType(type, kind: "input", element: element, known: registry.inputs.keys) }
                 let id = state.pluginID(element, type: type)
-                let context = makeContext(element, id: id, router: LabelSink(name: target, table: table), table: table, labels: labelNames, system: system, state: &state)
+                let context = makeContext(
+                    element, id: id, router: LabelSink(name: target, table: table), table: table, labels: labelNames, system: system, state: &state)
                 let plugin = try factory(context)
                 state.inputs.append(.init(id: id, type: type, plugin: plugin, element: element))
                 graph.append("<source> \(type) (\(id)) -> \(target == RouterTable.rootName ? "top level" : "label " + target)")
@@ -130,7 +137,9 @@ public struct PipelineBuilder: Sendable {
                     let type = try requireType(element, kind: "filter")
                     guard let factory = registry.filters[type] else { throw unknownType(type, kind: "filter", element: element, known: registry.filters.keys) }
                     let id = state.pluginID(element, type: type)
-                    let context = makeContext(element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system, state: &state)
+                    let context = makeContext(
+                        element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system,
+                        state: &state)
                     let filter = try factory(context)
                     state.filters.append(.init(id: id, type: type, plugin: filter, element: element))
                     directives.append(.filter(pattern, filter, name: id))
@@ -145,7 +154,8 @@ public struct PipelineBuilder: Sendable {
         }
         if let label {
             for element in section.children where element.name != "filter" && element.name != "match" {
-                state.errors.append(ConfigError(.structure, at: element.location, "<\(element.name)> is not allowed inside <label \(label)>; only <filter> and <match> are"))
+                state.errors.append(
+                    ConfigError(.structure, at: element.location, "<\(element.name)> is not allowed inside <label \(label)>; only <filter> and <match> are"))
             }
         }
         return Router(label: label, directives: directives, logger: logger)
@@ -158,7 +168,8 @@ public struct PipelineBuilder: Sendable {
         let type = try requireType(element, kind: "output")
         guard let factory = registry.outputs[type] else { throw unknownType(type, kind: "output", element: element, known: registry.outputs.keys) }
         let id = state.pluginID(element, type: type)
-        let context = makeContext(element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system, state: &state)
+        let context = makeContext(
+            element, id: id, router: LabelSink(name: label ?? RouterTable.rootName, table: table), table: table, labels: labels, system: system, state: &state)
         return .init(id: id, type: type, plugin: try factory(context), element: element)
     }
 
@@ -201,7 +212,8 @@ public struct PipelineBuilder: Sendable {
         if let reason = registry.planned[type] {
             return ConfigError(.unknownPluginType, at: location, "\(element.title): \(kind) type '\(type)' is not yet available in Runnel: \(reason)")
         }
-        return ConfigError(.unknownPluginType, at: location, "\(element.title): unknown \(kind) type '\(type)'; Runnel has: \(known.sorted().joined(separator: ", "))")
+        return ConfigError(
+            .unknownPluginType, at: location, "\(element.title): unknown \(kind) type '\(type)'; Runnel has: \(known.sorted().joined(separator: ", "))")
     }
 
     /// The names of the `<label>` sections; a bad or repeated name is an error (and left out).
@@ -242,7 +254,10 @@ extension SystemConfiguration {
         }
         workers = try element.integer("workers", default: 1)
         guard workers >= 1 else { throw element.rejected("workers", "must be at least 1") }
-        for key in ["suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source", "process_name", "log_event_verbose", "enable_input_metrics", "enable_size_metrics"] {
+        for key in [
+            "suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source", "process_name",
+            "log_event_verbose", "enable_input_metrics", "enable_size_metrics",
+        ] {
             element.markUsed(key)
         }
     }

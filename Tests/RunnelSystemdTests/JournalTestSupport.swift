@@ -113,7 +113,7 @@ final class CollectingSink: EventSink {
     var messages: [String] { events.withLock { $0.compactMap { $0.record["MESSAGE"]?.stringValue ?? $0.record["message"]?.stringValue } } }
 
     /// Waits (polling, with a generous limit) until `condition` holds for the messages.
-    func wait(timeout: Double = 20, until condition: ([String]) -> Bool) async throws -> [String] {
+    func wait(timeout: Double = 60, until condition: ([String]) -> Bool) async throws -> [String] {
         try await polled(timeout: timeout, { messages }, until: condition)
     }
 }

@@ -24,6 +24,12 @@ struct BufferState: Sendable {
     var emitRecords = 0
     var droppedRecords = 0
     var counters = OutputCounters()
+    /// Attempts in a row, of any chunk, that got nothing through.
+    var consecutiveFailures = 0
+    /// After two such attempts in a row the destination looks down: no chunk is sent before this
+    /// (clock seconds), the retry time of the last failed chunk, as Fluentd holds its whole output
+    /// until the next retry. Any progress lifts it.
+    var pausedUntil: Double = 0
 
     /// Whether `bytes` more fit under `limit`. An empty buffer always takes one emit, however
     /// large, so that a stream bigger than the limit cannot block forever.
@@ -166,6 +172,7 @@ struct BufferState: Sendable {
 
     /// The next chunk to send: the oldest queued one whose retry time has come (any, when `ignoreSchedule`).
     mutating func takeNext(now: Double, ignoreSchedule: Bool, among ids: Set<String>? = nil) -> ChunkRecord? {
+        if !ignoreSchedule, pausedUntil > now { return nil }
         for id in queue {
             guard let chunk = chunks[id], chunk.state == .queued else { continue }
             if let ids, !ids.contains(id) { continue }
@@ -178,7 +185,19 @@ struct BufferState: Sendable {
 
     /// The earliest retry time among queued chunks, for the flush threads' sleep.
     func nextAttemptTime() -> Double? {
-        queue.compactMap { chunks[$0] }.filter { $0.state == .queued }.map(\.nextAttemptAt).min()
+        queue.compactMap { chunks[$0] }.filter { $0.state == .queued }.map(\.nextAttemptAt).min().map { max($0, pausedUntil) }
+    }
+
+    /// An attempt ended: `progressed` if it got anything through, else it failed with the chunk's
+    /// next try at `retryAt`.
+    mutating func attemptEnded(progressed: Bool, retryAt: Double?) {
+        if progressed {
+            consecutiveFailures = 0
+            pausedUntil = 0
+        } else if let retryAt {
+            consecutiveFailures += 1
+            if consecutiveFailures >= 2 { pausedUntil = max(pausedUntil, retryAt) }
+        }
     }
 
     /// Splits `bytes[from...]` after as many whole entries as fit in `maxBytes` and `maxCount`.

@@ -71,7 +71,7 @@ extension BufferedOutput {
         var untried = state.withLock { Set($0.queue) }
         while let chunk = state.withLock({ $0.takeNext(now: clock.now(), ignoreSchedule: true, among: untried) }) {
             untried.remove(chunk.id)
-            await flush(chunk)
+            await flush(chunk, mayDefer: false)
         }
         metrics.update(status)
     }
@@ -100,49 +100,104 @@ extension BufferedOutput {
 
     // MARK: One chunk
 
-    func flush(_ chunk: ChunkRecord) async {
+    /// Sends a chunk's pending entries, slice by slice (`ChunkSender.sliceBytes`), recording
+    /// progress after each answer. `mayDefer`: the output may leave records waiting for their
+    /// per-record retry (`.deferred`) and the chunk goes back to the queue until then; false
+    /// where nothing may be left for later (shutdown, `flush` commands).
+    func flush(_ chunk: ChunkRecord, mayDefer: Bool = true) async {
         let started = clock.now()
-        let bytes: [UInt8]
-        do {
-            bytes = try await pool.runIfActive { [storage] in try ChunkData.decode(storage.read(id: chunk.id)).entries }
-        } catch {
-            logger.error("could not read a chunk to flush", metadata: ["buffer.chunk": .string(chunk.id), "buffer.error": .string("\(error)")])
-            await failed(chunk, DeliveryError("could not read chunk: \(error)"), rejected: false)
-            return
-        }
-        let scan = FileChunkStorage.scanEntries(bytes)
-        let entries = scan.validBytes == bytes.count ? bytes : Array(bytes[0..<scan.validBytes])
-        let toSend = ChunkToSend(
-            id: chunk.id, metadata: chunk.metadata, entries: entries, count: scan.count,
-            delivered: chunk.delivered, retryCount: chunk.failures)
         let target = chunk.useSecondary ? (secondary ?? sender) : sender
-        let writeStarted = clock.now()
-        let result = await target.send(toSend)
-        metrics.flushLatency.recordNanoseconds(Int64(max(0, clock.now() - started) * 1e9))
-        recordWrite(seconds: clock.now() - writeStarted)
-        switch result {
-        case .delivered:
-            await delivered(chunk, count: scan.count)
-        case .partial(let accepted, let error):
-            var progress = chunk.delivered
-            progress.formUnion(accepted)
-            if (0..<scan.count).allSatisfy(progress.contains) {
-                await delivered(chunk, count: scan.count)
-                return
+        let progress = ChunkProgress(id: chunk.id, output: self)
+        var slices = ChunkSlices(id: chunk.id, sliceBytes: target.sliceBytes)
+        var retries = PendingRetries()
+        var deferredFor: Duration?
+        var failure: (error: DeliveryError, rejected: Bool)?
+        var sentAny = false
+        while true {
+            let slice: ChunkSlice?
+            do {
+                let current = slices
+                let next = try await pool.runIfActive { [storage] in
+                    var reader = current
+                    let slice = try reader.next(from: storage)
+                    return (reader, slice)
+                }
+                slices = next.0
+                slice = next.1
+            } catch {
+                logger.error("could not read a chunk to flush", metadata: ["buffer.chunk": .string(chunk.id), "buffer.error": .string("\(error)")])
+                failure = (DeliveryError("could not read chunk: \(error)"), false)
+                break
             }
-            await recordProgress(chunk, progress, count: scan.count)
-            metrics.flushedRecords.increment(by: accepted.count)
-            await failed(chunk, error, rejected: false)
-        case .retry(let error):
-            await failed(chunk, error, rejected: false)
-        case .rejected(let error):
-            await failed(chunk, error, rejected: true)
+            guard let slice else { break }
+            let delivered = state.withLock { $0.chunks[chunk.id]?.delivered } ?? chunk.delivered
+            let toSend = ChunkToSend(
+                id: chunk.id, metadata: chunk.metadata, entries: slice.entries, count: slice.count, firstIndex: slice.firstIndex,
+                delivered: delivered, retryCount: chunk.failures, retries: chunk.pendingRetries,
+                mayDefer: mayDefer && !chunk.useSecondary, onAccepted: { progress.accept($0) })
+            if toSend.pendingCount == 0 { continue }
+            let writeStarted = clock.now()
+            let result = await target.send(toSend)
+            recordWrite(seconds: clock.now() - writeStarted)
+            sentAny = true
+            switch result {
+            case .delivered:
+                var all = EntrySet()
+                all.insert(slice.firstIndex..<(slice.firstIndex + slice.count))
+                progress.accept(all)
+            case .partial(let accepted, let error):
+                progress.accept(accepted)
+                failure = (error, false)
+            case .retry(let error):
+                failure = (error, false)
+            case .rejected(let error):
+                failure = (error, true)
+            case .deferred(let accepted, let more, let after):
+                progress.accept(accepted)
+                retries.merge(more)
+                deferredFor = min(deferredFor ?? after, after)
+            }
+            if failure != nil { break }
+        }
+        let read = slices.entriesRead
+        let complete =
+            failure == nil && deferredFor == nil
+            && state.withLock { state in
+                guard let record = state.chunks[chunk.id] else { return true }
+                return (0..<read).allSatisfy(record.delivered.contains)
+            }
+        await progress.finish(saveRest: !complete)
+        if sentAny { metrics.flushLatency.recordNanoseconds(Int64(max(0, clock.now() - started) * 1e9)) }
+        let progressed = progress.acceptedThisFlush > 0
+        if let failure {
+            await failed(chunk, failure.error, rejected: failure.rejected, progressed: progressed, retries: retries)
+        } else if let deferredFor {
+            deferred(chunk, retries: retries, after: deferredFor, progressed: progressed)
+        } else {
+            if !complete {
+                // The output said delivered without accepting every entry: nothing is left to send.
+                logger.warning("output reported a chunk delivered with entries unaccounted for", metadata: ["buffer.chunk": .string(chunk.id)])
+            }
+            state.withLock { $0.attemptEnded(progressed: true, retryAt: nil) }
+            await removeChunk(chunk)
         }
     }
 
-    func delivered(_ chunk: ChunkRecord, count: Int) async {
-        metrics.flushedRecords.increment(by: max(0, count - chunk.delivered.count))
-        await removeChunk(chunk)
+    /// Records wait for their per-record retry: the chunk goes back to the queue until `after`,
+    /// without counting as a failure, and flush threads send other chunks meanwhile.
+    func deferred(_ chunk: ChunkRecord, retries: PendingRetries, after: Duration, progressed: Bool) {
+        let at = clock.now() + Self.seconds(after)
+        state.withLock { state in
+            guard state.chunks[chunk.id] != nil else { return }
+            state.chunks[chunk.id]!.pendingRetries = retries
+            state.chunks[chunk.id]!.nextAttemptAt = at
+            state.chunks[chunk.id]!.state = .queued
+            if progressed {
+                state.chunks[chunk.id]!.retry = nil
+                state.attemptEnded(progressed: true, retryAt: nil)
+            }
+        }
+        signal.signal()
     }
 
     /// Deletes a chunk's files and frees its room.
@@ -158,24 +213,13 @@ extension BufferedOutput {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Saves which entries were accepted, so a retry (even after a restart) sends only the rest.
-    func recordProgress(_ chunk: ChunkRecord, _ progress: EntrySet, count: Int) async {
-        state.withLock { $0.chunks[chunk.id]?.delivered = progress }
-        var record = chunk
-        record.delivered = progress
-        record.count = count
-        let meta = record.metaRecord(now: Int(clock.wall))
-        do {
-            try await pool.runIfActive { [storage] in try storage.writeMeta(meta) }
-        } catch {
-            logger.error(
-                "could not save delivery progress; accepted records may be sent again after a restart",
-                metadata: ["buffer.chunk": .string(chunk.id), "buffer.error": .string("\(error)")])
-        }
-    }
-
     /// A failed attempt: schedule the retry per policy, hand to the secondary, or give up.
-    func failed(_ chunk: ChunkRecord, _ error: DeliveryError, rejected: Bool) async {
+    /// `progressed`: this attempt got some entries through, which resets the retry state as a
+    /// successful flush does in Fluentd (the next wait is `retry_wait` again).
+    /// `retries`: per-record retries that slices sent before the failure asked for.
+    func failed(
+        _ chunk: ChunkRecord, _ error: DeliveryError, rejected: Bool, progressed: Bool = false, retries: PendingRetries = PendingRetries()
+    ) async {
         let now = clock.now()
         let random = self.random()
         let hasSecondary = secondary != nil
@@ -183,6 +227,8 @@ extension BufferedOutput {
         let next: Next = state.withLock { state in
             state.counters.rollbackCount += 1
             guard var record = state.chunks[chunk.id] else { return .giveUp }
+            if progressed { record.retry = nil }
+            record.pendingRetries.merge(retries)
             record.failures += 1
             state.retryCount += 1
             let action: RetryStateMachine.Action
@@ -203,6 +249,7 @@ extension BufferedOutput {
                 record.useSecondary = record.useSecondary || (useSecondary && hasSecondary)
                 record.state = .queued
                 state.chunks[chunk.id] = record
+                state.attemptEnded(progressed: progressed, retryAt: at)
                 return .retry(at, secondary: record.useSecondary, first: record.failures == 1)
             case .giveUp:
                 state.chunks[chunk.id] = record

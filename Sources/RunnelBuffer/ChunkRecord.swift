@@ -23,6 +23,8 @@ struct ChunkRecord: Sendable {
     var count: Int
     var delivered = EntrySet()
     var retry: RetryStateMachine?
+    /// Per-record retries the output asked to keep (`DeliveryResult.deferred`).
+    var pendingRetries = PendingRetries()
     var nextAttemptAt: Double = 0
     var useSecondary = false
     /// Failures of this chunk so far (Fluentd's retry_count).

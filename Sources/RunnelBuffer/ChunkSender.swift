@@ -8,6 +8,11 @@ import RunnelCore
 public protocol ChunkSender: Sendable {
     func send(_ chunk: ChunkToSend) async -> DeliveryResult
 
+    /// How many bytes of a chunk's entries to hand to one `send` at most (whole entries; a
+    /// larger entry comes alone). The buffer reads and sends a chunk slice by slice, so the
+    /// memory of a flush is bounded by this, not by `chunk_limit_size`. `Int.max`: whole chunks.
+    var sliceBytes: Int { get }
+
     /// The entries to write to the buffer for events of `tag` (already cut by chunk keys), or nil
     /// to write them as they are. Fluentd formats each event when it is written (`Output#format`),
     /// so what an output takes from the event itself rather than from the chunk, such as the tag
@@ -17,6 +22,7 @@ public protocol ChunkSender: Sendable {
 
 extension ChunkSender {
     public func entriesToBuffer(tag: String, entries: [UInt8]) throws -> [UInt8]? { nil }
+    public var sliceBytes: Int { .max }
 }
 
 /// An output that can take a chunk whole when it is another output's `<secondary>`, as Fluentd
@@ -25,32 +31,59 @@ public protocol SecondaryChunkWriting {
     var secondarySender: any ChunkSender { get }
 }
 
-/// One chunk handed to an output: its entries, the keys it was cut by, and which entries remain.
+/// One slice of a chunk handed to an output (the whole chunk when it is smaller than
+/// `ChunkSender.sliceBytes`): its entries, the keys the chunk was cut by, and which entries remain.
 public struct ChunkToSend: Sendable {
     /// A unique id (hex), stable across restarts; for logs.
     public var id: String
     public var metadata: ChunkMetadata
-    /// Concatenated MessagePack `[time, record]` entries, all of the chunk's, delivered or not.
+    /// Concatenated MessagePack `[time, record]` entries of this slice, delivered or not.
     public var entries: [UInt8]
     /// Number of entries in `entries`.
     public var count: Int
+    /// The chunk's index of the first entry of `entries`: entry indices (in `delivered`,
+    /// `retries` and results) are the chunk's, `firstIndex..<firstIndex + count` for this slice.
+    public var firstIndex: Int
     /// Entries already delivered in an earlier attempt; the output must skip them.
     public var delivered: EntrySet
     /// How many earlier attempts failed (0 on the first flush).
     public var retryCount: Int
+    /// Per-record retries carried over from an earlier attempt that answered `.deferred`.
+    public var retries: PendingRetries
+    /// Whether the output may answer `.deferred` (false on shutdown, `flush` commands and for a
+    /// `<secondary>`, where whatever waits is retried in place).
+    public var mayDefer: Bool
+    /// Called by the output after each answer of its destination with the entries it accepted,
+    /// so the buffer records progress per request, not per slice.
+    public var onAccepted: (@Sendable (EntrySet) -> Void)?
 
-    public init(id: String, metadata: ChunkMetadata, entries: [UInt8], count: Int, delivered: EntrySet = EntrySet(), retryCount: Int = 0) {
+    public init(
+        id: String, metadata: ChunkMetadata, entries: [UInt8], count: Int, firstIndex: Int = 0, delivered: EntrySet = EntrySet(),
+        retryCount: Int = 0, retries: PendingRetries = PendingRetries(), mayDefer: Bool = false,
+        onAccepted: (@Sendable (EntrySet) -> Void)? = nil
+    ) {
         self.id = id
         self.metadata = metadata
         self.entries = entries
         self.count = count
+        self.firstIndex = firstIndex
         self.delivered = delivered
         self.retryCount = retryCount
+        self.retries = retries
+        self.mayDefer = mayDefer
+        self.onAccepted = onAccepted
     }
 
-    /// Calls `body` with the index, time and record reader of each entry not yet delivered.
+    /// The entries of this slice not yet delivered.
+    public var pendingCount: Int {
+        var pending = 0
+        for index in firstIndex..<(firstIndex + count) where !delivered.contains(index) { pending += 1 }
+        return pending
+    }
+
+    /// Calls `body` with the (chunk) index, time and record reader of each entry not yet delivered.
     public func forEachPendingEntry(_ body: (Int, EventTime, inout MessagePackReader) throws -> Void) throws {
-        var index = 0
+        var index = firstIndex
         let delivered = self.delivered
         try MessagePackReader.withReader(entries) { reader in
             while !reader.isAtEnd {
@@ -96,6 +129,31 @@ public enum DeliveryResult: Sendable {
     /// The chunk can never be delivered (bad configuration, permission denied...): hand it to the
     /// `<secondary>` if there is one, else keep it per retry policy, logging once.
     case rejected(DeliveryError)
+    /// Not a failure: `accepted` went through and the destination asked for the rest to be re-sent
+    /// after `after` (per-record retries, `retries_on_batch_request`). The buffer sends other
+    /// slices and chunks meanwhile, then offers the rest again with `retries`.
+    case deferred(accepted: EntrySet, retries: PendingRetries, after: Duration)
+}
+
+/// Per-record retry state an output asks the buffer to keep between attempts of a chunk: how
+/// many times each waiting entry was tried and failed, and the backoff exponent of the next wait.
+/// Kept in memory only: after a restart, retries count from zero again.
+public struct PendingRetries: Sendable, Equatable {
+    /// Failed attempts so far, by chunk entry index.
+    public var attempts: [Int: Int]
+    /// The exponent of the next backoff (fluent-plugin-kinesis' `Backoff#next`).
+    public var backoffCount: Int
+
+    public init(attempts: [Int: Int] = [:], backoffCount: Int = 0) {
+        self.attempts = attempts
+        self.backoffCount = backoffCount
+    }
+
+    /// The state of two slices' retries together.
+    public mutating func merge(_ other: PendingRetries) {
+        attempts.merge(other.attempts) { max($0, $1) }
+        backoffCount = max(backoffCount, other.backoffCount)
+    }
 }
 
 /// Why a delivery failed, for logs and metrics.
@@ -141,6 +199,23 @@ public struct EntrySet: Sendable, Hashable, Codable {
     public mutating func formUnion(_ other: EntrySet) {
         if other.words.count > words.count { words.append(contentsOf: repeatElement(0, count: other.words.count - words.count)) }
         for (i, word) in other.words.enumerated() { words[i] |= word }
+    }
+
+    /// Adds `other`'s entries; returns how many of them were not in the set yet.
+    @discardableResult
+    public mutating func formUnionCountingNew(_ other: EntrySet) -> Int {
+        if other.words.count > words.count { words.append(contentsOf: repeatElement(0, count: other.words.count - words.count)) }
+        var added = 0
+        for (i, word) in other.words.enumerated() where word != 0 {
+            added += (word & ~words[i]).nonzeroBitCount
+            words[i] |= word
+        }
+        return added
+    }
+
+    /// Adds the entries `range`.
+    public mutating func insert(_ range: Range<Int>) {
+        for index in range { insert(index) }
     }
 
     public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }

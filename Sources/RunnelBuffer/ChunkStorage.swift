@@ -13,6 +13,8 @@ protocol ChunkStorage: AnyObject, Sendable {
     /// Moves a staged chunk to the queue (`b` → `q`), with its final metadata.
     func enqueue(_ meta: ChunkMetaRecord) throws
     func read(id: String) throws -> [UInt8]
+    /// At most `maxBytes` of the chunk's stored bytes from `offset` (fewer at its end).
+    func read(id: String, offset: Int, maxBytes: Int) throws -> [UInt8]
     /// Rewrites a chunk's metadata (delivery progress) atomically.
     func writeMeta(_ meta: ChunkMetaRecord) throws
     func remove(id: String) throws
@@ -58,6 +60,12 @@ final class MemoryChunkStorage: ChunkStorage {
     func sync(ids: Set<String>) throws {}
     func enqueue(_ meta: ChunkMetaRecord) throws {}
     func read(id: String) throws -> [UInt8] { chunks.withLock { $0[id]?.bytes ?? [] } }
+    func read(id: String, offset: Int, maxBytes: Int) throws -> [UInt8] {
+        chunks.withLock { chunks in
+            guard let bytes = chunks[id]?.bytes, offset < bytes.count else { return [] }
+            return Array(bytes[offset..<(offset + min(maxBytes, bytes.count - offset))])
+        }
+    }
     func writeMeta(_ meta: ChunkMetaRecord) throws {}
     func remove(id: String) throws { _ = chunks.withLock { $0.removeValue(forKey: id) } }
     func close() {}

@@ -125,6 +125,11 @@ final class FileChunkStorage: ChunkStorage {
         return try FileIO.readAll(layout.dataPath(id, queued: queued))
     }
 
+    func read(id: String, offset: Int, maxBytes: Int) throws -> [UInt8] {
+        let queued = open.withLock { $0[id]?.queued } ?? true
+        return try FileIO.read(layout.dataPath(id, queued: queued), offset: offset, maxBytes: maxBytes)
+    }
+
     func writeMeta(_ meta: ChunkMetaRecord) throws {
         let queued = open.withLock { $0[meta.id]?.queued } ?? true
         try FileIO.atomicWrite(meta.encoded(), to: layout.metaPath(meta.id, queued: queued), permission: filePermission, sync: durable)

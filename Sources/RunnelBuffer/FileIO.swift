@@ -28,15 +28,21 @@ public enum FileIO {
 
     /// The whole file at `path`.
     static func readAll(_ path: String) throws -> [UInt8] {
+        try read(path, offset: 0, maxBytes: nil)
+    }
+
+    /// At most `maxBytes` (nil: all) of the file at `path` from `offset`; fewer at its end.
+    static func read(_ path: String, offset: Int, maxBytes: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw error("open", path) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw error("stat", path) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        let available = max(0, Int(info.st_size) - offset)
+        var bytes = [UInt8](repeating: 0, count: min(available, maxBytes ?? available))
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw error("read", path)

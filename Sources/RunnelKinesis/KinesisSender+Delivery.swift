@@ -7,8 +7,12 @@ extension KinesisSender {
     /// Sends every record of `store` to `stream` as `PutRecordsDeliveryStateMachine` decides:
     /// this only carries out its actions (requests, waits on the injected clock, credential
     /// refreshes), counts and logs.
-    func deliver(_ store: RecordStore, stream: String) async -> Outcome {
-        var delivery = PutRecordsDeliveryStateMachine(configuration: configuration, store: store, stream: stream)
+    /// `chunk` says whether failed records may be deferred, their attempts so far, and whom to tell
+    /// what each answer accepted.
+    func deliver(_ store: RecordStore, stream: String, chunk: ChunkToSend? = nil) async -> Outcome {
+        var delivery = PutRecordsDeliveryStateMachine(
+            configuration: configuration, store: store, stream: stream, mayDefer: chunk?.mayDefer ?? false,
+            priorAttempts: chunk?.retries ?? PendingRetries())
         var body: [UInt8] = []
         var action = delivery.start()
         while true {
@@ -22,7 +26,8 @@ extension KinesisSender {
                     action = delivery.requestFailed(error)
                     continue
                 }
-                count(response.results, of: records, store: store, stream: stream)
+                let accepted = count(response.results, of: records, store: store, stream: stream)
+                if let report = chunk?.onAccepted, !accepted.isEmpty { report(accepted) }
                 action = delivery.received(response.results, jitter: jitter)
             case .refreshCredentials:
                 logger.info("Credentials expired; refreshing and retrying", metadata: ["kinesis.stream": "\(stream)"])
@@ -52,25 +57,37 @@ extension KinesisSender {
     }
 
     /// Counts an answer's accepted records (their entries, when aggregated) and failed records
-    /// by error code; an answer that does not match its request counts nothing.
-    func count(_ results: [PutRecordsResponse.Result], of records: [Int], store: RecordStore, stream: String) {
-        guard results.count == records.count else { return }
+    /// by error code, and returns the accepted entries; an answer that does not match its
+    /// request counts nothing.
+    @discardableResult
+    func count(_ results: [PutRecordsResponse.Result], of records: [Int], store: RecordStore, stream: String) -> EntrySet {
+        var accepted = EntrySet()
+        guard results.count == records.count else { return accepted }
         var sent = 0
         var failed: [String: Int] = [:]
         for (record, result) in zip(records, results) {
             if let code = result.errorCode {
                 failed[code, default: 0] += 1
             } else {
-                sent += configuration.kind == .streamsAggregated ? store.entries(of: record).count : 1
+                let entries = store.entries(of: record)
+                for entry in entries { accepted.insert(entry) }
+                sent += configuration.kind == .streamsAggregated ? entries.count : 1
             }
         }
         if sent > 0 { metrics.recordsSent(sent, stream: stream) }
         for (code, count) in failed { metrics.recordsFailed(count, code: code, stream: stream) }
+        return accepted
     }
 
     /// Counts and logs what the delivery gave up on: records dropped after their retries, and
     /// the request that ended it.
     func report(_ outcome: Outcome, stream: String) {
+        if let deferred = outcome.deferred {
+            if configuration.monitorNumOfBatchRequestRetries { metrics.batchRetry(stream: stream) }
+            warn(
+                "records.deferred", "Kinesis did not take some records; retrying them after a backoff",
+                ["failed": "\(deferred.records)", "wait_seconds": "\(deferred.after)"], stream: stream)
+        }
         for dropped in outcome.dropped {
             metrics.recordsDropped(dropped.entryCount, reason: "retries_exhausted", stream: stream)
             logger.error(

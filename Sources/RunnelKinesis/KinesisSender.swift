@@ -36,6 +36,10 @@ public struct KinesisSender: ChunkSender {
         self.warnings = LogRateLimiter()
     }
 
+    /// Two requests' worth of entries per slice: a flush holds one slice formatted, whatever
+    /// `chunk_limit_size` is.
+    public var sliceBytes: Int { 2 * configuration.batchRequestMaxSize }
+
     public func send(_ chunk: ChunkToSend) async -> DeliveryResult {
         let stream = chunk.metadata.expand(configuration.streamName)
         var prepared: PreparedChunk
@@ -48,11 +52,12 @@ public struct KinesisSender: ChunkSender {
             return .rejected(DeliveryError("chunk \(chunk.id) is not valid MessagePack: \(error)", code: "corrupt"))
         }
         if configuration.kind == .streamsAggregated { prepared.store = aggregate(prepared.store, stream: stream) }
-        let outcome = await deliver(prepared.store, stream: stream)
+        let outcome = await deliver(prepared.store, stream: stream, chunk: chunk)
         var accepted = prepared.dropped
         accepted.formUnion(outcome.accepted)
-        let pending = chunk.count - chunk.delivered.count
+        let pending = chunk.pendingCount
         guard let failure = outcome.failure else {
+            if let deferred = outcome.deferred { return .deferred(accepted: accepted, retries: deferred.retries, after: deferred.after) }
             return accepted.count >= pending ? .delivered : .partial(accepted: accepted, error: DeliveryError("incomplete"))
         }
         if !accepted.isEmpty { return .partial(accepted: accepted, error: failure.error) }

@@ -51,5 +51,16 @@ extension PutRecordsDeliveryStateMachine {
         var dropped: [FailedRecords] = []
         /// The last failure: records left to the buffer's retry, or the request that failed.
         var failure: Failure?
+        /// With deferred retries: records that failed and wait for their backoff, to be offered
+        /// again by the buffer (with their attempts) after `after`.
+        var deferred: Deferred?
+    }
+
+    /// Failed records left for a later attempt of the chunk instead of being waited for.
+    struct Deferred: Equatable {
+        var retries: PendingRetries
+        var after: Duration
+        /// How many records wait.
+        var records: Int
     }
 }

@@ -62,11 +62,21 @@ struct PutRecordsDeliveryStateMachine {
     /// The records of the request out now.
     private var current: [Int] = []
     private var outcome = Outcome()
+    /// Hand failed records back instead of waiting (see the type's documentation).
+    let deferRetries: Bool
+    /// Failed attempts of chunk entries before this one (deferred retries).
+    let priorAttempts: PendingRetries
+    /// Deferred retries: the records waiting, with their failed attempts so far.
+    private var waiting: [(record: Int, attempts: Int)] = []
+    private var anyAccepted = false
+    private var jitterDrawn: Double?
 
     init(
         store: RecordStore, batcher: PutRecordsBatcher, retries: Int, resetBackoffIfSuccess: Bool, dropFailedRecords: Bool,
-        stream: String, region: String
+        stream: String, region: String, deferRetries: Bool = false, priorAttempts: PendingRetries = PendingRetries()
     ) {
+        self.deferRetries = deferRetries
+        self.priorAttempts = priorAttempts
         self.store = store
         self.batcher = batcher
         self.retries = retries
@@ -79,11 +89,18 @@ struct PutRecordsDeliveryStateMachine {
     }
 
     /// The delivery `configuration` asks for, of `store`'s records to `stream`.
-    init(configuration: KinesisConfiguration, store: RecordStore, stream: String) {
+    /// `mayDefer`: the buffer allows deferred retries for this chunk; they are used unless
+    /// `retain_ordering` needs the chunk's records to wait in place.
+    init(
+        configuration: KinesisConfiguration, store: RecordStore, stream: String, mayDefer: Bool = false,
+        priorAttempts: PendingRetries = PendingRetries()
+    ) {
+        let batcher = PutRecordsBatcher(configuration: configuration)
         self.init(
-            store: store, batcher: PutRecordsBatcher(configuration: configuration), retries: configuration.retriesOnBatchRequest,
+            store: store, batcher: batcher, retries: configuration.retriesOnBatchRequest,
             resetBackoffIfSuccess: configuration.resetBackoffIfSuccess,
-            dropFailedRecords: configuration.dropFailedRecordsAfterBatchRequestRetries, stream: stream, region: configuration.region)
+            dropFailedRecords: configuration.dropFailedRecordsAfterBatchRequestRetries, stream: stream, region: configuration.region,
+            deferRetries: mayDefer && !batcher.retainOrdering, priorAttempts: priorAttempts)
     }
 
     /// The first request, or `.done` when there is nothing to send.
@@ -112,7 +129,18 @@ struct PutRecordsDeliveryStateMachine {
                 anyAccepted = true
             }
         }
+        self.anyAccepted = self.anyAccepted || anyAccepted
         if failures.isEmpty { return nextRequest() }
+        if deferRetries {
+            if jitterDrawn == nil { jitterDrawn = jitter() }
+            var spent: [RecordFailure] = []
+            for failure in failures {
+                let before = store.entries(of: failure.record).reduce(0) { max($0, priorAttempts.attempts[$1] ?? 0) }
+                if before >= retries { spent.append(failure) } else { waiting.append((failure.record, before + 1)) }
+            }
+            if !spent.isEmpty { return exhausted(spent) }
+            return nextRequest()
+        }
         switch policy.next(anyAccepted: anyAccepted, jitter: jitter()) {
         case .giveUp:
             return exhausted(failures)
@@ -194,6 +222,16 @@ struct PutRecordsDeliveryStateMachine {
 
     private mutating func finish() -> Action {
         state = .done
+        if !waiting.isEmpty {
+            let count = resetBackoffIfSuccess && anyAccepted ? 0 : priorAttempts.backoffCount
+            var attempts: [Int: Int] = [:]
+            for (record, tried) in waiting {
+                for entry in store.entries(of: record) { attempts[entry] = tried }
+            }
+            outcome.deferred = Deferred(
+                retries: PendingRetries(attempts: attempts, backoffCount: count + 1),
+                after: KinesisRetryPolicy.backoff(count: count, jitter: jitterDrawn ?? 0.5), records: waiting.count)
+        }
         return .done(outcome)
     }
 }

@@ -51,6 +51,9 @@ import Testing
                     chunk.retryCount += 1
                 case .retry, .rejected:
                     chunk.retryCount += 1
+                case .deferred(let accepted, let retries, _):
+                    chunk.delivered.formUnion(accepted)
+                    chunk.retries = retries
                 }
             }
             return results

@@ -398,4 +398,77 @@ struct PutRecordsDeliveryStateMachineTests {
         #expect(Self.waits(actions) == (0..<8).map { .milliseconds(300 << $0) })
         #expect(Self.outcome(actions)?.accepted == EntrySet([1]))
     }
+
+    // MARK: Deferred retries
+
+    static func deferring(
+        _ store: RecordStore, maxCount: Int = 500, retries: Int = 3, reset: Bool = true, drop: Bool = false,
+        prior: PendingRetries = PendingRetries()
+    ) -> Machine {
+        Machine(
+            store: store, batcher: PutRecordsBatcher(maxCount: maxCount, maxSize: 5 << 20), retries: retries, resetBackoffIfSuccess: reset,
+            dropFailedRecords: drop, stream: "logs", region: "us-east-1", deferRetries: true, priorAttempts: prior)
+    }
+
+    /// Failed records do not hold the chunk: the next request goes at once, and the failed ones
+    /// come back with their attempts and the wait before they may go again.
+    @Test func deferredRetriesLetLaterRequestsGoAndHandTheFailedRecordsBack() {
+        var machine = Self.deferring(Self.store(count: 1000))
+        let actions = Self.drive(&machine) { request, records in
+            .success(Self.answer(records, failing: request == 0 ? [2: Self.throttled, 5: "InternalFailure"] : [:]))
+        }
+        #expect(Self.requests(actions) == [Array(0..<500), Array(500..<1000)])
+        #expect(Self.waits(actions).isEmpty)
+        let accepted = EntrySet((0..<1000).filter { $0 != 2 && $0 != 5 })
+        #expect(
+            Self.outcome(actions)
+                == Machine.Outcome(
+                    accepted: accepted,
+                    deferred: Machine.Deferred(
+                        retries: PendingRetries(attempts: [2: 1, 5: 1], backoffCount: 1), after: .milliseconds(300), records: 2)))
+    }
+
+    /// The attempts carried over count: a record whose retries are spent is dropped (or left to
+    /// the buffer's retry) instead of deferred again, and the others keep counting.
+    @Test(arguments: [true, false])
+    func deferredRecordsOutOfRetriesAreGivenUp(drop: Bool) {
+        var machine = Self.deferring(Self.store(count: 3), retries: 3, drop: drop, prior: PendingRetries(attempts: [0: 3, 1: 1], backoffCount: 2))
+        let actions = Self.drive(&machine) { _, records in .success(Self.answer(records, failing: [0: Self.throttled, 1: Self.throttled])) }
+        let outcome = Self.outcome(actions)
+        #expect(outcome?.deferred?.retries.attempts == [1: 2])
+        #expect(outcome?.accepted == (drop ? EntrySet([0, 2]) : EntrySet([2])))
+        #expect((outcome?.failure != nil) == !drop)
+        #expect(outcome?.dropped.map(\.entryCount) == (drop ? [1] : []))
+    }
+
+    /// reset_backoff_if_success: an attempt that took any record waits 2^0 again; one that took
+    /// none waits 2^n with n carried from the last attempt.
+    @Test(arguments: [(true, 300, 1), (false, 1200, 3)])
+    func deferredBackoffGrowsUntilSomethingGetsThrough(acceptSome: Bool, milliseconds: Int, next: Int) {
+        var machine = Self.deferring(Self.store(count: 2), prior: PendingRetries(attempts: [:], backoffCount: 2))
+        let actions = Self.drive(&machine) { _, records in
+            .success(Self.answer(records, failing: acceptSome ? [0: Self.throttled] : [0: Self.throttled, 1: Self.throttled]))
+        }
+        #expect(Self.outcome(actions)?.deferred?.after == .milliseconds(milliseconds))
+        #expect(Self.outcome(actions)?.deferred?.retries.backoffCount == next)
+    }
+
+    /// retain_ordering keeps its guarantee: the records of a failed key wait in place.
+    @Test func retainOrderingWaitsInPlaceEvenWhenTheBufferAllowsDeferring() {
+        var configuration = KinesisConfiguration(kind: .streams, streamName: "logs", region: "us-east-1")
+        configuration.retainOrdering = true
+        var machine = Machine(configuration: configuration, store: Self.store(count: 2), stream: "logs", mayDefer: true)
+        let actions = Self.drive(&machine) { request, records in
+            .success(Self.answer(records, failing: request == 0 ? [0: Self.throttled] : [:]))
+        }
+        #expect(Self.waits(actions) == [.milliseconds(300)])
+        #expect(Self.outcome(actions)?.deferred == nil)
+        let plain = KinesisConfiguration(kind: .streams, streamName: "logs", region: "us-east-1")
+        var deferring = Machine(configuration: plain, store: Self.store(count: 2), stream: "logs", mayDefer: true)
+        let deferred = Self.drive(&deferring) { request, records in
+            .success(Self.answer(records, failing: request == 0 ? [0: Self.throttled] : [:]))
+        }
+        #expect(Self.waits(deferred).isEmpty)
+        #expect(Self.outcome(deferred)?.deferred?.records == 1)
+    }
 }

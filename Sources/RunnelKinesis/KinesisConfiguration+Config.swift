@@ -28,6 +28,7 @@ import RunnelConfig
 /// | `drop_failed_records_after_batch_request_retries` | bool | **false** | true |
 /// | `monitor_num_of_batch_request_retries` | bool | false | same |
 /// | `retain_ordering` | bool | false | Runnel only |
+/// | `adaptive_pacing` | bool | true | Runnel only |
 /// | `request_timeout` | time | 30s | Runnel only |
 /// | `debug` | bool | false | accepted, ignored |
 /// | `<format>` | section | `@type json` | same formatters: json, single_value, ltsv, csv, msgpack, hash, out_file |
@@ -97,6 +98,7 @@ extension KinesisConfiguration {
         dropFailedRecordsAfterBatchRequestRetries = try element.bool(
             "drop_failed_records_after_batch_request_retries", default: false)
         monitorNumOfBatchRequestRetries = try element.bool("monitor_num_of_batch_request_retries", default: false)
+        adaptivePacing = try element.bool("adaptive_pacing", default: true)
         retainOrdering = try element.bool("retain_ordering", default: false)
         let timeout = try element.time("request_timeout", default: 30)
         guard timeout > 0 else { throw element.rejected("request_timeout", "must be positive") }

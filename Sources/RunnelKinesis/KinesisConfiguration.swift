@@ -69,6 +69,9 @@ public struct KinesisConfiguration: Sendable {
     /// Runnel's default is false: records still failing after the batch retries go back to the buffer.
     public var dropFailedRecordsAfterBatchRequestRetries: Bool = false
     public var monitorNumOfBatchRequestRetries: Bool = false
+    /// Runnel only: learn the rate the stream accepts from throttled records and send close to it
+    /// (`ThroughputPacer`) instead of sending and being throttled.
+    public var adaptivePacing: Bool = true
     /// Runnel's addition: never reorder records that share a partition key.
     public var retainOrdering: Bool = false
     /// Parameters set to true that fluent-plugin-kinesis reads but never uses (the output warns).

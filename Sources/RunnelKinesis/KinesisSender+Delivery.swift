@@ -18,6 +18,9 @@ extension KinesisSender {
         while true {
             switch action {
             case .send(let records):
+                if let wait = pacers?.reserve(records.count, stream: stream), wait > 0 {
+                    try? await clock.sleep(for: .nanoseconds(Int64(wait * 1e9)))
+                }
                 PutRecordsRequest.writeBody(kind: configuration.kind, streamName: stream, records: records, store: store, into: &body)
                 let response: PutRecordsResponse
                 do {
@@ -65,9 +68,11 @@ extension KinesisSender {
         guard results.count == records.count else { return accepted }
         var sent = 0
         var failed: [String: Int] = [:]
+        var throttled = 0
         for (record, result) in zip(records, results) {
             if let code = result.errorCode {
                 failed[code, default: 0] += 1
+                if Self.throughputCodes.contains(code) { throttled += 1 }
             } else {
                 let entries = store.entries(of: record)
                 for entry in entries { accepted.insert(entry) }
@@ -76,8 +81,13 @@ extension KinesisSender {
         }
         if sent > 0 { metrics.recordsSent(sent, stream: stream) }
         for (code, count) in failed { metrics.recordsFailed(count, code: code, stream: stream) }
+        pacers?.answered(sent: records.count, throttled: throttled, stream: stream)
         return accepted
     }
+
+    /// Per-record error codes that mean "too much for the stream now" (Kinesis' per-shard limits,
+    /// Firehose's per-stream ones).
+    static let throughputCodes: Set<String> = ["ProvisionedThroughputExceededException", "ThrottlingException", "ServiceUnavailableException"]
 
     /// Counts and logs what the delivery gave up on: records dropped after their retries, and
     /// the request that ended it.

@@ -18,6 +18,8 @@ public struct KinesisSender: ChunkSender {
     let jitter: @Sendable () -> Double
     let metrics: KinesisMetrics
     let warnings: LogRateLimiter
+    /// With `adaptive_pacing`: the learned rate of each stream.
+    let pacers: ThroughputPacers?
 
     public init(
         configuration: KinesisConfiguration, credentials: any CredentialProvider, httpClient: HTTPClient,
@@ -34,6 +36,7 @@ public struct KinesisSender: ChunkSender {
         self.jitter = jitter
         self.metrics = KinesisMetrics(output: configuration.kind.rawValue)
         self.warnings = LogRateLimiter()
+        self.pacers = configuration.adaptivePacing ? ThroughputPacers() : nil
     }
 
     /// Two requests' worth of entries per slice: a flush holds one slice formatted, whatever

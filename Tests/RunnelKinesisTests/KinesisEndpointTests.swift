@@ -25,6 +25,8 @@ import Testing
             var all: [(String, String)] = [
                 ("@type", kind.rawValue), (kind == .firehose ? "delivery_stream_name" : "stream_name", "logs"),
                 ("region", "us-east-1"), ("endpoint", endpoint.url),
+                // These tests follow fluent-plugin-kinesis' backoffs sleep by sleep; pacing would add its own waits.
+                ("adaptive_pacing", "false"),
             ]
             all.append(contentsOf: parameters.map { ($0.key, $0.value) })
             let element = ConfigElement(

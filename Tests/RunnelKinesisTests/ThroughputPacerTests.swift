@@ -1,0 +1,106 @@
+import Testing
+
+@testable import RunnelKinesis
+
+/// The AIMD pacer against simulated streams, on simulated time: no clock, no network.
+struct ThroughputPacerTests {
+    /// A stream that takes `capacity` records per second (a token bucket holding one second, as
+    /// Kinesis' per-shard limits) and refuses a `refusedShare` of records whatever the rate.
+    struct SimulatedStream {
+        var capacity: Double
+        var refusedShare = 0.0
+        var tokens: Double
+        var at = 0.0
+        var refusals = 0
+
+        init(capacity: Double, refusedShare: Double = 0) {
+            self.capacity = capacity
+            self.refusedShare = refusedShare
+            tokens = capacity
+        }
+
+        /// How many of `records` sent at `now` are throttled.
+        mutating func put(_ records: Int, now: Double) -> Int {
+            tokens = min(capacity, tokens + capacity * (now - at))
+            at = now
+            var throttled = 0
+            for _ in 0..<records {
+                refusals += 1
+                if refusedShare > 0, Double(refusals % 100) < refusedShare * 100 {
+                    throttled += 1
+                } else if tokens >= 1 {
+                    tokens -= 1
+                } else {
+                    throttled += 1
+                }
+            }
+            return throttled
+        }
+    }
+
+    struct Run {
+        var sent = 0
+        var throttled = 0
+        var seconds = 0.0
+        var accepted: Int { sent - throttled }
+    }
+
+    /// A producer with more to send than the stream takes: requests of 100 records, 5 ms each.
+    static func simulate(_ stream: inout SimulatedStream, pacer: inout ThroughputPacer, seconds: Double, from start: Double = 0) -> Run {
+        var now = start
+        var run = Run()
+        while now < start + seconds {
+            now += pacer.reserve(100, now: now)
+            let throttled = stream.put(100, now: now)
+            now += 0.005
+            pacer.answered(sent: 100, throttled: throttled, now: now)
+            run.sent += 100
+            run.throttled += throttled
+        }
+        run.seconds = now - start
+        return run
+    }
+
+    @Test func unpacedUntilTheFirstThrottledAnswer() {
+        var pacer = ThroughputPacer()
+        pacer.answered(sent: 500, throttled: 0, now: 1)
+        #expect(pacer.reserve(500, now: 1) == 0)
+        #expect(pacer.rate == nil)
+    }
+
+    /// Unpaced, the producer sends 20,000 records/s into a 4,000 records/s stream and most are
+    /// throttled; paced, it delivers at least 90% of the capacity with at most 5% throttled.
+    @Test(arguments: [1000.0, 4000.0])
+    func learnsTheCapacityOfAStream(capacity: Double) {
+        var stream = SimulatedStream(capacity: capacity)
+        var pacer = ThroughputPacer()
+        _ = Self.simulate(&stream, pacer: &pacer, seconds: 10)
+        let run = Self.simulate(&stream, pacer: &pacer, seconds: 60, from: 10)
+        let delivered = Double(run.accepted) / run.seconds
+        #expect(delivered >= 0.9 * capacity, "delivered \(delivered) of \(capacity)")
+        #expect(Double(run.throttled) <= 0.05 * Double(run.sent), "throttled \(run.throttled) of \(run.sent)")
+    }
+
+    /// A stream that refuses 30% of records at any rate: slowing down would not help, so the
+    /// pacer stops pacing instead of sending less and less.
+    @Test func refusalsThatDoNotFollowTheRateStopThePacing() {
+        var stream = SimulatedStream(capacity: .infinity, refusedShare: 0.3)
+        var pacer = ThroughputPacer()
+        let unpaced = Self.simulate(&stream, pacer: &pacer, seconds: 120)
+        #expect(pacer.rate == nil)
+        // 100 records per 5 ms is 20,000 records/s; a paced producer would be far below that.
+        #expect(Double(unpaced.sent) / unpaced.seconds >= 0.9 * 20_000)
+    }
+
+    /// After a cut, the rate grows again by `increase` of the new rate per second.
+    @Test func theRateGrowsAdditivelyWithoutThrottling() {
+        var pacer = ThroughputPacer(decrease: 0.5, increase: 0.1)
+        for step in 0..<10 { pacer.answered(sent: 100, throttled: 0, now: Double(step) * 0.1) }
+        pacer.answered(sent: 100, throttled: 50, now: 1.0)
+        let cut = try! #require(pacer.rate)
+        // More to send than the rate allows (the rate never grows past twice what gets through).
+        for step in 1...100 { pacer.answered(sent: 100, throttled: 0, now: 1.0 + Double(step) * 0.01) }
+        let grown = try! #require(pacer.rate)
+        #expect(abs(grown - cut * 1.1) < 1e-9)
+    }
+}

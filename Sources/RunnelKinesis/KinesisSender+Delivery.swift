@@ -26,7 +26,14 @@ extension KinesisSender {
                 do {
                     response = try await client.send(body: body, stream: stream)
                 } catch {
+                    let before = delivery.failedRequests
                     action = delivery.requestFailed(error)
+                    if delivery.failedRequests > before {
+                        metrics.requestFailed(code: error.code ?? "\(error.kind)", stream: stream)
+                        warn(
+                            "request.\(error.code ?? "transport")", "Kinesis request failed; its records are retried after a backoff",
+                            ["error": "\(error)"], stream: stream)
+                    }
                     continue
                 }
                 let accepted = count(response.results, of: records, store: store, stream: stream)

@@ -70,6 +70,8 @@ struct PutRecordsDeliveryStateMachine {
     private var waiting: [(record: Int, attempts: Int)] = []
     private var anyAccepted = false
     private var jitterDrawn: Double?
+    /// Deferred retries: requests that failed whole and whose records wait.
+    private(set) var failedRequests = 0
 
     init(
         store: RecordStore, batcher: PutRecordsBatcher, retries: Int, resetBackoffIfSuccess: Bool, dropFailedRecords: Bool,
@@ -157,6 +159,17 @@ struct PutRecordsDeliveryStateMachine {
             tokenRefreshed = true
             state = .refreshing
             return .refreshCredentials
+        }
+        if deferRetries, error.isRetryable, anyAccepted {
+            // The destination took records of this attempt: a passing failure (a 500 among
+            // successes). The request's records wait with the others, their attempts unchanged;
+            // an attempt that gets nothing through ends as a failure, for the buffer's backoff.
+            for record in current {
+                let before = store.entries(of: record).reduce(0) { max($0, priorAttempts.attempts[$1] ?? 0) }
+                waiting.append((record, before))
+            }
+            failedRequests += 1
+            return nextRequest()
         }
         return finish(failedRequest: error)
     }

@@ -9,8 +9,9 @@
 /// at the next throttled answer (at most once per `settle` seconds, since answers to requests
 /// already out still reflect the old rate). Throttling that does not fall when the rate falls
 /// (a destination that refuses a share of records whatever the rate) is not a capacity: after
-/// two cuts in a row that did not make throttling rarer, pacing stops for `ignoreFor` seconds
-/// (twice as long each time this is found again, up to 10 minutes) rather than slow down for nothing.
+/// three cuts in a row, with throttling all along, that did not make it rarer, pacing stops for
+/// `ignoreFor` seconds (twice as long each time this is found again, up to 10 minutes) rather
+/// than slow down for nothing.
 ///
 /// A value that reads no clock: times are seconds on a monotonic scale, passed in.
 struct ThroughputPacer: Sendable, Equatable {
@@ -31,10 +32,12 @@ struct ThroughputPacer: Sendable, Equatable {
     private var base = 0.0
     /// The answers of the last second.
     private var recent: [Sample] = []
-    /// The throttled share of the second before the last cut, until the second after it
-    /// (once its answers reflect the cut) has been compared with it.
-    private var shareBeforeCut: Double?
-    /// Cuts in a row after which the throttled share did not fall.
+    /// The throttled share of the answers just before the last cut.
+    private var shareAtCut = 0.0
+    /// An answer without throttling came after the last cut had settled: the next throttled
+    /// answer is a new encounter with the capacity, not the same one going on.
+    private var cleanSinceCut = false
+    /// Cuts in a row, with throttling all along, after which the throttled share did not fall.
     private var fruitlessCuts = 0
     private var ignoreUntil = -Double.infinity
     /// How long the next stop lasts.
@@ -68,32 +71,38 @@ struct ThroughputPacer: Sendable, Equatable {
         recent.append(Sample(time: now, sent: sent, throttled: throttled))
         if let first = recent.first, now - first.time > 1 { recent.removeAll { now - $0.time > 1 } }
         if let rate { refill(now, rate: rate) }
-        if let before = shareBeforeCut, now >= decreasedAt + settle + 1 {
-            // The last second's answers all left after the cut: did it make throttling rarer?
-            shareBeforeCut = nil
-            let fruitless = throttledShare() > 0.7 * before
-            fruitlessCuts = fruitless ? fruitlessCuts + 1 : 0
-            if !fruitless { ignoring = ignoreFor }
-            if fruitlessCuts >= 2 {
-                // Not a capacity to pace to; each time this is found again, for twice as long.
+        guard throttled > 0 else {
+            if now >= decreasedAt + settle { cleanSinceCut = true }
+            if var rate, now > increasedAt {
+                let cap = 2 * max(acceptedRate(now), floor)
+                rate = min(rate + base * increase * (now - increasedAt), max(rate, cap))
+                self.rate = rate
+                increasedAt = now
+            }
+            return
+        }
+        guard now >= ignoreUntil, now - decreasedAt >= settle else { return }
+        let share = throttledShare(since: now - settle)
+        if rate != nil, !cleanSinceCut {
+            fruitlessCuts = share > 0.7 * shareAtCut ? fruitlessCuts + 1 : 0
+            if fruitlessCuts >= 3 {
+                // Cutting did not make throttling rarer: not a capacity to pace to. Each time
+                // this is found again, the stop lasts twice as long.
                 rate = nil
                 fruitlessCuts = 0
+                decreasedAt = -Double.infinity
                 ignoreUntil = now + ignoring
                 ignoring = min(ignoring * 2, 600)
                 return
             }
+        } else {
+            if rate != nil { ignoring = ignoreFor }
+            fruitlessCuts = 0
         }
-        if throttled > 0 {
-            if now >= ignoreUntil, shareBeforeCut == nil, now - decreasedAt >= settle { cut(now) }
-        } else if var rate, now > increasedAt {
-            let cap = 2 * max(acceptedRate(now), floor)
-            rate = min(rate + base * increase * (now - increasedAt), max(rate, cap))
-            self.rate = rate
-            increasedAt = now
-        }
+        cut(now, share: share)
     }
 
-    private mutating func cut(_ now: Double) {
+    private mutating func cut(_ now: Double, share: Double) {
         let measured = acceptedRate(now)
         let current = rate.map { min($0, max(measured, floor)) } ?? measured
         let next = max(floor, current * decrease)
@@ -103,13 +112,19 @@ struct ThroughputPacer: Sendable, Equatable {
         refilledAt = now
         increasedAt = now
         decreasedAt = now
-        shareBeforeCut = throttledShare()
+        shareAtCut = share
+        cleanSinceCut = false
     }
 
-    /// The throttled share of the records of the last second's answers.
-    func throttledShare() -> Double {
-        let sent = recent.reduce(0) { $0 + $1.sent }
-        return sent > 0 ? Double(recent.reduce(0) { $0 + $1.throttled }) / Double(sent) : 0
+    /// The throttled share of the records of the answers since `start` (within the last second).
+    func throttledShare(since start: Double) -> Double {
+        var sent = 0
+        var throttled = 0
+        for sample in recent where sample.time >= start {
+            sent += sample.sent
+            throttled += sample.throttled
+        }
+        return sent > 0 ? Double(throttled) / Double(sent) : 0
     }
 
     /// Records accepted per second over the last second (over the time seen, when shorter).

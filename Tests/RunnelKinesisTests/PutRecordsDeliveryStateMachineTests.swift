@@ -471,4 +471,26 @@ struct PutRecordsDeliveryStateMachineTests {
         #expect(Self.waits(deferred).isEmpty)
         #expect(Self.outcome(deferred)?.deferred?.records == 1)
     }
+
+    /// A request that fails whole after the attempt got records through is a passing failure:
+    /// its records wait with the throttled ones, without a retry counted, and the rest goes on.
+    /// Before anything got through, it ends the attempt for the buffer's backoff.
+    @Test func aWholeRequestFailureAmongSuccessesIsDeferred() {
+        var machine = Self.deferring(Self.store(count: 3), maxCount: 1, prior: PendingRetries(attempts: [1: 2]))
+        let actions = Self.drive(&machine) { request, records in
+            request == 1 ? .failure(Self.serviceError("InternalFailure", status: 500)) : .success(Self.answer(records))
+        }
+        #expect(Self.requests(actions) == [[0], [1], [2]])
+        let outcome = Self.outcome(actions)
+        #expect(outcome?.failure == nil)
+        #expect(outcome?.accepted == EntrySet([0, 2]))
+        #expect(outcome?.deferred?.retries.attempts == [1: 2])
+        #expect(machine.failedRequests == 1)
+
+        var first = Self.deferring(Self.store(count: 3), maxCount: 1)
+        let ended = Self.drive(&first) { _, _ in .failure(Self.serviceError("InternalFailure", status: 500)) }
+        #expect(Self.requests(ended) == [[0]])
+        #expect(Self.outcome(ended)?.failure?.request?.code == "InternalFailure")
+        #expect(Self.outcome(ended)?.deferred == nil)
+    }
 }

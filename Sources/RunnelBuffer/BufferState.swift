@@ -188,8 +188,8 @@ struct BufferState: Sendable {
         queue.compactMap { chunks[$0] }.filter { $0.state == .queued }.map(\.nextAttemptAt).min().map { max($0, pausedUntil) }
     }
 
-    /// An attempt ended: `progressed` if it got anything through, else it failed with the chunk's
-    /// next try at `retryAt`.
+    /// An attempt ended: `progressed` if it got anything through or was answered record by record
+    /// (deferred), else it failed with the chunk's next try at `retryAt`.
     mutating func attemptEnded(progressed: Bool, retryAt: Double?) {
         if progressed {
             consecutiveFailures = 0

@@ -117,9 +117,10 @@ extension BufferedOutput {
             let slice: ChunkSlice?
             do {
                 let current = slices
+                let delivered = state.withLock { $0.chunks[chunk.id]?.delivered } ?? chunk.delivered
                 let next = try await pool.runIfActive { [storage] in
                     var reader = current
-                    let slice = try reader.next(from: storage)
+                    let slice = try reader.next(from: storage, delivered: delivered)
                     return (reader, slice)
                 }
                 slices = next.0
@@ -133,7 +134,7 @@ extension BufferedOutput {
             let delivered = state.withLock { $0.chunks[chunk.id]?.delivered } ?? chunk.delivered
             let toSend = ChunkToSend(
                 id: chunk.id, metadata: chunk.metadata, entries: slice.entries, count: slice.count, firstIndex: slice.firstIndex,
-                delivered: delivered, retryCount: chunk.failures, retries: chunk.pendingRetries,
+                indices: slice.indices, delivered: delivered, retryCount: chunk.failures, retries: chunk.pendingRetries,
                 mayDefer: mayDefer && !chunk.useSecondary, onAccepted: { progress.accept($0) })
             if toSend.pendingCount == 0 { continue }
             let writeStarted = clock.now()
@@ -192,10 +193,9 @@ extension BufferedOutput {
             state.chunks[chunk.id]!.pendingRetries = retries
             state.chunks[chunk.id]!.nextAttemptAt = at
             state.chunks[chunk.id]!.state = .queued
-            if progressed {
-                state.chunks[chunk.id]!.retry = nil
-                state.attemptEnded(progressed: true, retryAt: nil)
-            }
+            if progressed { state.chunks[chunk.id]!.retry = nil }
+            // The destination answered (it refused records, not requests): it is not down.
+            state.attemptEnded(progressed: true, retryAt: nil)
         }
         signal.signal()
     }

@@ -39,11 +39,14 @@ public struct ChunkToSend: Sendable {
     public var metadata: ChunkMetadata
     /// Concatenated MessagePack `[time, record]` entries of this slice, delivered or not.
     public var entries: [UInt8]
-    /// Number of entries in `entries`.
+    /// Number of the chunk's entries this slice covers (`entries` holds fewer when `indices` is set).
     public var count: Int
     /// The chunk's index of the first entry of `entries`: entry indices (in `delivered`,
     /// `retries` and results) are the chunk's, `firstIndex..<firstIndex + count` for this slice.
     public var firstIndex: Int
+    /// When `entries` holds only some entries of the slice (a retry: those not yet delivered),
+    /// the chunk index of each; nil when they are consecutive from `firstIndex`.
+    public var indices: [Int]?
     /// Entries already delivered in an earlier attempt; the output must skip them.
     public var delivered: EntrySet
     /// How many earlier attempts failed (0 on the first flush).
@@ -58,7 +61,8 @@ public struct ChunkToSend: Sendable {
     public var onAccepted: (@Sendable (EntrySet) -> Void)?
 
     public init(
-        id: String, metadata: ChunkMetadata, entries: [UInt8], count: Int, firstIndex: Int = 0, delivered: EntrySet = EntrySet(),
+        id: String, metadata: ChunkMetadata, entries: [UInt8], count: Int, firstIndex: Int = 0, indices: [Int]? = nil,
+        delivered: EntrySet = EntrySet(),
         retryCount: Int = 0, retries: PendingRetries = PendingRetries(), mayDefer: Bool = false,
         onAccepted: (@Sendable (EntrySet) -> Void)? = nil
     ) {
@@ -67,6 +71,7 @@ public struct ChunkToSend: Sendable {
         self.entries = entries
         self.count = count
         self.firstIndex = firstIndex
+        self.indices = indices
         self.delivered = delivered
         self.retryCount = retryCount
         self.retries = retries
@@ -77,21 +82,41 @@ public struct ChunkToSend: Sendable {
     /// The entries of this slice not yet delivered.
     public var pendingCount: Int {
         var pending = 0
-        for index in firstIndex..<(firstIndex + count) where !delivered.contains(index) { pending += 1 }
+        if let indices {
+            for index in indices where !delivered.contains(index) { pending += 1 }
+        } else {
+            for index in firstIndex..<(firstIndex + count) where !delivered.contains(index) { pending += 1 }
+        }
         return pending
     }
 
     /// Calls `body` with the (chunk) index, time and record reader of each entry not yet delivered.
     public func forEachPendingEntry(_ body: (Int, EventTime, inout MessagePackReader) throws -> Void) throws {
-        var index = firstIndex
+        var position = 0
         let delivered = self.delivered
         try MessagePackReader.withReader(entries) { reader in
             while !reader.isAtEnd {
-                let current = index
+                let current = indices?[position] ?? firstIndex + position
                 try reader.readEntry { time, record in
                     if !delivered.contains(current) { try body(current, time, &record) }
                 }
-                index += 1
+                position += 1
+            }
+        }
+    }
+
+    /// Calls `body` with the (chunk) index and the encoded bytes of each entry not yet delivered.
+    public func forEachPendingEntryBytes(_ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        var position = 0
+        let delivered = self.delivered
+        try entries.withUnsafeBytes { raw in
+            var reader = MessagePackReader(bytes: raw)
+            while !reader.isAtEnd {
+                let current = indices?[position] ?? firstIndex + position
+                let start = reader.offset
+                try reader.skipValue()
+                if !delivered.contains(current) { try body(current, UnsafeRawBufferPointer(rebasing: raw[start..<reader.offset])) }
+                position += 1
             }
         }
     }

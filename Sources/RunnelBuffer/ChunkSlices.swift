@@ -1,10 +1,14 @@
 import RunnelCore
 
-/// One slice of a chunk: whole entries, and the chunk index of the first.
+/// One slice of a chunk: whole entries, and the chunk index of the first. On a retry, only the
+/// entries not yet delivered, with their indices, so the output walks only what it sends.
 struct ChunkSlice: Sendable {
     var entries: [UInt8]
     var firstIndex: Int
+    /// Entries of the chunk the slice covers (delivered ones included).
     var count: Int
+    /// The chunk index of each entry of `entries` when some were left out; nil: all, in order.
+    var indices: [Int]?
 }
 
 /// Reads a chunk's entries slice by slice, at most `sliceBytes` at a time (a larger entry comes
@@ -29,8 +33,9 @@ struct ChunkSlices: Sendable {
     /// Entries read so far (the index after the last slice's).
     var entriesRead: Int { nextIndex }
 
-    /// The next slice, or nil after the last. Blocks (file reads): call it on the thread pool.
-    mutating func next(from storage: any ChunkStorage) throws -> ChunkSlice? {
+    /// The next slice, or nil after the last; entries in `delivered` are left out of it. Blocks
+    /// (file reads): call it on the thread pool.
+    mutating func next(from storage: any ChunkStorage, delivered: EntrySet = EntrySet()) throws -> ChunkSlice? {
         guard !finished else { return nil }
         if offset == 0, decoded == nil, ChunkData.isCompressed(try storage.read(id: id, offset: 0, maxBytes: 2)) {
             decoded = try ChunkData.decode(storage.read(id: id)).entries
@@ -51,12 +56,35 @@ struct ChunkSlices: Sendable {
                 continue
             }
             if let error = scan.error, !error.needsMoreInput { finished = true }
-            let slice = ChunkSlice(
+            var slice = ChunkSlice(
                 entries: scan.end == raw.count ? raw : Array(raw[0..<scan.end]), firstIndex: nextIndex, count: scan.count)
+            if (nextIndex..<(nextIndex + scan.count)).contains(where: delivered.contains) {
+                slice = try Self.pending(of: raw[0..<scan.end], firstIndex: nextIndex, count: scan.count, delivered: delivered)
+            }
             offset += scan.end
             nextIndex += scan.count
             return slice
         }
+    }
+
+    /// The entries of `bytes` (whole, already scanned) that are not in `delivered`.
+    static func pending(of bytes: ArraySlice<UInt8>, firstIndex: Int, count: Int, delivered: EntrySet) throws -> ChunkSlice {
+        var entries: [UInt8] = []
+        var indices: [Int] = []
+        try bytes.withUnsafeBytes { raw in
+            var reader = MessagePackReader(bytes: raw)
+            var index = firstIndex
+            while !reader.isAtEnd {
+                let start = reader.offset
+                try reader.skipValue()
+                if !delivered.contains(index) {
+                    entries.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<reader.offset]))
+                    indices.append(index)
+                }
+                index += 1
+            }
+        }
+        return ChunkSlice(entries: entries, firstIndex: firstIndex, count: count, indices: indices)
     }
 
     private func read(_ storage: any ChunkStorage, _ window: Int) throws -> [UInt8] {

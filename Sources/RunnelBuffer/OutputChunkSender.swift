@@ -8,18 +8,7 @@ struct OutputChunkSender: ChunkSender {
     func send(_ chunk: ChunkToSend) async -> DeliveryResult {
         var builder = EventStreamBuilder(tag: chunk.metadata.tag ?? "", capacity: chunk.entries.count)
         do {
-            try chunk.entries.withUnsafeBytes { raw in
-                var reader = MessagePackReader(bytes: raw)
-                var index = 0
-                while !reader.isAtEnd {
-                    let start = reader.offset
-                    try reader.skipValue()
-                    if !chunk.delivered.contains(index) {
-                        builder.append(encodedEntries: raw[start..<reader.offset], count: 1)
-                    }
-                    index += 1
-                }
-            }
+            try chunk.forEachPendingEntryBytes { _, bytes in builder.append(encodedEntries: bytes, count: 1) }
             try await output.emit(builder.build())
             return .delivered
         } catch {

@@ -48,16 +48,7 @@ struct SecondaryFileWriter: ChunkSender {
         var pending: [UInt8] = []
         pending.reserveCapacity(chunk.entries.count)
         do {
-            try chunk.entries.withUnsafeBytes { raw in
-                var reader = MessagePackReader(bytes: raw)
-                var index = 0
-                while !reader.isAtEnd {
-                    let start = reader.offset
-                    try reader.skipValue()
-                    if !chunk.delivered.contains(index) { pending.append(contentsOf: raw[start..<reader.offset]) }
-                    index += 1
-                }
-            }
+            try chunk.forEachPendingEntryBytes { _, bytes in pending.append(contentsOf: bytes) }
             let bytes = compress == .gzip ? try Zlib.compress(pending) : pending
             let directory = chunk.metadata.expand(self.directory)
             let base = chunk.metadata.expand(basename) + (compress == .gzip ? ".gz" : "")

@@ -21,10 +21,16 @@ public struct PutRecordsResponse: Sendable, Equatable {
     public init?(json body: [UInt8], kind: KinesisOutputKind) {
         let countKey = kind == .firehose ? "FailedPutCount" : "FailedRecordCount"
         let listKey = kind == .firehose ? "RequestResponses" : "Records"
-        if let accepted = PutRecordsResponse.allAccepted(body, countKey: countKey, listKey: listKey) {
-            self = accepted
-            return
-        }
+        guard
+            let response = PutRecordsResponse.scan(body, countKey: countKey, listKey: listKey)
+                ?? PutRecordsResponse.decoded(body, countKey: countKey, listKey: listKey)
+        else { return nil }
+        self = response
+    }
+
+    /// The document decoded in full into values: what the scan must agree with, and the way
+    /// for shapes it does not vouch for.
+    static func decoded(_ body: [UInt8], countKey: String, listKey: String) -> PutRecordsResponse? {
         guard let object = try? JSONReader.decode(body), object.mapValue != nil,
             case .array(let list)? = object[listKey]
         else { return nil }
@@ -35,12 +41,13 @@ public struct PutRecordsResponse: Sendable, Equatable {
             let code = entry["ErrorCode"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             results.append(Result(errorCode: code, errorMessage: entry["ErrorMessage"]?.stringValue))
         }
-        self.results = results
+        let failedCount: Int
         switch object[countKey] {
         case .int(let count)?: failedCount = Int(count)
         case .uint(let count)?: failedCount = Int(clamping: count)
         default: failedCount = results.filter { $0.errorCode != nil }.count
         }
+        return PutRecordsResponse(failedCount: failedCount, results: results)
     }
 
     public init(failedCount: Int, results: [Result]) {

@@ -24,6 +24,7 @@ import Testing
             var pending: [Int]
             var mayDefer: Bool
             var retries: PendingRetries
+            var indices: [Int]?
         }
 
         let sliceBytes: Int
@@ -54,7 +55,9 @@ import Testing
             }
             attempts.withLock {
                 $0.append(
-                    Attempt(firstIndex: chunk.firstIndex, count: chunk.count, pending: pending.map(\.seq), mayDefer: chunk.mayDefer, retries: chunk.retries))
+                    Attempt(
+                        firstIndex: chunk.firstIndex, count: chunk.count, pending: pending.map(\.seq), mayDefer: chunk.mayDefer, retries: chunk.retries,
+                        indices: chunk.indices))
             }
             if let midway {
                 chunk.onAccepted?(EntrySet(pending.prefix(pending.count / 2).map(\.index)))
@@ -146,6 +149,8 @@ import Testing
         #expect(attempts.map(\.pending).last == [1, 3, 5])
         let retried = attempts.first { $0.pending == [1, 3, 5] }
         #expect(retried?.retries == PendingRetries(attempts: [1: 1, 3: 1, 5: 1], backoffCount: 1))
+        // The retry holds only the entries still to send, with their indices.
+        #expect(retried?.indices == [1, 3, 5])
         #expect(buffer.status.retryCount == 0)
         #expect(buffer.status.queueLength == 0)
     }

@@ -108,7 +108,9 @@ extension BufferedOutput {
         let started = clock.now()
         let target = chunk.useSecondary ? (secondary ?? sender) : sender
         let progress = ChunkProgress(id: chunk.id, output: self)
-        var slices = ChunkSlices(id: chunk.id, sliceBytes: target.sliceBytes)
+        var slices = ChunkSlices(id: chunk.id, sliceBytes: target.sliceBytes, known: chunk.pendingLocations)
+        // Where the entries still to send are, for the next attempt to read them without a walk.
+        var stillPending: [EntryLocation]? = []
         var retries = PendingRetries()
         var deferredFor: Duration?
         var failure: (error: DeliveryError, rejected: Bool)?
@@ -159,6 +161,12 @@ extension BufferedOutput {
                 deferredFor = min(deferredFor ?? after, after)
             }
             if failure != nil { break }
+            if !slice.locations.isEmpty {
+                let now = state.withLock { $0.chunks[chunk.id]?.delivered } ?? EntrySet()
+                stillPending?.append(contentsOf: slice.locations.lazy.filter { !now.contains(Int($0.index)) })
+            } else {
+                stillPending = nil
+            }
         }
         let read = slices.entriesRead
         let complete =
@@ -173,7 +181,7 @@ extension BufferedOutput {
         if let failure {
             await failed(chunk, failure.error, rejected: failure.rejected, progressed: progressed, retries: retries)
         } else if let deferredFor {
-            deferred(chunk, retries: retries, after: deferredFor, progressed: progressed)
+            deferred(chunk, retries: retries, after: deferredFor, progressed: progressed, pending: stillPending)
         } else {
             if !complete {
                 // The output said delivered without accepting every entry: nothing is left to send.
@@ -186,11 +194,13 @@ extension BufferedOutput {
 
     /// Records wait for their per-record retry: the chunk goes back to the queue until `after`,
     /// without counting as a failure, and flush threads send other chunks meanwhile.
-    func deferred(_ chunk: ChunkRecord, retries: PendingRetries, after: Duration, progressed: Bool) {
+    /// `pending`: where the entries still to send are, when every slice was read.
+    func deferred(_ chunk: ChunkRecord, retries: PendingRetries, after: Duration, progressed: Bool, pending: [EntryLocation]?) {
         let at = clock.now() + Self.seconds(after)
         state.withLock { state in
             guard state.chunks[chunk.id] != nil else { return }
             state.chunks[chunk.id]!.pendingRetries = retries
+            state.chunks[chunk.id]!.pendingLocations = pending
             state.chunks[chunk.id]!.nextAttemptAt = at
             state.chunks[chunk.id]!.state = .queued
             if progressed { state.chunks[chunk.id]!.retry = nil }
@@ -229,6 +239,8 @@ extension BufferedOutput {
             guard var record = state.chunks[chunk.id] else { return .giveUp }
             if progressed { record.retry = nil }
             record.pendingRetries.merge(retries)
+            // The attempt stopped early: later slices were not read, so where the rest is is unknown.
+            record.pendingLocations = nil
             record.failures += 1
             state.retryCount += 1
             let action: RetryStateMachine.Action

@@ -25,6 +25,9 @@ struct ChunkRecord: Sendable {
     var retry: RetryStateMachine?
     /// Per-record retries the output asked to keep (`DeliveryResult.deferred`).
     var pendingRetries = PendingRetries()
+    /// Where the entries not yet delivered are, as the last (deferred) attempt found them: the
+    /// next attempt reads them there without walking the chunk. In memory only.
+    var pendingLocations: [EntryLocation]?
     var nextAttemptAt: Double = 0
     var useSecondary = false
     /// Failures of this chunk so far (Fluentd's retry_count).

@@ -222,4 +222,28 @@ import Testing
         #expect(Array(tags[2..<4]) == failed)
         #expect(buffer.status.queueLength == 0)
     }
+
+    /// A deferred chunk's next attempt reads its waiting entries where the last one found them,
+    /// in slices of at most `sliceBytes`, without walking the rest of the chunk.
+    @Test func aDeferredChunkIsReadOnlyWhereItsWaitingEntriesAre() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        let sender = SlicingSender(sliceBytes: Self.entryBytes() * 4, deferring: ("app.test", .seconds(1)))
+        var configuration = fileConfiguration(directory)
+        configuration.chunkLimitSize = 1 << 20
+        let buffer = try BufferedOutput(name: "out", configuration: configuration, sender: sender, logger: Logger(label: "t"), clock: clock)
+        try await buffer.emit(makeStream(seqs: 0..<10))
+        clock.advance(by: .seconds(61))
+        await buffer.flushDue()
+        let record = buffer.state.withLock { $0.chunks.values.first }
+        #expect(record?.pendingLocations?.map(\.index) == [1, 3, 5, 7, 9])
+        clock.advance(by: .seconds(1))
+        await buffer.flushDue()
+        let attempts = sender.attempts.withLock { $0 }
+        // First attempt: three slices of the whole chunk; then the odd entries, four per slice.
+        #expect(attempts.map(\.pending) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9], [1, 3], [5, 7], [9]])
+        #expect(attempts.suffix(3).map(\.indices) == [[1, 3], [5, 7], [9]])
+        #expect(buffer.status.queueLength == 0)
+    }
 }

@@ -26,7 +26,7 @@ struct BufferState: Sendable {
     var counters = OutputCounters()
     /// Attempts in a row, of any chunk, that got nothing through.
     var consecutiveFailures = 0
-    /// After two such attempts in a row the destination looks down: no chunk is sent before this
+    /// After three such attempts in a row the destination looks down: no chunk is sent before this
     /// (clock seconds), the retry time of the last failed chunk, as Fluentd holds its whole output
     /// until the next retry. Any progress lifts it.
     var pausedUntil: Double = 0
@@ -196,7 +196,7 @@ struct BufferState: Sendable {
             pausedUntil = 0
         } else if let retryAt {
             consecutiveFailures += 1
-            if consecutiveFailures >= 2 { pausedUntil = max(pausedUntil, retryAt) }
+            if consecutiveFailures >= 3 { pausedUntil = max(pausedUntil, retryAt) }
         }
     }
 

@@ -82,6 +82,8 @@ struct ThroughputPacer: Sendable, Equatable {
             return
         }
         guard now >= ignoreUntil, now - decreasedAt >= settle else { return }
+        // The first cut waits for a second of answers: the rate of a few is no measure.
+        guard rate != nil || now - (recent.first?.time ?? now) >= 1 - settle / 2 else { return }
         let share = throttledShare(since: now - settle)
         if rate != nil, !cleanSinceCut {
             fruitlessCuts = share > 0.7 * shareAtCut ? fruitlessCuts + 1 : 0

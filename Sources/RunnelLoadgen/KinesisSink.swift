@@ -45,6 +45,8 @@ final class KinesisSink: Sendable {
     let capacity: Mutex<ShardCapacity>
     /// How many records and requests have drawn a fault decision.
     let recordDraws = Atomic<UInt64>(0)
+    /// Records accepted so far, numbering them for the samples.
+    let acceptedDraws = Atomic<UInt64>(0)
     let requestDraws = Atomic<UInt64>(0)
 
     /// Seconds after start-up during which every request is answered 503 ServiceUnavailable.
@@ -119,7 +121,6 @@ final class KinesisSink: Sendable {
         let isFirehose = target.hasPrefix("Firehose")
         var events = 0
         var samples: [(Int, Double)] = []
-        var sampleCountdown = sampleEvery
         let entries = KinesisSink.entries(in: bytes, withKeys: shardCount != nil)
         let records = entries.count
         var failed = Array(repeating: false, count: records)
@@ -139,6 +140,9 @@ final class KinesisSink: Sendable {
             }
         }
         var recordBytes = 0
+        // Every `sampleEvery`-th record accepted over the sink's life, whatever the requests' sizes.
+        let accepted = failed.lazy.filter { !$0 }.count
+        var acceptedNumber = acceptedDraws.wrappingAdd(UInt64(accepted), ordering: .relaxed).oldValue
         for (index, entry) in entries.enumerated() where !failed[index] {
             recordBytes += entry.size
             let encoded = bytes[entry.data]
@@ -146,9 +150,8 @@ final class KinesisSink: Sendable {
                 events += KinesisSink.aggregatedCount(Data(base64Encoded: Data(encoded)) ?? Data())
             } else {
                 events += 1
-                sampleCountdown -= 1
-                if sampleCountdown == 0 {
-                    sampleCountdown = sampleEvery
+                acceptedNumber += 1
+                if acceptedNumber % UInt64(sampleEvery) == 0 {
                     if let decoded = Data(base64Encoded: Data(encoded)), let seq = KinesisSink.sequence(in: decoded) {
                         samples.append((seq, now))
                     }

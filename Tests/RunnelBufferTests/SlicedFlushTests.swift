@@ -197,53 +197,28 @@ import Testing
         #expect(directory.files(in: "buffer").isEmpty)
     }
 
-    /// Two attempts in a row that get nothing through: the destination looks down, and no chunk
-    /// is sent until the last failed one's retry time (Fluentd holds its output during a retry),
-    /// instead of every queued chunk failing in turn. Progress lifts the pause.
-    @Test func twoFailuresInARowPauseTheOutputUntilTheRetry() async throws {
+    /// Three attempts in a row that get nothing through: the destination looks down, and no
+    /// chunk is sent until the last failed one's retry time (Fluentd holds its output during a
+    /// retry), instead of every queued chunk failing in turn. Progress lifts the pause.
+    @Test func failuresInARowPauseTheOutputUntilTheRetry() async throws {
         let clock = ManualClock()
-        let sender = ScriptedSender([.retry, .retry])
+        let sender = ScriptedSender([.retry, .retry, .retry])
         var configuration = BufferConfiguration(type: .memory, chunkKeys: ChunkKeys(tag: true))
         configuration.retry.randomize = false
         let buffer = try BufferedOutput(name: "out", configuration: configuration, sender: sender, logger: Logger(label: "t"), clock: clock)
-        for tag in ["a", "b", "c"] { try await buffer.emit(makeStream(tag: tag, seqs: 0..<2)) }
+        for tag in ["a", "b", "c", "d"] { try await buffer.emit(makeStream(tag: tag, seqs: 0..<2)) }
         clock.advance(by: .seconds(61))
         await buffer.flushDue()
         let failed = sender.attempts.withLock { $0.compactMap(\.metadata.tag) }
-        #expect(failed.count == 2)
+        #expect(failed.count == 3)
         clock.advance(by: .milliseconds(500))
         await buffer.flushDue()
-        #expect(sender.attempts.withLock { $0.count } == 2)
-        // retry_wait 1 s: a, b and the waiting c all go, and delivering lifts the pause.
+        #expect(sender.attempts.withLock { $0.count } == 3)
+        // retry_wait 1 s: the three failed ones and the waiting fourth all go, and delivering lifts the pause.
         clock.advance(by: .milliseconds(600))
         await buffer.flushDue()
         let tags = sender.attempts.withLock { $0.compactMap(\.metadata.tag) }
-        #expect(tags.count == 5 && Set(tags) == ["a", "b", "c"])
-        #expect(Array(tags[2..<4]) == failed)
-        #expect(buffer.status.queueLength == 0)
-    }
-
-    /// A deferred chunk's next attempt reads its waiting entries where the last one found them,
-    /// in slices of at most `sliceBytes`, without walking the rest of the chunk.
-    @Test func aDeferredChunkIsReadOnlyWhereItsWaitingEntriesAre() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let clock = ManualClock()
-        let sender = SlicingSender(sliceBytes: Self.entryBytes() * 4, deferring: ("app.test", .seconds(1)))
-        var configuration = fileConfiguration(directory)
-        configuration.chunkLimitSize = 1 << 20
-        let buffer = try BufferedOutput(name: "out", configuration: configuration, sender: sender, logger: Logger(label: "t"), clock: clock)
-        try await buffer.emit(makeStream(seqs: 0..<10))
-        clock.advance(by: .seconds(61))
-        await buffer.flushDue()
-        let record = buffer.state.withLock { $0.chunks.values.first }
-        #expect(record?.pendingLocations?.map(\.index) == [1, 3, 5, 7, 9])
-        clock.advance(by: .seconds(1))
-        await buffer.flushDue()
-        let attempts = sender.attempts.withLock { $0 }
-        // First attempt: three slices of the whole chunk; then the odd entries, four per slice.
-        #expect(attempts.map(\.pending) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9], [1, 3], [5, 7], [9]])
-        #expect(attempts.suffix(3).map(\.indices) == [[1, 3], [5, 7], [9]])
+        #expect(tags.count == 7 && Set(tags) == ["a", "b", "c", "d"])
         #expect(buffer.status.queueLength == 0)
     }
 }

@@ -19,6 +19,8 @@ public struct SyslogParser: LineParser {
         #"/\A\<(?<pri>[0-9]{1,3})\>[1-9]\d{0,2} (?<time>[^ ]+) (?<host>[!-~]{1,255}) (?<ident>[!-~]{1,48}) (?<pid>[!-~]{1,128}) (?<msgid>[!-~]{1,32}) (?<extradata>(?:\-|(?:\[.*?(?<!\\)\])+))(?: (?<message>.+))?\z/m"#
 
     public let format: MessageFormat
+    /// Whether lines start with `<PRI>`, read into `pri` (always so for `auto`).
+    public let withPriority: Bool
     let regex3164: NamedRegex
     let regex5424: NamedRegex
     var common3164: ParserCommon
@@ -30,6 +32,7 @@ public struct SyslogParser: LineParser {
     ) throws {
         self.format = format
         let pri = withPriority || format == .auto
+        self.withPriority = pri
         regex3164 = try NamedRegex(pri ? SyslogParser.rfc3164WithPri : SyslogParser.rfc3164)
         regex5424 = try NamedRegex(pri ? SyslogParser.rfc5424WithPri : SyslogParser.rfc5424)
         common3164 = ParserCommon()
@@ -41,11 +44,12 @@ public struct SyslogParser: LineParser {
         if rfc5424TimeFormat == nil, timeFormat == nil { common5424.timeParser.format = nil }
     }
 
-    public init(_ element: ConfigElement) throws {
+    /// `defaultWithPriority` is in_syslog's: its `<parse>` section defaults `with_priority` to true.
+    public init(_ element: ConfigElement, defaultWithPriority: Bool = false) throws {
         let common = try ParserCommon(element)
         try self.init(
             format: element.enumeration("message_format", default: .rfc3164),
-            withPriority: element.bool("with_priority", default: false),
+            withPriority: element.bool("with_priority", default: defaultWithPriority),
             keepTimeKey: common.keepTimeKey,
             timeFormat: element.string("time_format"),
             rfc5424TimeFormat: element.string("rfc5424_time_format"),

@@ -69,7 +69,20 @@ public struct SyslogParser: LineParser {
         let regex = use5424 ? regex5424 : regex3164
         guard let captures = regex.match(text) else { return .unmatched }
         let common = use5424 ? common5424 : common3164
-        return common.emit(textFields: captures, now: now, into: &output) ? .emitted : .unmatched
+        // parser_syslog.rb parse_plain (v1.16): a group that did not take part is left out
+        // (`if value = m[name]`), and `message` loses one trailing newline (`chomp!`).
+        let fields = captures.compactMap { capture -> (name: String, value: String?)? in
+            guard let value = capture.value else { return nil }
+            return (capture.name, capture.name == "message" ? Self.chomp(value) : value)
+        }
+        return common.emit(textFields: fields, now: now, into: &output) ? .emitted : .unmatched
+    }
+
+    /// Ruby's `String#chomp`: one trailing `\r\n`, `\n` or `\r` removed.
+    static func chomp(_ text: String) -> String {
+        if text.hasSuffix("\r\n") { return String(text.utf8.dropLast(2))! }
+        if text.hasSuffix("\n") || text.hasSuffix("\r") { return String(text.utf8.dropLast())! }
+        return text
     }
 
     /// `<PRI>` followed by a version digit 1-9 (RFC 5424 §6.2) rather than a month name.

@@ -322,7 +322,7 @@ let package = Package(
         .testTarget(
             name: "RunnelSyslogTests",
             dependencies: [
-                "RunnelSyslog", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelTestSupport",
+                "RunnelSyslog", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelForward", "RunnelTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 extension SocketInput {
     func runStream(_ address: SocketAddress) async throws {
-        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let server: NIOAsyncChannel<StreamConnection, Never>
         do {
             let backlog = Int32(clamping: configuration.backlog)
             let bootstrap = ServerBootstrap(group: group)
@@ -45,28 +45,31 @@ extension SocketInput {
         for connection in unserved.withLock({ pending in
             defer { pending.removeAll() }; return Array(pending.values)
         }) {
-            try? await connection.executeThenClose { _, _ in }
+            try? await connection.channel.executeThenClose { _, _ in }
         }
         logger.info("stopped", metadata: metadata)
     }
 
-    func setUpConnection(_ channel: any Channel) throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    func setUpConnection(_ channel: any Channel) throws -> StreamConnection {
         if let sslContext {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
         }
         let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
             wrappingChannelSynchronously: channel,
             configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
-        unserved.withLock { $0[ObjectIdentifier(channel)] = connection }
-        return connection
+        // Read now: a peer that sends and closes at once leaves a closed channel without addresses.
+        let accepted = StreamConnection(channel: connection, remote: channel.remoteAddress)
+        unserved.withLock { $0[ObjectIdentifier(channel)] = accepted }
+        return accepted
     }
 
     /// Serves one connection until the peer closes it or shutdown. A message that is bad in any
     /// way is reported and skipped; the connection stays up.
-    func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    func serve(_ accepted: StreamConnection) async {
+        let connection = accepted.channel
         let channel = connection.channel
         unserved.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
-        let remote = channel.remoteAddress
+        let remote = accepted.remote
         let peer = remote.map { "\($0)" } ?? "unknown"
         let source = await source(remote)
         var framer = MessageFramer(framing: configuration.framing, limit: configuration.streamMessageLimit)
@@ -94,4 +97,10 @@ extension SocketInput {
                 "connection closed in the middle of a message", metadata: ["socket.peer": "\(peer)", "socket.bytes": "\(framer.pendingByteCount)"])
         }
     }
+}
+
+/// An accepted TCP connection and its peer's address, read when it was accepted.
+struct StreamConnection: Sendable {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let remote: SocketAddress?
 }

@@ -29,7 +29,7 @@ public final class SocketInput<Interpreter: MessageInterpreter>: InputPlugin, Se
     /// The listening socket, kept open across a reload to a configuration that listens there too.
     let lease: ListenerLease?
     /// Connections accepted but not yet served, closed at shutdown if NIO dropped them unserved.
-    let unserved = Mutex<[ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ByteBuffer>]>([:])
+    let unserved = Mutex<[ObjectIdentifier: StreamConnection]>([:])
     let stopping = Mutex(false)
 
     public init(

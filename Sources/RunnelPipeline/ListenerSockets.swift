@@ -49,8 +49,7 @@ public final class ListenerSockets: Sendable {
             guard !entry.inUse else { throw ListenerError(address: address, reason: "another input of this configuration already listens there") }
             if entry.descriptor == nil { entry.descriptor = try open() }
             let descriptor = entry.descriptor!
-            // A second listen() only sets the backlog of the socket that already listens (a UDP socket
-            // refuses it, which changes nothing).
+            // A second listen() only sets the backlog of the socket that already listens.
             _ = listen(descriptor, backlog)
             let copy = dup(descriptor)
             guard copy >= 0 else { throw ListenerError(address: address, reason: "dup: \(String(cString: strerror(errno)))") }

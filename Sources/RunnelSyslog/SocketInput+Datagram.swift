@@ -2,7 +2,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import RunnelCore
-import RunnelForward
 import ServiceLifecycle
 
 extension SocketInput {
@@ -20,12 +19,7 @@ extension SocketInput {
             let initializer: @Sendable (any Channel) -> EventLoopFuture<DatagramChannel> = { channel in
                 channel.eventLoop.makeCompletedFuture { try DatagramChannel(wrappingChannelSynchronously: channel) }
             }
-            if let lease {
-                let socket = try lease.socket(backlog: 0) { try ListeningSocket.open(address, backlog: 0, kind: .datagram) }
-                channel = try await bootstrap.withBoundSocket(socket, channelInitializer: initializer)
-            } else {
-                channel = try await bootstrap.bind(to: address, channelInitializer: initializer)
-            }
+            channel = try await bootstrap.bind(to: address, channelInitializer: initializer)
         } catch {
             throw bindFailed(error)
         }
@@ -47,8 +41,9 @@ extension SocketInput {
                 self.stopping.withLock { $0 = true }
                 channel.channel.close(promise: nil)
             }
-        } catch let error as ChannelError where error == .ioOnClosedChannel || error == .alreadyClosed {
-            // Closed by the shutdown handler.
+        } catch  where isStopping {
+            // The shutdown handler closed the channel under the read loop.
+            logger.debug("datagram channel closed", metadata: ["socket.port": "\(configuration.port)", "error": "\(error)"])
         }
         logger.info("stopped", metadata: metadata)
     }

@@ -14,7 +14,7 @@ import Synchronization
 /// TCP accepts with the async `ServerBootstrap.bind` and serves each connection in a discarding
 /// task group; a connection reads, frames (`MessageFramer`), interprets and emits in straight-line
 /// async code, so while `emit` is suspended the connection stops reading. UDP reads datagrams
-/// from one `NIOAsyncChannel`. The listening socket is kept across a reload (`ListenerSockets`).
+/// from one `NIOAsyncChannel`. A TCP listening socket is kept across a reload (`ListenerSockets`).
 /// On graceful shutdown it stops accepting, closes every connection once what it read has been
 /// emitted, and returns.
 public final class SocketInput<Interpreter: MessageInterpreter>: InputPlugin, Sendable {
@@ -26,7 +26,7 @@ public final class SocketInput<Interpreter: MessageInterpreter>: InputPlugin, Se
     let sslContext: NIOSSLContext?
     let problems = LogRateLimiter(interval: 10, reasonKey: "socket.reason", suppressedKey: "socket.suppressed")
     let bound = BoundAddress()
-    /// The listening socket, kept open across a reload to a configuration that listens there too.
+    /// The TCP listening socket, kept open across a reload to a configuration that listens there too.
     let lease: ListenerLease?
     /// Connections accepted but not yet served, closed at shutdown if NIO dropped them unserved.
     let unserved = Mutex<[ObjectIdentifier: StreamConnection]>([:])
@@ -46,8 +46,14 @@ public final class SocketInput<Interpreter: MessageInterpreter>: InputPlugin, Se
         } else {
             sslContext = nil
         }
-        // Port 0 asks for a new ephemeral port each time; only a fixed address is kept.
-        lease = configuration.port == 0 ? nil : listeners.reserve("\(configuration.isDatagram ? "udp" : "tcp") \(configuration.bind):\(configuration.port)")
+        // Port 0 asks for a new ephemeral port each time; only a fixed address is kept. A UDP
+        // socket is bound anew by each pipeline (NIO's DatagramBootstrap does not take one that
+        // is already bound from this set).
+        if configuration.port == 0 || configuration.isDatagram {
+            lease = nil
+        } else {
+            lease = listeners.reserve("tcp \(configuration.bind):\(configuration.port)")
+        }
     }
 
     /// The port actually bound (useful with `port 0`).

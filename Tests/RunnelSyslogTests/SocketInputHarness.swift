@@ -43,10 +43,16 @@ func source(_ parameters: [String: String], _ children: [ConfigElement] = []) ->
 /// `run()` returned.
 func withSocketInput<Interpreter: MessageInterpreter>(
     _ made: (SocketInputConfiguration, Interpreter), sink: RecordingSink, logs: LogCapture = LogCapture(),
-    _ body: @Sendable (Int) async throws -> Void
+    listeners: ListenerSockets = ListenerSockets(), _ body: @Sendable (Int) async throws -> Void
 ) async throws {
-    let input = try SocketInput(
-        configuration: made.0, interpreter: made.1, sink: sink, logger: logs.logger(level: .info), listeners: ListenerSockets())
+    let input = try SocketInput(configuration: made.0, interpreter: made.1, sink: sink, logger: logs.logger(level: .info), listeners: listeners)
+    try await testGracefulShutdownRunning(input, body)
+}
+
+/// Runs `input`, hands `body` its port, then shuts it down gracefully and checks that `run()` returned.
+func testGracefulShutdownRunning<Interpreter: MessageInterpreter>(
+    _ input: SocketInput<Interpreter>, _ body: @Sendable (Int) async throws -> Void
+) async throws {
     try await testGracefulShutdown { trigger in
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await input.run() }

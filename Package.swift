@@ -106,6 +106,20 @@ let package = Package(
             dependencies: ["RunnelCore", "RunnelConfig", "RunnelPipeline"],
             swiftSettings: swiftSettings),
 
+        // in_syslog, in_tcp and in_udp: lines over TCP/TLS (newline or octet-count framing) and UDP,
+        // parsed by RunnelParsers' <parse> parsers; listening sockets and TLS from RunnelForward.
+        .target(
+            name: "RunnelSyslog",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelForward",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
         // in_tail: files, rotation, pos_file; Kubernetes container logs.
         .target(
             name: "RunnelTail",
@@ -222,7 +236,7 @@ let package = Package(
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
                 "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
-                "RunnelKubernetesMetadata", "RunnelMonitor",
+                "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -305,6 +319,16 @@ let package = Package(
             exclude: ["clients", "captures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelSyslogTests",
+            dependencies: [
+                "RunnelSyslog", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelForward", "RunnelTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "RunnelTailTests", dependencies: ["RunnelTail", "RunnelTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelKubernetesMetadataTests",

@@ -5,6 +5,7 @@ import RunnelKubernetesMetadata
 import RunnelMonitor
 import RunnelParsers
 import RunnelPipeline
+import RunnelSyslog
 import RunnelSystemd
 import RunnelTail
 
@@ -17,6 +18,9 @@ public enum PluginCatalog {
         registry.inputs["unix"] = UnixInputPlugin.make
         registry.inputs["tail"] = TailInputPlugin.make
         registry.inputs["systemd"] = SystemdInputPlugin.make
+        registry.inputs["syslog"] = SyslogInputPlugin.make
+        registry.inputs["tcp"] = TCPInputPlugin.make
+        registry.inputs["udp"] = UDPInputPlugin.make
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
         registry.outputs["file"] = FileOutputPlugin.make

@@ -126,7 +126,7 @@ extension ForwardInput {
         }
         if message.count > 0 {
             if assembler.sourceHostnameKey != nil && session.hostname == nil {
-                session.hostname = configuration.resolveHostname ? await ForwardHostnameResolver.resolve(remote) : session.address
+                session.hostname = configuration.resolveHostname ? await HostnameResolver.resolve(remote) : session.address
             }
             let stream = assembler.stream(from: message, address: session.address, hostname: session.hostname ?? session.address)
             do {

@@ -23,7 +23,7 @@ public final class ForwardInput: InputPlugin, Sendable {
     let sslContext: NIOSSLContext?
     let assembler: ForwardEventAssembler
     let limiter = LogRateLimiter(interval: 10, reasonKey: "forward.reason", suppressedKey: "forward.suppressed")
-    private let bound = ForwardBoundAddress()
+    private let bound = BoundAddress()
     /// The TCP listening socket, kept open across a reload to a configuration that listens there too.
     let lease: ListenerLease?
     /// Connections accepted but not yet served. When the listener closes, NIO may drop a

@@ -105,7 +105,8 @@ extension ForwardSecurity {
 }
 
 extension ForwardTLSConfiguration {
-    init(element: ConfigElement) throws {
+    /// Reads a `<transport tls>` section (in_forward, and the TCP inputs of RunnelSyslog).
+    public init(element: ConfigElement) throws {
         self.init(
             certPath: element.string("cert_path"), privateKeyPath: element.string("private_key_path"),
             privateKeyPassphrase: element.secret("private_key_passphrase"), caPath: element.string("ca_path"),

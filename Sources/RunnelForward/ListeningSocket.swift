@@ -10,9 +10,9 @@ import RunnelPipeline
 #endif
 
 /// A TCP socket bound and listening, made by hand (rather than by `ServerBootstrap.bind`) so that
-/// `ListenerSockets` can keep it open across a reload.
-enum ListeningSocket {
-    static func open(_ address: SocketAddress, backlog: Int32) throws -> Int32 {
+/// `ListenerSockets` can keep it open across a reload (in_forward, and RunnelSyslog's TCP inputs).
+public enum ListeningSocket {
+    public static func open(_ address: SocketAddress, backlog: Int32) throws -> Int32 {
         func failure(_ call: String) -> ListenerError {
             ListenerError(address: "\(address)", reason: "\(call): \(String(cString: strerror(errno)))")
         }

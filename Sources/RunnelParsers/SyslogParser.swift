@@ -19,6 +19,8 @@ public struct SyslogParser: LineParser {
         #"/\A\<(?<pri>[0-9]{1,3})\>[1-9]\d{0,2} (?<time>[^ ]+) (?<host>[!-~]{1,255}) (?<ident>[!-~]{1,48}) (?<pid>[!-~]{1,128}) (?<msgid>[!-~]{1,32}) (?<extradata>(?:\-|(?:\[.*?(?<!\\)\])+))(?: (?<message>.+))?\z/m"#
 
     public let format: MessageFormat
+    /// Whether lines start with `<PRI>`, read into `pri` (always so for `auto`).
+    public let withPriority: Bool
     let regex3164: NamedRegex
     let regex5424: NamedRegex
     var common3164: ParserCommon
@@ -30,6 +32,7 @@ public struct SyslogParser: LineParser {
     ) throws {
         self.format = format
         let pri = withPriority || format == .auto
+        self.withPriority = pri
         regex3164 = try NamedRegex(pri ? SyslogParser.rfc3164WithPri : SyslogParser.rfc3164)
         regex5424 = try NamedRegex(pri ? SyslogParser.rfc5424WithPri : SyslogParser.rfc5424)
         common3164 = ParserCommon()
@@ -41,11 +44,12 @@ public struct SyslogParser: LineParser {
         if rfc5424TimeFormat == nil, timeFormat == nil { common5424.timeParser.format = nil }
     }
 
-    public init(_ element: ConfigElement) throws {
+    /// `defaultWithPriority` is in_syslog's: its `<parse>` section defaults `with_priority` to true.
+    public init(_ element: ConfigElement, defaultWithPriority: Bool = false) throws {
         let common = try ParserCommon(element)
         try self.init(
             format: element.enumeration("message_format", default: .rfc3164),
-            withPriority: element.bool("with_priority", default: false),
+            withPriority: element.bool("with_priority", default: defaultWithPriority),
             keepTimeKey: common.keepTimeKey,
             timeFormat: element.string("time_format"),
             rfc5424TimeFormat: element.string("rfc5424_time_format"),
@@ -65,7 +69,20 @@ public struct SyslogParser: LineParser {
         let regex = use5424 ? regex5424 : regex3164
         guard let captures = regex.match(text) else { return .unmatched }
         let common = use5424 ? common5424 : common3164
-        return common.emit(textFields: captures, now: now, into: &output) ? .emitted : .unmatched
+        // parser_syslog.rb parse_plain (v1.16): a group that did not take part is left out
+        // (`if value = m[name]`), and `message` loses one trailing newline (`chomp!`).
+        let fields = captures.compactMap { capture -> (name: String, value: String?)? in
+            guard let value = capture.value else { return nil }
+            return (capture.name, capture.name == "message" ? Self.chomp(value) : value)
+        }
+        return common.emit(textFields: fields, now: now, into: &output) ? .emitted : .unmatched
+    }
+
+    /// Ruby's `String#chomp`: one trailing `\r\n`, `\n` or `\r` removed.
+    static func chomp(_ text: String) -> String {
+        if text.hasSuffix("\r\n") { return String(text.utf8.dropLast(2))! }
+        if text.hasSuffix("\n") || text.hasSuffix("\r") { return String(text.utf8.dropLast())! }
+        return text
     }
 
     /// `<PRI>` followed by a version digit 1-9 (RFC 5424 §6.2) rather than a month name.

@@ -10,9 +10,9 @@ import NIOPosix
 #endif
 
 /// Reverse DNS for `source_hostname_key` with `resolve_hostname`: runs on NIO's thread pool,
-/// once per connection, and falls back to the address.
-enum ForwardHostnameResolver {
-    static func resolve(_ address: SocketAddress?) async -> String {
+/// once per connection (per datagram for UDP inputs), and falls back to the address.
+public enum HostnameResolver {
+    public static func resolve(_ address: SocketAddress?) async -> String {
         guard let address, let ip = address.ipAddress else { return address?.description ?? "unknown" }
         let name = try? await NIOThreadPool.singleton.runIfActive { () -> String? in
             address.withSockAddr { pointer, length -> String? in

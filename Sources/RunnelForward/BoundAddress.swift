@@ -1,8 +1,9 @@
 import NIOCore
 import Synchronization
 
-/// The listener's address once bound, for callers that wait for it (`port 0` in tests).
-final class ForwardBoundAddress: Sendable {
+/// A listener's address once bound, for callers that wait for it (`port 0` in tests): shared by
+/// the Forward input and the socket inputs of RunnelSyslog.
+public final class BoundAddress: Sendable {
     private enum State {
         case waiting([CheckedContinuation<SocketAddress, any Error>])
         case bound(SocketAddress)
@@ -11,8 +12,10 @@ final class ForwardBoundAddress: Sendable {
 
     private let state = Mutex<State>(.waiting([]))
 
-    func set(_ address: SocketAddress) { resolve(.success(address)) }
-    func fail(_ error: any Error) { resolve(.failure(error)) }
+    public init() {}
+
+    public func set(_ address: SocketAddress) { resolve(.success(address)) }
+    public func fail(_ error: any Error) { resolve(.failure(error)) }
 
     private func resolve(_ result: Result<SocketAddress, any Error>) {
         let waiters: [CheckedContinuation<SocketAddress, any Error>] = state.withLock { state in
@@ -26,7 +29,7 @@ final class ForwardBoundAddress: Sendable {
         for waiter in waiters { waiter.resume(with: result) }
     }
 
-    func wait() async throws -> SocketAddress {
+    public func wait() async throws -> SocketAddress {
         try await withCheckedThrowingContinuation { continuation in
             let immediate: Result<SocketAddress, any Error>? = state.withLock { state in
                 switch state {

@@ -1,0 +1,106 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RunnelCore
+import RunnelForward
+import ServiceLifecycle
+
+extension SocketInput {
+    func runStream(_ address: SocketAddress) async throws {
+        let server: NIOAsyncChannel<StreamConnection, Never>
+        do {
+            let backlog = Int32(clamping: configuration.backlog)
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: backlog)
+                .childChannelOption(.socketOption(.so_keepalive), value: configuration.sendKeepalivePacket ? 1 : 0)
+            if let lease {
+                let socket = try lease.socket(backlog: backlog) { try ListeningSocket.open(address, backlog: backlog) }
+                server = try await bootstrap.bind(socket) { channel in
+                    channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
+                }
+            } else {
+                server = try await bootstrap.bind(to: address) { channel in
+                    channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
+                }
+            }
+        } catch {
+            throw bindFailed(error)
+        }
+        let local = server.channel.localAddress!
+        bound.set(local)
+        logger.info("listening", metadata: metadata.merging(["socket.address": "\(local)"]) { $1 })
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            server.channel.close(promise: nil)
+        }
+        for connection in unserved.withLock({ pending in
+            defer { pending.removeAll() }; return Array(pending.values)
+        }) {
+            try? await connection.channel.executeThenClose { _, _ in }
+        }
+        logger.info("stopped", metadata: metadata)
+    }
+
+    func setUpConnection(_ channel: any Channel) throws -> StreamConnection {
+        if let sslContext {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+        }
+        let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+            wrappingChannelSynchronously: channel,
+            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+        // Read now: a peer that sends and closes at once leaves a closed channel without addresses.
+        let accepted = StreamConnection(channel: connection, remote: channel.remoteAddress)
+        unserved.withLock { $0[ObjectIdentifier(channel)] = accepted }
+        return accepted
+    }
+
+    /// Serves one connection until the peer closes it or shutdown. A message that is bad in any
+    /// way is reported and skipped; the connection stays up.
+    func serve(_ accepted: StreamConnection) async {
+        let connection = accepted.channel
+        let channel = connection.channel
+        unserved.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        let remote = accepted.remote
+        let peer = remote.map { "\($0)" } ?? "unknown"
+        let source = await source(remote)
+        var framer = MessageFramer(framing: configuration.framing, limit: configuration.streamMessageLimit)
+        var interpreter = self.interpreter
+        do {
+            try await withGracefulShutdownHandler {
+                try await connection.executeThenClose { inbound, _ in
+                    for try await buffer in inbound {
+                        let frames = buffer.withUnsafeReadableBytes { framer.append($0) }
+                        await deliver(frames, from: source, interpreter: &interpreter, peer: peer)
+                    }
+                }
+            } onGracefulShutdown: {
+                channel.close(promise: nil)
+            }
+        } catch let error as NIOSSLError {
+            problems.log(
+                logger, level: .warning, "\(configuration.name) input: closed a connection: TLS failed", reason: "tls",
+                metadata: ["socket.peer": "\(peer)", "error": "\(error)"])
+        } catch {
+            logger.debug("connection ended", metadata: ["socket.peer": "\(peer)", "error": "\(error)"])
+        }
+        if framer.pendingByteCount > 0 {
+            logger.debug(
+                "connection closed in the middle of a message", metadata: ["socket.peer": "\(peer)", "socket.bytes": "\(framer.pendingByteCount)"])
+        }
+    }
+}
+
+/// An accepted TCP connection and its peer's address, read when it was accepted.
+struct StreamConnection: Sendable {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let remote: SocketAddress?
+}

@@ -1,0 +1,57 @@
+import Foundation
+import RunnelConfig
+import RunnelCore
+import RunnelTestSupport
+import Testing
+
+@testable import RunnelSyslog
+
+/// in_syslog with `<transport tls>`, the sender being the openssl command's TLS client.
+@Suite struct SyslogTLSTests {
+    /// Sends `text` to 127.0.0.1:`port` over TLS, checking the server certificate against `ca`.
+    static func sendTLS(port: Int, ca: String, _ text: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestCertificates.openssl!)
+        process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error", "-servername", "localhost"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestFailure("openssl s_client exited \(process.terminationStatus)") }
+    }
+
+    @Test(.enabled(if: TestCertificates.openssl != nil, "the openssl command is not installed"))
+    func octetCountedMessagesOverTLS() async throws {
+        let directory = try TestCertificates.make()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        @Sendable func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let sink = RecordingSink()
+        let made = try SocketInputConfiguration.syslog(
+            source(
+                ["tag": "secure", "frame_type": "octet_count", "message_format": "rfc5424", "source_address_key": "from"],
+                [ConfigElement("transport", "tls", ["cert_path": path("server.pem"), "private_key_path": path("server.key")])]))
+        let first = "<86>1 2026-12-02T05:06:24.5Z web sshd 812 - - Accepted publickey"
+        let second = "<38>1 2026-12-02T05:06:25Z web sshd 812 AUTH [meta a=\"1\"] session opened"
+        try await withSocketInput(made, sink: sink) { port in
+            try Self.sendTLS(port: port, ca: path("ca.pem"), "\(first.utf8.count) \(first)\(second.utf8.count) \(second)")
+            let events = try await sink.events(count: 2)
+            #expect(events.map(\.tag) == ["secure.authpriv.info", "secure.auth.info"])
+            #expect(
+                events.map(\.record) == [
+                    .record([
+                        "host": .string("web"), "ident": .string("sshd"), "pid": .string("812"), "msgid": .string("-"),
+                        "extradata": .string("-"), "message": .string("Accepted publickey"), "from": .string("127.0.0.1"),
+                    ]),
+                    .record([
+                        "host": .string("web"), "ident": .string("sshd"), "pid": .string("812"), "msgid": .string("AUTH"),
+                        "extradata": .string("[meta a=\"1\"]"), "message": .string("session opened"), "from": .string("127.0.0.1"),
+                    ]),
+                ])
+            #expect(events.map(\.time) == [EventTime(seconds: 1_796_187_984, nanoseconds: 500_000_000), EventTime(seconds: 1_796_187_985)])
+        }
+    }
+}

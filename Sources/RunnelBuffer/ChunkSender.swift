@@ -198,51 +198,116 @@ public struct DeliveryError: Error, Sendable, CustomStringConvertible {
     public var description: String { code.map { "\(message) (\($0))" } ?? message }
 }
 
-/// A set of entry indices within a chunk, as a bitmap.
+/// A set of entry indices within a chunk, as a bitmap of the words from the lowest set one: the
+/// entries one request accepted deep in a big chunk take a few words, not the chunk's width.
 public struct EntrySet: Sendable, Hashable, Codable {
-    public private(set) var words: [UInt64]
+    /// The word index of `storage[0]`.
+    private var base = 0
+    private var storage: [UInt64] = []
 
-    public init() { words = [] }
+    public init() {}
 
     public init(_ indices: some Sequence<Int>) {
-        words = []
         for index in indices { insert(index) }
     }
 
+    /// The bitmap from entry 0: bit `b` of word `w` is entry `64 * w + b` (the metadata's `delivered`).
+    public var words: [UInt64] {
+        let (first, trimmed) = normalized
+        return first == 0 ? Array(trimmed) : Array(repeating: 0, count: first) + trimmed
+    }
+
     public func contains(_ index: Int) -> Bool {
-        let word = index >> 6
-        return word < words.count && words[word] & (1 << UInt64(index & 63)) != 0
+        let word = (index >> 6) - base
+        return word >= 0 && word < storage.count && storage[word] & (1 << UInt64(index & 63)) != 0
     }
 
     public mutating func insert(_ index: Int) {
         precondition(index >= 0)
         let word = index >> 6
-        if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
-        words[word] |= 1 << UInt64(index & 63)
+        cover(word..<(word + 1))
+        storage[word - base] |= 1 << UInt64(index & 63)
+    }
+
+    /// Adds the entries `range`.
+    public mutating func insert(_ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        cover((range.lowerBound >> 6)..<((range.upperBound - 1) >> 6 + 1))
+        var index = range.lowerBound
+        while index < range.upperBound {
+            if index & 63 == 0, range.upperBound - index >= 64 {
+                storage[(index >> 6) - base] = .max
+                index += 64
+            } else {
+                storage[(index >> 6) - base] |= 1 << UInt64(index & 63)
+                index += 1
+            }
+        }
     }
 
     public mutating func formUnion(_ other: EntrySet) {
-        if other.words.count > words.count { words.append(contentsOf: repeatElement(0, count: other.words.count - words.count)) }
-        for (i, word) in other.words.enumerated() { words[i] |= word }
+        formUnionCountingNew(other)
     }
 
     /// Adds `other`'s entries; returns how many of them were not in the set yet.
     @discardableResult
     public mutating func formUnionCountingNew(_ other: EntrySet) -> Int {
-        if other.words.count > words.count { words.append(contentsOf: repeatElement(0, count: other.words.count - words.count)) }
+        let (first, theirs) = other.normalized
+        guard !theirs.isEmpty else { return 0 }
+        cover(first..<(first + theirs.count))
         var added = 0
-        for (i, word) in other.words.enumerated() where word != 0 {
-            added += (word & ~words[i]).nonzeroBitCount
-            words[i] |= word
+        for (offset, word) in theirs.enumerated() where word != 0 {
+            let i = first + offset - base
+            added += (word & ~storage[i]).nonzeroBitCount
+            storage[i] |= word
         }
         return added
     }
 
-    /// Adds the entries `range`.
-    public mutating func insert(_ range: Range<Int>) {
-        for index in range { insert(index) }
+    public var count: Int { storage.reduce(0) { $0 + $1.nonzeroBitCount } }
+    public var isEmpty: Bool { storage.allSatisfy { $0 == 0 } }
+
+    /// Grows the storage to hold the words `range`.
+    private mutating func cover(_ range: Range<Int>) {
+        if storage.isEmpty {
+            base = range.lowerBound
+            storage = Array(repeating: 0, count: range.count)
+            return
+        }
+        if range.lowerBound < base {
+            storage.insert(contentsOf: repeatElement(0, count: base - range.lowerBound), at: 0)
+            base = range.lowerBound
+        }
+        let end = base + storage.count
+        if range.upperBound > end { storage.append(contentsOf: repeatElement(0, count: range.upperBound - end)) }
     }
 
-    public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
-    public var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
+    /// The first word index with a bit set and the words from it to the last with a bit set.
+    private var normalized: (Int, ArraySlice<UInt64>) {
+        guard let first = storage.firstIndex(where: { $0 != 0 }), let last = storage.lastIndex(where: { $0 != 0 }) else {
+            return (0, [])
+        }
+        return (base + first, storage[first...last])
+    }
+
+    public static func == (lhs: EntrySet, rhs: EntrySet) -> Bool {
+        let (a, x) = lhs.normalized
+        let (b, y) = rhs.normalized
+        return a == b && x.elementsEqual(y)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        let (first, words) = normalized
+        hasher.combine(first)
+        for word in words { hasher.combine(word) }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        storage = try decoder.singleValueContainer().decode([UInt64].self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(words)
+    }
 }

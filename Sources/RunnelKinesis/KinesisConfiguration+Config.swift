@@ -29,6 +29,7 @@ import RunnelConfig
 /// | `monitor_num_of_batch_request_retries` | bool | false | same |
 /// | `retain_ordering` | bool | false | Runnel only |
 /// | `adaptive_pacing` | bool | true | Runnel only |
+/// | `max_concurrent_requests` | integer | 4 | Runnel only |
 /// | `request_timeout` | time | 30s | Runnel only |
 /// | `debug` | bool | false | accepted, ignored |
 /// | `<format>` | section | `@type json` | same formatters: json, single_value, ltsv, csv, msgpack, hash, out_file |
@@ -99,6 +100,8 @@ extension KinesisConfiguration {
             "drop_failed_records_after_batch_request_retries", default: false)
         monitorNumOfBatchRequestRetries = try element.bool("monitor_num_of_batch_request_retries", default: false)
         adaptivePacing = try element.bool("adaptive_pacing", default: true)
+        maxConcurrentRequests = try element.integer("max_concurrent_requests", default: 4)
+        guard (1...64).contains(maxConcurrentRequests) else { throw element.rejected("max_concurrent_requests", "must be from 1 to 64") }
         retainOrdering = try element.bool("retain_ordering", default: false)
         let timeout = try element.time("request_timeout", default: 30)
         guard timeout > 0 else { throw element.rejected("request_timeout", "must be positive") }

@@ -72,6 +72,8 @@ public struct KinesisConfiguration: Sendable {
     /// Runnel only: learn the rate the stream accepts from throttled records and send close to it
     /// (`ThroughputPacer`) instead of sending and being throttled.
     public var adaptivePacing: Bool = true
+    /// Runnel only: PutRecords requests of one flush out at once (1 with `retain_ordering`).
+    public var maxConcurrentRequests: Int = 4
     /// Runnel's addition: never reorder records that share a partition key.
     public var retainOrdering: Bool = false
     /// Parameters set to true that fluent-plugin-kinesis reads but never uses (the output warns).

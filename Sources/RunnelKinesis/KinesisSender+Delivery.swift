@@ -4,15 +4,55 @@ import RunnelBuffer
 extension KinesisSender {
     typealias Outcome = PutRecordsDeliveryStateMachine.Outcome
 
+    /// Sends `store` with up to `max_concurrent_requests` requests out at once: its requests (as
+    /// the batcher cuts them) are split into that many runs of consecutive requests, each
+    /// delivered on its own, and the outcomes merged. One run with `retain_ordering`, whose
+    /// guarantee needs the records of a key to go one request after another.
+    func deliverConcurrently(_ store: RecordStore, stream: String, chunk: ChunkToSend) async -> Outcome {
+        let runs = configuration.retainOrdering ? 1 : configuration.maxConcurrentRequests
+        let parts = Self.split(store, into: runs, batcher: PutRecordsBatcher(configuration: configuration))
+        guard parts.count > 1 else { return await deliver(store, stream: stream, chunk: chunk) }
+        return await withTaskGroup(of: Outcome.self) { group in
+            for part in parts { group.addTask { await self.deliver(store, stream: stream, chunk: chunk, records: part) } }
+            var merged = Outcome()
+            for await outcome in group { merged.merge(outcome) }
+            return merged
+        }
+    }
+
+    /// `store`'s records in at most `runs` ranges of whole requests.
+    static func split(_ store: RecordStore, into runs: Int, batcher: PutRecordsBatcher) -> [Range<Int>] {
+        guard runs > 1, store.count > 0 else { return [0..<store.count] }
+        var plain = batcher
+        plain.retainOrdering = false
+        var queue = Array(0..<store.count)
+        var ends: [Int] = []
+        while !queue.isEmpty {
+            let batch = plain.nextBatch(from: &queue, store: store)
+            ends.append((batch.last ?? 0) + 1)
+        }
+        // Run i takes requests [i * n / runs, (i + 1) * n / runs): as even as whole requests allow.
+        let count = min(runs, ends.count)
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for run in 0..<count {
+            let end = ends[(run + 1) * ends.count / count - 1]
+            ranges.append(start..<end)
+            start = end
+        }
+        return ranges
+    }
+
     /// Sends every record of `store` to `stream` as `PutRecordsDeliveryStateMachine` decides:
     /// this only carries out its actions (requests, waits on the injected clock, credential
     /// refreshes), counts and logs.
     /// `chunk` says whether failed records may be deferred, their attempts so far, and whom to tell
     /// what each answer accepted.
-    func deliver(_ store: RecordStore, stream: String, chunk: ChunkToSend? = nil) async -> Outcome {
+    /// `records`: the part of the store to send (all of it by default).
+    func deliver(_ store: RecordStore, stream: String, chunk: ChunkToSend? = nil, records: Range<Int>? = nil) async -> Outcome {
         var delivery = PutRecordsDeliveryStateMachine(
             configuration: configuration, store: store, stream: stream, mayDefer: chunk?.mayDefer ?? false,
-            priorAttempts: chunk?.retries ?? PendingRetries())
+            priorAttempts: chunk?.retries ?? PendingRetries(), records: records)
         var body: [UInt8] = []
         var action = delivery.start()
         while true {

@@ -39,9 +39,9 @@ public struct KinesisSender: ChunkSender {
         self.pacers = configuration.adaptivePacing ? ThroughputPacers() : nil
     }
 
-    /// Two requests' worth of entries per slice: a flush holds one slice formatted, whatever
-    /// `chunk_limit_size` is.
-    public var sliceBytes: Int { 2 * configuration.batchRequestMaxSize }
+    /// Two requests' worth of entries per slice, at most 4 MiB (tens of requests of typical log
+    /// records): a flush holds one slice formatted, whatever `chunk_limit_size` is.
+    public var sliceBytes: Int { min(2 * configuration.batchRequestMaxSize, 4 << 20) }
 
     public func send(_ chunk: ChunkToSend) async -> DeliveryResult {
         let stream = chunk.metadata.expand(configuration.streamName)
@@ -55,7 +55,7 @@ public struct KinesisSender: ChunkSender {
             return .rejected(DeliveryError("chunk \(chunk.id) is not valid MessagePack: \(error)", code: "corrupt"))
         }
         if configuration.kind == .streamsAggregated { prepared.store = aggregate(prepared.store, stream: stream) }
-        let outcome = await deliver(prepared.store, stream: stream, chunk: chunk)
+        let outcome = await deliverConcurrently(prepared.store, stream: stream, chunk: chunk)
         var accepted = prepared.dropped
         accepted.formUnion(outcome.accepted)
         let pending = chunk.pendingCount

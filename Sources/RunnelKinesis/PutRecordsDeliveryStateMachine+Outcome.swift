@@ -54,6 +54,24 @@ extension PutRecordsDeliveryStateMachine {
         /// With deferred retries: records that failed and wait for their backoff, to be offered
         /// again by the buffer (with their attempts) after `after`.
         var deferred: Deferred?
+
+        /// Adds the outcome of another part of the same chunk's records (sent concurrently).
+        mutating func merge(_ other: Outcome) {
+            accepted.formUnion(other.accepted)
+            dropped += other.dropped
+            // A permanent failure wins: it sends the chunk to <secondary>.
+            if let theirs = other.failure, failure == nil || (theirs.permanent && !(failure?.permanent ?? false)) { failure = theirs }
+            if let theirs = other.deferred {
+                if var mine = deferred {
+                    mine.retries.merge(theirs.retries)
+                    mine.after = min(mine.after, theirs.after)
+                    mine.records += theirs.records
+                    deferred = mine
+                } else {
+                    deferred = theirs
+                }
+            }
+        }
     }
 
     /// Failed records left for a later attempt of the chunk instead of being waited for.

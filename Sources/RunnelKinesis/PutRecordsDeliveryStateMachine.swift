@@ -75,7 +75,8 @@ struct PutRecordsDeliveryStateMachine {
 
     init(
         store: RecordStore, batcher: PutRecordsBatcher, retries: Int, resetBackoffIfSuccess: Bool, dropFailedRecords: Bool,
-        stream: String, region: String, deferRetries: Bool = false, priorAttempts: PendingRetries = PendingRetries()
+        stream: String, region: String, deferRetries: Bool = false, priorAttempts: PendingRetries = PendingRetries(),
+        records: Range<Int>? = nil
     ) {
         self.deferRetries = deferRetries
         self.priorAttempts = priorAttempts
@@ -86,23 +87,24 @@ struct PutRecordsDeliveryStateMachine {
         self.dropFailedRecords = dropFailedRecords
         self.stream = stream
         self.region = region
-        queue = Array(0..<store.count)
+        queue = Array(records ?? 0..<store.count)
         policy = KinesisRetryPolicy(maxRetries: retries, resetBackoffIfSuccess: resetBackoffIfSuccess)
     }
 
     /// The delivery `configuration` asks for, of `store`'s records to `stream`.
     /// `mayDefer`: the buffer allows deferred retries for this chunk; they are used unless
     /// `retain_ordering` needs the chunk's records to wait in place.
+    /// `records`: the part of the store this delivery sends (all of it by default).
     init(
         configuration: KinesisConfiguration, store: RecordStore, stream: String, mayDefer: Bool = false,
-        priorAttempts: PendingRetries = PendingRetries()
+        priorAttempts: PendingRetries = PendingRetries(), records: Range<Int>? = nil
     ) {
         let batcher = PutRecordsBatcher(configuration: configuration)
         self.init(
             store: store, batcher: batcher, retries: configuration.retriesOnBatchRequest,
             resetBackoffIfSuccess: configuration.resetBackoffIfSuccess,
             dropFailedRecords: configuration.dropFailedRecordsAfterBatchRequestRetries, stream: stream, region: configuration.region,
-            deferRetries: mayDefer && !batcher.retainOrdering, priorAttempts: priorAttempts)
+            deferRetries: mayDefer && !batcher.retainOrdering, priorAttempts: priorAttempts, records: records)
     }
 
     /// The first request, or `.done` when there is nothing to send.

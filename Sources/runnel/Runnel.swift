@@ -11,6 +11,10 @@ struct Runnel {
         // (more contention on the arena locks). MALLOC_ARENA_MAX in the environment still decides
         // when set, to trade the memory back for the CPU.
         if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = runnel_limit_malloc_arenas(2) }
+        // A flush's slice, records and request bodies are megabytes each, allocated and freed per
+        // slice: with their own mappings they go back to the system when freed, so peak RSS is
+        // what a flush holds, not the heap's high-water mark. MALLOC_MMAP_THRESHOLD_ still decides when set.
+        if ProcessInfo.processInfo.environment["MALLOC_MMAP_THRESHOLD_"] == nil { _ = runnel_set_mmap_threshold(1 << 20) }
         await RunnelCommand.start()
     }
 }

@@ -27,7 +27,10 @@ import Testing
                 ("region", "us-east-1"), ("endpoint", endpoint.url),
                 // These tests follow fluent-plugin-kinesis' backoffs sleep by sleep; pacing would add its own waits.
                 ("adaptive_pacing", "false"),
+                // One request at a time, so that the endpoint's log is in the order of the records.
+                ("max_concurrent_requests", "1"),
             ]
+            all.removeAll { key, _ in parameters.contains { $0.key == key } }
             all.append(contentsOf: parameters.map { ($0.key, $0.value) })
             let element = ConfigElement(
                 name: "match", argument: "app.**",
@@ -123,6 +126,22 @@ import Testing
         let log = harness.endpoint.stats.requestsLog
         #expect(log.map(\.records) == [8, 1])
         #expect(harness.endpoint.stats.recordsAccepted == 9)
+    }
+
+    /// max_concurrent_requests: the requests of a slice go out together, and each record once.
+    @Test func concurrentRequestsDeliverEveryRecordOnce() async throws {
+        let harness = try await Harness(["max_concurrent_requests": "4"], faults: .init(failFraction: 0.3))
+        defer { harness.endpoint.stop() }
+        let results = await harness.deliverAll(makeChunk(Self.records(2300)))
+        #expect(Self.isDelivered(results.last))
+        let seqs = harness.endpoint.records.compactMap { record -> Int? in
+            guard case .uint(let seq)? = (try? JSONReader.decode(Array(record.data)))?["seq"] else { return nil }
+            return Int(seq)
+        }
+        #expect(seqs.sorted() == Array(0..<2300))
+        // The five requests of the records (500, 500, 500, 500, 300), then the retries of the throttled ones, alone.
+        let sizes = harness.endpoint.stats.requestsLog.map(\.records)
+        #expect(sizes.filter { $0 == 500 }.count == 4 && sizes.filter { $0 == 300 }.count == 1)
     }
 
     @Test func throttledRecordsAreRetriedWithBackoffAndNoneLost() async throws {

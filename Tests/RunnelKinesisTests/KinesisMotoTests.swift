@@ -82,6 +82,11 @@ import Testing
                 ConfigParameter(key: "endpoint", value: url, location: .synthesized),
             ]
             all += parameters.map { ConfigParameter(key: $0.key, value: $0.value, location: .synthesized) }
+            // These tests read each key's records back in the order they were sent, which
+            // requests out at once do not keep (without retain_ordering).
+            if !parameters.contains(where: { $0.key == "max_concurrent_requests" }) {
+                all.append(ConfigParameter(key: "max_concurrent_requests", value: "1", location: .synthesized))
+            }
             let element = ConfigElement(name: "match", argument: "**", parameters: all, children: children)
             return KinesisSender(
                 configuration: try KinesisConfiguration(from: element, kind: kind, environment: [:]),

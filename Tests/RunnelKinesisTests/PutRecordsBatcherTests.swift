@@ -122,3 +122,19 @@ import Testing
         #expect(throws: KPLAggregator.DecodeError.self) { try KPLAggregator.decode(corrupted) }
     }
 }
+
+/// `max_concurrent_requests`: a slice's records are split into runs of whole requests.
+struct ConcurrentRunsTests {
+    static func store(count: Int) -> RecordStore {
+        PutRecordsDeliveryStateMachineTests.store(count: count)
+    }
+
+    @Test func runsAreWholeRequestsInOrder() {
+        let batcher = PutRecordsBatcher(maxCount: 500, maxSize: 5 << 20)
+        #expect(KinesisSender.split(Self.store(count: 2300), into: 4, batcher: batcher) == [0..<500, 500..<1000, 1000..<1500, 1500..<2300])
+        #expect(KinesisSender.split(Self.store(count: 2300), into: 2, batcher: batcher) == [0..<1000, 1000..<2300])
+        #expect(KinesisSender.split(Self.store(count: 300), into: 4, batcher: batcher) == [0..<300])
+        #expect(KinesisSender.split(Self.store(count: 2300), into: 1, batcher: batcher) == [0..<2300])
+        #expect(KinesisSender.split(RecordStore(), into: 4, batcher: batcher) == [0..<0])
+    }
+}

@@ -16,4 +16,16 @@ static inline int runnel_limit_malloc_arenas(int count) {
 #endif
 }
 
+/// Makes glibc serve allocations of `bytes` and more with their own mappings, returned to the
+/// system when freed (glibc otherwise raises this threshold after the first such free, up to
+/// 32 MiB, and keeps freed flush buffers in its heap). Returns 1 when set.
+static inline int runnel_set_mmap_threshold(int bytes) {
+#if defined(M_MMAP_THRESHOLD)
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+#else
+    (void)bytes;
+    return 0;
+#endif
+}
+
 #endif

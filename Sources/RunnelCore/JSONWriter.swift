@@ -222,6 +222,12 @@ public enum JSONWriter {
         var index = 0
         let count = bytes.count
         while index < count {
+            // Eight bytes at a time while none needs escaping (no control byte, quote, backslash
+            // or non-ASCII byte): most log text is plain ASCII.
+            while index + 8 <= count, !Self.needsEscape(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
+            guard index < count else { break }
             let byte = bytes[index]
             if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte < 0x80 {
                 index += 1
@@ -258,6 +264,18 @@ public enum JSONWriter {
         }
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<count]))
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any byte of `word` is below 0x20, a quote, a backslash or 0x80 and above.
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        func hasZero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
+        let control = (word &- 0x2020_2020_2020_2020) & ~word & high
+        let quote = hasZero(word ^ 0x2222_2222_2222_2222)
+        let backslash = hasZero(word ^ 0x5c5c_5c5c_5c5c_5c5c)
+        return (word & high) | control | quote | backslash != 0
     }
 
     public static func appendString(_ string: String, to out: inout [UInt8]) {

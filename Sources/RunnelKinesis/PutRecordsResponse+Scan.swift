@@ -6,6 +6,33 @@ import RunnelCore
 /// is skipped. An unexpected shape returns nil, and the caller decodes the document in full.
 extension PutRecordsResponse {
     static func scan(_ body: [UInt8], countKey: String, listKey: String) -> PutRecordsResponse? {
+        allAccepted(body, countKey: countKey, listKey: listKey) ?? scanEntries(body, countKey: countKey, listKey: listKey)
+    }
+
+    /// The common answer, every record accepted: only the failure count and the number of
+    /// entries are read, the entries skipped whole. Nil otherwise.
+    static func allAccepted(_ body: [UInt8], countKey: String, listKey: String) -> PutRecordsResponse? {
+        JSONReader.withReader(body) { reader -> PutRecordsResponse? in
+            var failed: Int?
+            var entries: Int?
+            do {
+                try reader.readObject { key, value in
+                    if key.elementsEqual(countKey.utf8) {
+                        failed = try value.readInteger()
+                    } else if key.elementsEqual(listKey.utf8) {
+                        entries = try value.readArray { _ in }
+                    }
+                }
+                try reader.expectEnd()
+            } catch {
+                return nil
+            }
+            guard failed == 0, let entries else { return nil }
+            return PutRecordsResponse(failedCount: 0, results: Array(repeating: Result(), count: entries))
+        }
+    }
+
+    static func scanEntries(_ body: [UInt8], countKey: String, listKey: String) -> PutRecordsResponse? {
         JSONReader.withReader(body) { reader -> PutRecordsResponse? in
             var failed: Int?
             var results: [Result]?

@@ -188,6 +188,17 @@ struct BufferState: Sendable {
         queue.compactMap { chunks[$0] }.filter { $0.state == .queued }.map(\.nextAttemptAt).min().map { max($0, pausedUntil) }
     }
 
+    /// When the first staged chunk's `flush_interval` is up (interval mode), for the flush
+    /// threads' sleep: a chunk is closed and sent when it is due, not at the next poll.
+    func nextCloseTime(config: BufferConfiguration) -> Double? {
+        switch config.effectiveFlushMode {
+        case .interval, .default:
+            return staged.values.compactMap { chunks[$0] }.filter { $0.count > 0 }.map { $0.createdAt + config.flushInterval }.min()
+        case .immediate, .lazy:
+            return nil
+        }
+    }
+
     /// An attempt ended: `progressed` if it got anything through or was answered record by record
     /// (deferred), else it failed with the chunk's next try at `retryAt`.
     mutating func attemptEnded(progressed: Bool, retryAt: Double?) {

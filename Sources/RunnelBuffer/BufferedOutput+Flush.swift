@@ -37,7 +37,8 @@ extension BufferedOutput {
                 continue
             }
             var wait = configuration.flushThreadInterval
-            if let next = state.withLock({ $0.nextAttemptTime() }) { wait = min(wait, max(0, next - clock.now())) }
+            let (next, close) = state.withLock { ($0.nextAttemptTime(), $0.nextCloseTime(config: configuration)) }
+            for time in [next, close].compactMap({ $0 }) { wait = min(wait, max(0, time - clock.now())) }
             await signal.wait(upTo: max(wait, 0.001), clock: clock)
             metrics.update(status)
         }

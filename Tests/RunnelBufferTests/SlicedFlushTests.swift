@@ -221,4 +221,19 @@ import Testing
         #expect(tags.count == 7 && Set(tags) == ["a", "b", "c", "d"])
         #expect(buffer.status.queueLength == 0)
     }
+
+    /// A flush thread sleeps until the first staged chunk's flush_interval is up, not a whole
+    /// flush_thread_interval past it.
+    @Test func theFlushThreadWakesWhenAChunkIsDue() async throws {
+        let clock = ManualClock()
+        var configuration = BufferConfiguration(type: .memory, chunkKeys: ChunkKeys(tag: true))
+        configuration.flushMode = .interval
+        configuration.flushInterval = 1
+        let buffer = try BufferedOutput(name: "out", configuration: configuration, sender: ScriptedSender(), logger: Logger(label: "t"), clock: clock)
+        #expect(buffer.state.withLock { $0.nextCloseTime(config: configuration) } == nil)
+        clock.advance(by: .milliseconds(300))
+        try await buffer.emit(makeStream(seqs: 0..<2))
+        let due = try #require(buffer.state.withLock { $0.nextCloseTime(config: configuration) })
+        #expect(abs(due - (buffer.clock.now() + 1)) < 0.01)
+    }
 }

@@ -58,9 +58,8 @@ extension KinesisSender {
         while true {
             switch action {
             case .send(let records):
-                if let wait = pacers?.reserve(records.count, stream: stream), wait > 0 {
-                    try? await clock.sleep(for: .nanoseconds(Int64(wait * 1e9)))
-                }
+                let paced = pacers?.reserve(records.count, stream: stream)
+                if let wait = paced?.wait, wait > 0 { try? await clock.sleep(for: .nanoseconds(Int64(wait * 1e9))) }
                 PutRecordsRequest.writeBody(kind: configuration.kind, streamName: stream, records: records, store: store, into: &body)
                 let response: PutRecordsResponse
                 do {
@@ -76,7 +75,7 @@ extension KinesisSender {
                     }
                     continue
                 }
-                let accepted = count(response.results, of: records, store: store, stream: stream)
+                let accepted = count(response.results, of: records, store: store, stream: stream, sentAt: paced?.sendsAt)
                 if let report = chunk?.onAccepted, !accepted.isEmpty { report(accepted) }
                 action = delivery.received(response.results, jitter: jitter)
             case .refreshCredentials:
@@ -110,7 +109,9 @@ extension KinesisSender {
     /// by error code, and returns the accepted entries; an answer that does not match its
     /// request counts nothing.
     @discardableResult
-    func count(_ results: [PutRecordsResponse.Result], of records: [Int], store: RecordStore, stream: String) -> EntrySet {
+    func count(
+        _ results: [PutRecordsResponse.Result], of records: [Int], store: RecordStore, stream: String, sentAt: Double? = nil
+    ) -> EntrySet {
         var accepted = EntrySet()
         guard results.count == records.count else { return accepted }
         var sent = 0
@@ -128,7 +129,7 @@ extension KinesisSender {
         }
         if sent > 0 { metrics.recordsSent(sent, stream: stream) }
         for (code, count) in failed { metrics.recordsFailed(count, code: code, stream: stream) }
-        pacers?.answered(sent: records.count, throttled: throttled, stream: stream)
+        pacers?.answered(sent: records.count, throttled: throttled, stream: stream, sentAt: sentAt)
         return accepted
     }
 

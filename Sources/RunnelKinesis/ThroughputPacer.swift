@@ -66,11 +66,14 @@ struct ThroughputPacer: Sendable, Equatable {
         return tokens >= 0 ? 0 : -tokens / rate
     }
 
-    /// An answer at `now`: `sent` records, of which `throttled` were refused for throughput.
-    mutating func answered(sent: Int, throttled: Int, now: Double) {
+    /// An answer at `now`: `sent` records, of which `throttled` were refused for throughput, of
+    /// a request that went at `sentAt` (nil: now). An answer to a request sent before the last
+    /// cut tells what the stream took, not how the new rate fares: it neither cuts nor grows.
+    mutating func answered(sent: Int, throttled: Int, now: Double, sentAt: Double? = nil) {
         recent.append(Sample(time: now, sent: sent, throttled: throttled))
         if let first = recent.first, now - first.time > 1 { recent.removeAll { now - $0.time > 1 } }
         if let rate { refill(now, rate: rate) }
+        if let sentAt, sentAt < decreasedAt { return }
         guard throttled > 0 else {
             if now >= decreasedAt + settle { cleanSinceCut = true }
             if var rate, now > increasedAt {
@@ -82,11 +85,13 @@ struct ThroughputPacer: Sendable, Equatable {
             return
         }
         guard now >= ignoreUntil, now - decreasedAt >= settle else { return }
-        // The first cut waits for a second of answers: the rate of a few is no measure.
-        guard rate != nil || now - (recent.first?.time ?? now) >= 1 - settle / 2 else { return }
+        // The first cut waits for most of a second of answers (the rate of a few is no measure),
+        // unless most records are refused: then what got through is the measure.
+        let seen = now - (recent.first?.time ?? now)
+        guard rate != nil || seen >= 1 - settle / 2 || (seen >= 0.1 && throttledShare(since: now - 1) >= 0.5) else { return }
         let share = throttledShare(since: now - settle)
         if rate != nil, !cleanSinceCut {
-            fruitlessCuts = share > 0.7 * shareAtCut ? fruitlessCuts + 1 : 0
+            fruitlessCuts = share > 0.9 * shareAtCut ? fruitlessCuts + 1 : 0
             if fruitlessCuts >= 3 {
                 // Cutting did not make throttling rarer: not a capacity to pace to. Each time
                 // this is found again, the stop lasts twice as long.
@@ -152,15 +157,17 @@ final class ThroughputPacers: Sendable {
         self.now = now
     }
 
-    /// Seconds to wait before a request of `records` records to `stream` goes.
-    func reserve(_ records: Int, stream: String) -> Double {
+    /// Seconds to wait before a request of `records` records to `stream` goes, and the time it
+    /// will go (to hand back with its answer).
+    func reserve(_ records: Int, stream: String) -> (wait: Double, sendsAt: Double) {
         let time = now()
-        return pacers.withLock { $0[stream, default: ThroughputPacer()].reserve(records, now: time) }
+        let wait = pacers.withLock { $0[stream, default: ThroughputPacer()].reserve(records, now: time) }
+        return (wait, time + wait)
     }
 
-    func answered(sent: Int, throttled: Int, stream: String) {
+    func answered(sent: Int, throttled: Int, stream: String, sentAt: Double?) {
         let time = now()
-        pacers.withLock { $0[stream, default: ThroughputPacer()].answered(sent: sent, throttled: throttled, now: time) }
+        pacers.withLock { $0[stream, default: ThroughputPacer()].answered(sent: sent, throttled: throttled, now: time, sentAt: sentAt) }
     }
 
     /// The paced rate of `stream` (records per second), nil while unpaced.

@@ -45,17 +45,30 @@ struct ThroughputPacerTests {
         var accepted: Int { sent - throttled }
     }
 
-    /// A producer with more to send than the stream takes: requests of 100 records, 5 ms each.
-    static func simulate(_ stream: inout SimulatedStream, pacer: inout ThroughputPacer, seconds: Double, from start: Double = 0) -> Run {
+    /// A producer with more to send than the stream takes: requests of 100 records, each answered
+    /// `latency` seconds after it went, `inFlight` of them out at once (as flush threads and
+    /// concurrent requests keep them).
+    static func simulate(
+        _ stream: inout SimulatedStream, pacer: inout ThroughputPacer, seconds: Double, from start: Double = 0, latency: Double = 0.005,
+        inFlight: Int = 1
+    ) -> Run {
         var now = start
         var run = Run()
+        // Requests out: when each went and when its answer comes.
+        var out: [(sentAt: Double, answerAt: Double, throttled: Int)] = []
         while now < start + seconds {
-            now += pacer.reserve(100, now: now)
-            let throttled = stream.put(100, now: now)
-            now += 0.005
-            pacer.answered(sent: 100, throttled: throttled, now: now)
-            run.sent += 100
-            run.throttled += throttled
+            if out.count < inFlight {
+                now += pacer.reserve(100, now: now)
+                let throttled = stream.put(100, now: now)
+                out.append((now, now + latency, throttled))
+                run.sent += 100
+                run.throttled += throttled
+                continue
+            }
+            out.sort { $0.answerAt < $1.answerAt }
+            let answer = out.removeFirst()
+            now = max(now, answer.answerAt)
+            pacer.answered(sent: 100, throttled: answer.throttled, now: now, sentAt: answer.sentAt)
         }
         run.seconds = now - start
         return run
@@ -70,12 +83,14 @@ struct ThroughputPacerTests {
 
     /// Unpaced, the producer sends 20,000 records/s into a 4,000 records/s stream and most are
     /// throttled; paced, it delivers at least 90% of the capacity with at most 5% throttled.
-    @Test(arguments: [1000.0, 4000.0])
-    func learnsTheCapacityOfAStream(capacity: Double) {
+    /// With sixteen requests out at once, answered 50 ms after they went (four flush threads
+    /// of four concurrent requests), as with one.
+    @Test(arguments: [(1000.0, 1, 0.005), (4000.0, 1, 0.005), (4000.0, 16, 0.05)])
+    func learnsTheCapacityOfAStream(capacity: Double, inFlight: Int, latency: Double) {
         var stream = SimulatedStream(capacity: capacity)
         var pacer = ThroughputPacer()
-        _ = Self.simulate(&stream, pacer: &pacer, seconds: 10)
-        let run = Self.simulate(&stream, pacer: &pacer, seconds: 60, from: 10)
+        _ = Self.simulate(&stream, pacer: &pacer, seconds: 10, latency: latency, inFlight: inFlight)
+        let run = Self.simulate(&stream, pacer: &pacer, seconds: 60, from: 10, latency: latency, inFlight: inFlight)
         let delivered = Double(run.accepted) / run.seconds
         #expect(delivered >= 0.9 * capacity, "delivered \(delivered) of \(capacity)")
         #expect(Double(run.throttled) <= 0.05 * Double(run.sent), "throttled \(run.throttled) of \(run.sent)")

@@ -88,10 +88,10 @@ struct ThroughputPacer: Sendable, Equatable {
         // The first cut waits for most of a second of answers (the rate of a few is no measure),
         // unless most records are refused: then what got through is the measure.
         let seen = now - (recent.first?.time ?? now)
-        guard rate != nil || seen >= 1 - settle / 2 || (seen >= 0.1 && throttledShare(since: now - 1) >= 0.5) else { return }
+        guard rate != nil || seen >= 1 - settle / 2 || throttledShare(since: now - 1) >= 0.5 else { return }
         let share = throttledShare(since: now - settle)
         if rate != nil, !cleanSinceCut {
-            fruitlessCuts = share > 0.9 * shareAtCut ? fruitlessCuts + 1 : 0
+            fruitlessCuts = share >= 0.1 && share > 0.9 * shareAtCut ? fruitlessCuts + 1 : 0
             if fruitlessCuts >= 3 {
                 // Cutting did not make throttling rarer: not a capacity to pace to. Each time
                 // this is found again, the stop lasts twice as long.

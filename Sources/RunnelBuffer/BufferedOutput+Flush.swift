@@ -118,9 +118,9 @@ extension BufferedOutput {
         var sentAny = false
         while true {
             let slice: ChunkSlice?
+            let delivered = state.withLock { $0.chunks[chunk.id]?.delivered } ?? chunk.delivered
             do {
                 let current = slices
-                let delivered = state.withLock { $0.chunks[chunk.id]?.delivered } ?? chunk.delivered
                 let next = try await pool.runIfActive { [storage] in
                     var reader = current
                     let slice = try reader.next(from: storage, delivered: delivered)
@@ -134,7 +134,6 @@ extension BufferedOutput {
                 break
             }
             guard let slice else { break }
-            let delivered = state.withLock { $0.chunks[chunk.id]?.delivered } ?? chunk.delivered
             let toSend = ChunkToSend(
                 id: chunk.id, metadata: chunk.metadata, entries: slice.entries, count: slice.count, firstIndex: slice.firstIndex,
                 indices: slice.indices, delivered: delivered, retryCount: chunk.failures, retries: chunk.pendingRetries,

@@ -28,7 +28,7 @@ import RunnelConfig
 /// | `drop_failed_records_after_batch_request_retries` | bool | **false** | true |
 /// | `monitor_num_of_batch_request_retries` | bool | false | same |
 /// | `retain_ordering` | bool | false | Runnel only |
-/// | `adaptive_pacing` | bool | true | Runnel only |
+/// | `adaptive_pacing` | bool | false | Runnel only |
 /// | `max_concurrent_requests` | integer | 4 | Runnel only |
 /// | `request_timeout` | time | 30s | Runnel only |
 /// | `debug` | bool | false | accepted, ignored |
@@ -99,7 +99,7 @@ extension KinesisConfiguration {
         dropFailedRecordsAfterBatchRequestRetries = try element.bool(
             "drop_failed_records_after_batch_request_retries", default: false)
         monitorNumOfBatchRequestRetries = try element.bool("monitor_num_of_batch_request_retries", default: false)
-        adaptivePacing = try element.bool("adaptive_pacing", default: true)
+        adaptivePacing = try element.bool("adaptive_pacing", default: false)
         maxConcurrentRequests = try element.integer("max_concurrent_requests", default: 4)
         guard (1...64).contains(maxConcurrentRequests) else { throw element.rejected("max_concurrent_requests", "must be from 1 to 64") }
         retainOrdering = try element.bool("retain_ordering", default: false)

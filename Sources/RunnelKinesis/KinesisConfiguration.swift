@@ -70,8 +70,10 @@ public struct KinesisConfiguration: Sendable {
     public var dropFailedRecordsAfterBatchRequestRetries: Bool = false
     public var monitorNumOfBatchRequestRetries: Bool = false
     /// Runnel only: learn the rate the stream accepts from throttled records and send close to it
-    /// (`ThroughputPacer`) instead of sending and being throttled.
-    public var adaptivePacing: Bool = true
+    /// (`ThroughputPacer`) instead of sending and being throttled. Off by default: throttling of
+    /// a few records that does not come from the stream's capacity (a hot shard, a refusing
+    /// endpoint) cuts the rate all the same, and a backlog then drains slowly.
+    public var adaptivePacing: Bool = false
     /// Runnel only: PutRecords requests of one flush out at once (1 with `retain_ordering`).
     public var maxConcurrentRequests: Int = 4
     /// Runnel's addition: never reorder records that share a partition key.

@@ -65,6 +65,7 @@ extension KinesisSender {
                 do {
                     response = try await client.send(body: body, stream: stream)
                 } catch {
+                    pacers?.refund(records.count, stream: stream)
                     let before = delivery.failedRequests
                     action = delivery.requestFailed(error)
                     if delivery.failedRequests > before {

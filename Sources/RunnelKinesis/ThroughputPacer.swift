@@ -66,6 +66,13 @@ struct ThroughputPacer: Sendable, Equatable {
         return tokens >= 0 ? 0 : -tokens / rate
     }
 
+    /// A request that got no answer for its records (a whole-request failure) gives its records back.
+    mutating func refund(_ records: Int, now: Double) {
+        guard let rate else { return }
+        refill(now, rate: rate)
+        tokens = min(rate * 0.2, tokens + Double(records))
+    }
+
     /// An answer at `now`: `sent` records, of which `throttled` were refused for throughput, of
     /// a request that went at `sentAt` (nil: now). An answer to a request sent before the last
     /// cut tells what the stream took, not how the new rate fares: it neither cuts nor grows.
@@ -163,6 +170,11 @@ final class ThroughputPacers: Sendable {
         let time = now()
         let wait = pacers.withLock { $0[stream, default: ThroughputPacer()].reserve(records, now: time) }
         return (wait, time + wait)
+    }
+
+    func refund(_ records: Int, stream: String) {
+        let time = now()
+        pacers.withLock { $0[stream]?.refund(records, now: time) }
     }
 
     func answered(sent: Int, throttled: Int, stream: String, sentAt: Double?) {

@@ -118,4 +118,14 @@ struct ThroughputPacerTests {
         let grown = try! #require(pacer.rate)
         #expect(abs(grown - cut * 1.1) < 1e-9)
     }
+
+    /// A request that failed whole gives its records back: an outage leaves no debt to wait out.
+    @Test func aFailedRequestGivesItsRecordsBack() {
+        var pacer = ThroughputPacer()
+        for step in 0..<100 { pacer.answered(sent: 100, throttled: 90, now: Double(step) * 0.01) }
+        let rate = try! #require(pacer.rate)
+        for _ in 0..<100 { _ = pacer.reserve(500, now: 1) }
+        for _ in 0..<100 { pacer.refund(500, now: 1) }
+        #expect(pacer.reserve(1, now: 1) < 1 / rate + 1e-9)
+    }
 }

@@ -57,6 +57,14 @@ public enum Zlib {
         try input.withUnsafeBytes { try decompressGzip($0, limit: limit) }
     }
 
+    /// Inflates gzip members or zlib streams (HTTP's `Content-Encoding: gzip` and `deflate`), at
+    /// most `limit` bytes of output.
+    public static func decompress(_ input: UnsafeRawBufferPointer, as format: Format, limit: Int = .max) throws -> [UInt8] {
+        let walk = try walkMembers(input, format: format, limit: limit)
+        if let failure = walk.failure { throw failure }
+        return walk.output
+    }
+
     /// Whole members first: what a file of appended gzip members holds up to the first member that
     /// is cut short or damaged. `wholeBytes` is where that member starts in `input`; `failure` says
     /// what stopped the walk (nil when every byte was a whole member).
@@ -66,11 +74,11 @@ public enum Zlib {
         public var failure: CompressionError?
     }
 
-    public static func walkMembers(_ input: UnsafeRawBufferPointer, limit: Int = .max) throws -> MemberWalk {
+    public static func walkMembers(_ input: UnsafeRawBufferPointer, format: Format = .gzip, limit: Int = .max) throws -> MemberWalk {
         var walk = MemberWalk(output: [], wholeBytes: 0, failure: nil)
         guard !input.isEmpty else { return walk }
         var stream = z_stream()
-        guard inflateInit2_(&stream, Format.gzip.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard inflateInit2_(&stream, format.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw CompressionError(.initialisationFailed(Z_STREAM_ERROR))
         }
         defer { inflateEnd(&stream) }

@@ -6,11 +6,14 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: ByteBuffer
+    /// Close the connection once this is written, even if the client asked to keep it.
+    public var closesConnection = false
 
-    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), closesConnection: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.closesConnection = closesConnection
     }
 
     public init(status: HTTPResponseStatus = .ok, contentType: String, body: [UInt8]) {

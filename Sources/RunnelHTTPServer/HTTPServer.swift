@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// A small HTTP/1.1 server: binds a host and port, routes each request by method and path to an
@@ -26,6 +27,11 @@ public struct HTTPServer: Sendable {
         /// not meet a connection closing at the same moment.
         public var idleTimeout: TimeAmount = .seconds(120)
         public var backlog: Int32 = 256
+        /// Serves HTTPS with this context (in_http's `<transport tls>`).
+        public var tls: NIOSSLContext?
+        /// A socket already bound and listening to serve from instead of binding `host`/`port`
+        /// (one kept open across a reload); called once, when the server starts.
+        public var listeningSocket: (@Sendable () throws -> NIOBSDSocket.Handle)?
 
         public init(host: String, port: Int) {
             self.host = host
@@ -68,22 +74,28 @@ public struct HTTPServer: Sendable {
     }
 
     private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never> {
-        let (host, port, idleTimeout) = (configuration.host, configuration.port, configuration.idleTimeout)
+        let (host, port, idleTimeout, tls) = (configuration.host, configuration.port, configuration.idleTimeout, configuration.tls)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>> = {
+            channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+                try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                try sync.addHandler(HTTPQuiescingHandler())
+                try sync.configureHTTPServerPipeline()
+                return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+            }
+        }
         do {
-            let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
-            return try await ServerBootstrap(group: group)
+            let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: configuration.backlog)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .bind(to: address) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                        try sync.addHandler(HTTPQuiescingHandler())
-                        try sync.configureHTTPServerPipeline()
-                        return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            if let listeningSocket = configuration.listeningSocket {
+                return try await bootstrap.bind(try listeningSocket(), childChannelInitializer: initializer)
+            }
+            let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+            return try await bootstrap.bind(to: address, childChannelInitializer: initializer)
         } catch {
             throw HTTPServerError.listening(error, host: host, port: port)
         }
@@ -123,8 +135,9 @@ public struct HTTPServer: Sendable {
                             head = nil
                             let request = HTTPRequest(head: current, body: body, remoteAddress: channel.remoteAddress)
                             let response = await respond(to: request)
-                            try await write(response, for: current, to: outbound, close: !current.isKeepAlive)
-                            if !current.isKeepAlive { return }
+                            let close = !current.isKeepAlive || response.closesConnection
+                            try await write(response, for: current, to: outbound, close: close)
+                            if close { return }
                         }
                     }
                 }

@@ -15,6 +15,7 @@ import RunnelConfig
 /// | `http_proxy` | URL | none | same (used by the HTTP client the app builds) |
 /// | `partition_key` (streams) | field or `$.a.b` | random key | same; missing/empty/over-256 keys fall back to random |
 /// | `fixed_partition_key` (aggregated) | string | random per aggregated record | same |
+/// | `fixed_partition_key` (streams) | string | none | Runnel only: one key for every record (an event router targeting one shard) |
 /// | `data_key` | field | none (whole record formatted) | same |
 /// | `log_truncate_max_size` | integer | 1024 (0: no truncation) | same |
 /// | `compression` | `zlib` or `gzip` | none | same |
@@ -72,7 +73,15 @@ extension KinesisConfiguration {
             }
             partitionKey = accessor
         }
-        if kind == .streamsAggregated { fixedPartitionKey = element.string("fixed_partition_key") }
+        if kind != .firehose, let fixed = element.string("fixed_partition_key") {
+            guard !fixed.isEmpty, fixed.unicodeScalars.count <= PartitionKeyExtractor.maximumCharacters else {
+                throw element.rejected("fixed_partition_key", "must be 1 to \(PartitionKeyExtractor.maximumCharacters) characters long")
+            }
+            if kind == .streams, element.has("partition_key") {
+                throw element.rejected("fixed_partition_key", "give either partition_key or fixed_partition_key")
+            }
+            fixedPartitionKey = fixed
+        }
         dataKey = element.string("data_key")
         logTruncateMaxSize = try element.integer("log_truncate_max_size", default: 1024)
         if let raw = element.string("compression") {

@@ -54,7 +54,8 @@ public struct KinesisConfiguration: Sendable {
     public var httpProxy: String?
     /// `partition_key` (kinesis_streams): a record field or `$.a.b` accessor; nil means random keys.
     public var partitionKey: RecordAccessor?
-    /// `fixed_partition_key` (kinesis_streams_aggregated); nil means a random key per aggregated record.
+    /// `fixed_partition_key`: kinesis_streams_aggregated's key for every aggregated record (nil: a
+    /// random key each); on kinesis_streams (Runnel only), the key of every record, over `partition_key`.
     public var fixedPartitionKey: String?
     public var dataKey: String?
     public var logTruncateMaxSize: Int = 1024

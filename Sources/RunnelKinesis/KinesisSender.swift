@@ -77,7 +77,9 @@ public struct KinesisSender: ChunkSender {
         var store = RecordStore(capacity: chunk.entries.count + chunk.entries.count / 4)
         var dropped = EntrySet()
         var formatter = RecordFormatter(configuration: configuration)
-        var keys = PartitionKeyExtractor(accessor: configuration.kind == .streams ? configuration.partitionKey : nil)
+        var keys = PartitionKeyExtractor(
+            accessor: configuration.kind == .streams ? configuration.partitionKey : nil,
+            fixed: configuration.kind == .streams ? configuration.fixedPartitionKey : nil)
         let tag = chunk.metadata.tag ?? ""
         let limit = min(configuration.maxRecordSize, configuration.batchRequestMaxSize)
         let aggregated = configuration.kind == .streamsAggregated

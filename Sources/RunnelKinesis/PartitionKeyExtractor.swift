@@ -16,14 +16,22 @@ public struct PartitionKeyExtractor: Sendable {
     /// Kinesis' limit on a partition key, in Unicode characters.
     public static let maximumCharacters = 256
 
-    public init(accessor: RecordAccessor?, seed: UInt64? = nil) {
+    /// `fixed_partition_key`: one key for every record, over `accessor`.
+    public var fixed: [UInt8]?
+
+    public init(accessor: RecordAccessor?, fixed: String? = nil, seed: UInt64? = nil) {
         self.accessor = accessor
+        self.fixed = fixed.map { Array($0.utf8) }
         self.random = FastRandom(seed: seed)
     }
 
     /// Appends the key for `record` to `out`; returns why a random key was used instead of the
     /// configured field, or nil (also nil when no field is configured).
     public mutating func append(record: MessagePackReader, to out: inout [UInt8]) throws -> Fallback? {
+        if let fixed {
+            out.append(contentsOf: fixed)
+            return nil
+        }
         guard let accessor else {
             appendRandom(to: &out)
             return nil

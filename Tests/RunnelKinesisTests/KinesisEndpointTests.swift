@@ -79,6 +79,15 @@ import Testing
         return false
     }
 
+    @Test func fixedPartitionKeyIsEveryRecordsKey() async throws {
+        let harness = try await Harness(["fixed_partition_key": "router"])
+        defer { harness.endpoint.stop() }
+        #expect(Self.isDelivered(await harness.sender.send(makeChunk(Self.records(600)))))
+        let stored = harness.endpoint.records
+        #expect(stored.count == 600)
+        #expect(stored.allSatisfy { $0.key == "router" })
+    }
+
     @Test func everyRecordArrivesInRequestsWithinTheLimits() async throws {
         let harness = try await Harness(["partition_key": "key"])
         defer { harness.endpoint.stop() }

@@ -105,4 +105,13 @@ import Testing
         let element = Self.element(.streams, endpoint: "http://127.0.0.1:9", [("retries_on_batch_request", "many")])
         #expect(throws: ConfigError.self) { try KinesisOutputPlugin.make(kind: .streams)(Self.context(element)) }
     }
+
+    @Test func fixedPartitionKeyExcludesPartitionKeyAndMustFitKinesis() {
+        for parameters in [
+            [("fixed_partition_key", "a"), ("partition_key", "user")], [("fixed_partition_key", String(repeating: "k", count: 257))],
+        ] {
+            let element = Self.element(.streams, endpoint: "http://127.0.0.1:9", parameters)
+            #expect(throws: ConfigError.self) { try KinesisOutputPlugin.make(kind: .streams)(Self.context(element)) }
+        }
+    }
 }

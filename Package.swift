@@ -145,8 +145,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
-        // A small HTTP/1.1 server (routes by method and path to async handlers), shared by the
-        // inputs that serve HTTP: the monitoring endpoints, and later in_http.
+        // A small HTTP/1.1 server (routes by method and path to async handlers, optionally over
+        // TLS), shared by the inputs that serve HTTP: the monitoring endpoints and in_http.
         .target(
             name: "RunnelHTTPServer",
             dependencies: [
@@ -154,6 +154,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // in_http (Fluentd's, with `<parse>`, CORS and `<transport tls>`) and CloudEvents over HTTP
+        // (binary, structured and batched modes) on the same input.
+        .target(
+            name: "RunnelHTTPInput",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelHTTPServer", "RunnelForward",
+                "RunnelCompression",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
@@ -236,7 +253,7 @@ let package = Package(
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
                 "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
-                "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog",
+                "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog", "RunnelHTTPInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -345,6 +362,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelHTTPInputTests",
+            dependencies: [
+                "RunnelHTTPInput", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelCompression", "RunnelTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Helpers for scripts/run-local: serve a local Kinesis endpoint (moto), create a stream on it,
-send events to Runnel with fluent-logger, and read every record back to check none was lost."""
+send events to Runnel with fluent-logger (or over HTTP: in_http batches and CloudEvents), and
+read every record back to check none was lost."""
 import argparse
 import json
 import socket
@@ -44,6 +45,41 @@ def send(args):
             sys.exit(f"fluent-logger could not send event {i}: {logger.last_error}")
     logger.close()
     print(f"sent {args.events} events with fluent-logger to 127.0.0.1:{args.port}")
+
+
+def post(args):
+    """Posts --events events to an HTTP input: in_http JSON batches of --batch, then as many again
+    as CloudEvents (binary, structured and batched in turn), each event numbered in `seq`."""
+    import requests
+    from cloudevents.core.bindings.http import to_binary, to_structured
+    from cloudevents.core.formats.json import JSONFormat
+    from cloudevents.core.v1.event import CloudEvent
+    wait_for_port(args.port)
+    base = f"http://127.0.0.1:{args.port}"
+    session = requests.Session()
+    fmt = JSONFormat()
+
+    def check(response):
+        if response.status_code not in (200, 204):
+            sys.exit(f"{response.request.url} answered {response.status_code}: {response.text}")
+
+    for start in range(0, args.events, args.batch):
+        batch = [{"seq": seq, "user_id": f"user-{seq % 37}", "message": f"GET /orders/{seq} 200"}
+                 for seq in range(start, min(start + args.batch, args.events))]
+        check(session.post(f"{base}/app.web", json=batch))
+    modes = 0
+    for start in range(args.events, 2 * args.events, args.batch):
+        events = [CloudEvent({"type": "order.created", "source": "/shop", "id": f"ce-{seq}"}, {"seq": seq})
+                  for seq in range(start, min(start + args.batch, 2 * args.events))]
+        if modes % 3 == 2:
+            body = b"[" + b",".join(fmt.write(event) for event in events) + b"]"
+            check(session.post(f"{base}/", data=body, headers={"Content-Type": "application/cloudevents-batch+json"}))
+        else:
+            for event in events:
+                message = to_binary(event, fmt) if modes % 3 == 0 else to_structured(event, fmt)
+                check(session.post(f"{base}/", data=message.body, headers=message.headers))
+        modes += 1
+    print(f"posted {2 * args.events} events over HTTP to 127.0.0.1:{args.port}")
 
 
 def read_all(kinesis, stream):
@@ -126,10 +162,11 @@ def main():
     p = sub.add_parser("serve"); p.add_argument("--port", type=int, default=0); p.add_argument("--port-file")
     p = sub.add_parser("create"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--shards", type=int, default=2)
     p = sub.add_parser("send"); p.add_argument("--port", type=int); p.add_argument("--events", type=int)
+    p = sub.add_parser("post"); p.add_argument("--port", type=int); p.add_argument("--events", type=int); p.add_argument("--batch", type=int, default=100)
     p = sub.add_parser("verify"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--events", type=int); p.add_argument("--timeout", type=float, default=60)
     p = sub.add_parser("dump"); p.add_argument("--endpoint"); p.add_argument("--stream"); p.add_argument("--records", type=int); p.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
-    {"serve": serve, "create": create, "send": send, "verify": verify, "dump": dump}[args.command](args)
+    {"serve": serve, "create": create, "send": send, "post": post, "verify": verify, "dump": dump}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import RunnelFileOutput
 import RunnelForward
+import RunnelHTTPInput
 import RunnelKinesis
 import RunnelKubernetesMetadata
 import RunnelMonitor
@@ -21,6 +22,7 @@ public enum PluginCatalog {
         registry.inputs["syslog"] = SyslogInputPlugin.make
         registry.inputs["tcp"] = TCPInputPlugin.make
         registry.inputs["udp"] = UDPInputPlugin.make
+        registry.inputs["http"] = HTTPInputPlugin.make
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
         registry.outputs["file"] = FileOutputPlugin.make

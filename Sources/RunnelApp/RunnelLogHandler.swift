@@ -1,9 +1,13 @@
 import Foundation
 import Logging
+import RunnelCore
+import RunnelPipeline
 import Synchronization
 
 /// Runnel's own log lines on stderr, one line per event, in Fluentd's shape:
-/// `2026-11-24 18:00:00.123 +0000 [warn]: message key=value key2=value2`.
+/// `2026-11-24 18:00:00.123 +0000 [warn]: message key=value key2=value2`, or with
+/// `<system> <log> format json` one JSON object per line:
+/// `{"time":"2026-11-24 18:00:00.123 +0000","level":"warn","message":"message","key":"value"}`.
 ///
 /// Its level is the process's (`levels`: `<system> log_level`, or `-v`/`-q`) unless a logger
 /// sets its own (a plugin's `@log_level`).
@@ -39,11 +43,29 @@ public struct RunnelLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var line = RunnelLogHandler.timestamp() + " [" + RunnelLogHandler.levelName(event.level) + "]: " + event.message.description
-        for key in merged.keys.sorted() {
-            line += " \(key)=\(RunnelLogHandler.quoted(merged[key]!.description))"
+        let style = levels.style
+        let time = style.timeFormatter.map { $0.string(.now()) } ?? RunnelLogHandler.timestamp()
+        switch style.format {
+        case .text:
+            var line = time + " [" + RunnelLogHandler.levelName(event.level) + "]: " + event.message.description
+            for key in merged.keys.sorted() {
+                line += " \(key)=\(RunnelLogHandler.quoted(merged[key]!.description))"
+            }
+            sink.write(line + "\n")
+        case .json:
+            var pairs: [MessagePackPair] = [
+                MessagePackPair(key: "time", value: .string(time)),
+                MessagePackPair(key: "level", value: .string(RunnelLogHandler.levelName(event.level))),
+                MessagePackPair(key: "message", value: .string(event.message.description)),
+            ]
+            for key in merged.keys.sorted() where !["time", "level", "message"].contains(key) {
+                pairs.append(MessagePackPair(key: .string(key), value: .string(merged[key]!.description)))
+            }
+            var line: [UInt8] = []
+            JSONWriter.append(.map(pairs), to: &line)
+            line.append(0x0a)
+            sink.write(String(decoding: line, as: UTF8.self))
         }
-        sink.write(line + "\n")
     }
 
     static func levelName(_ level: Logger.Level) -> String {
@@ -106,6 +128,16 @@ public final class LogSink: Sendable {
 /// command line's `log_level`). Read by every `RunnelLogHandler` at each log call.
 public final class RunnelLogLevel: Sendable {
     private let current: Mutex<Logger.Level>
+    private let currentStyle = Mutex(Style())
+
+    /// `<system> <log>`: the shape of each line and the format of its time.
+    public struct Style: Sendable {
+        public var format: SystemConfiguration.LogFormat = .text
+        /// nil: Runnel's default time, UTC with milliseconds.
+        public var timeFormatter: TimeFormatter?
+    }
+
+    public var style: Style { currentStyle.withLock { $0 } }
     /// The level `-v`/`-q` asked for; nil when neither was given.
     public let commandLine: Logger.Level?
 
@@ -121,5 +153,13 @@ public final class RunnelLogLevel: Sendable {
     public func apply(system level: Logger.Level) {
         guard commandLine == nil else { return }
         current.withLock { $0 = level }
+    }
+
+    /// Applies a configuration's `<system>`: its `log_level` as above, and its `<log>` format.
+    public func apply(_ system: SystemConfiguration) {
+        apply(system: system.logLevel)
+        currentStyle.withLock {
+            $0 = Style(format: system.logFormat, timeFormatter: system.logTimeFormat.map { TimeFormatter(format: $0, zone: .local) })
+        }
     }
 }

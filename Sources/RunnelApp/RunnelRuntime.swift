@@ -5,8 +5,13 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// Runs a configuration until SIGTERM/SIGINT, reloading it on SIGHUP and flushing every buffer
-/// on SIGUSR1.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a configuration until SIGTERM/SIGINT, reloading it on SIGHUP (or SIGUSR2) and flushing
+/// every buffer on SIGUSR1. A second SIGTERM/SIGINT while stopping exits at once: what is in
+/// file buffers stays there for the next start; memory buffers are lost.
 ///
 /// Services start outputs first and inputs last; swift-service-lifecycle shuts them down in
 /// reverse, so on SIGTERM the inputs stop and acknowledge what is in flight before the outputs
@@ -45,7 +50,7 @@ public struct RunnelRuntime: Sendable {
         // Before the plugins are built, so that what they log follows it (Fluentd applies
         // <system> first too); a bad value is reported by the build.
         if let system = try? SystemConfiguration(root.element(named: "system")) {
-            logLevels?.apply(system: system.logLevel)
+            logLevels?.apply(system)
         }
         let pipeline = try PipelineBuilder(registry: registry, logger: logger).build(root)
         try RunnelConfiguration.reportUnused(pipeline, strict: strict, logger: logger)
@@ -54,6 +59,21 @@ public struct RunnelRuntime: Sendable {
 
     public func run() async throws {
         var pipeline = try loadPipeline()
+        let logger = self.logger
+        // The first SIGTERM/SIGINT stops the pipeline gracefully (the service group's own
+        // handler); a second one while that runs exits now, as Fluentd's does.
+        let impatience = Task {
+            var stops = 0
+            for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                stops += 1
+                guard stops >= 2 else { continue }
+                logger.warning(
+                    "\(signal == .sigterm ? "SIGTERM" : "SIGINT") again while stopping: exiting now; file buffers keep their chunks for the next start, memory buffers are lost"
+                )
+                _exit(1)
+            }
+        }
+        defer { impatience.cancel() }
         logger.info("runnel started", metadata: ["config": "\(configPath)", "inputs": "\(pipeline.inputs.count)", "outputs": "\(pipeline.outputs.count)"])
         while true {
             switch try await runOnce(pipeline) {
@@ -93,24 +113,27 @@ public struct RunnelRuntime: Sendable {
                 return true
             }
             tasks.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sighup, .sigusr1) {
+                for await signal in await UnixSignalsSequence(trapping: .sighup, .sigusr1, .sigusr2) {
                     if signal == .sigusr1 {
                         logger.info("SIGUSR1: flushing all buffers")
                         for output in outputs { await output.flushNow() }
                         continue
                     }
-                    // SIGHUP: the new pipeline is built (and checked) before anything running stops;
+                    // SIGHUP, or SIGUSR2 (Fluentd's graceful reload, the same here): the new
+                    // pipeline is built (and checked) before anything running stops;
                     // building touches no socket and no buffer file, so a file that fails to build
                     // leaves the running pipeline, its connections and its buffers as they are.
                     let next: Pipeline
                     do {
                         next = try runtime.loadPipeline()
                     } catch {
-                        runtime.logLevels?.apply(system: pipeline.system.logLevel)
-                        logger.error("SIGHUP: configuration not reloaded; the running one goes on", metadata: ["error": "\(error)"])
+                        runtime.logLevels?.apply(pipeline.system)
+                        logger.error(
+                            "\(signal == .sigusr2 ? "SIGUSR2" : "SIGHUP"): configuration not reloaded; the running one goes on", metadata: ["error": "\(error)"]
+                        )
                         continue
                     }
-                    logger.info("SIGHUP: reloading configuration")
+                    logger.info("\(signal == .sigusr2 ? "SIGUSR2" : "SIGHUP"): reloading configuration")
                     reload.pipeline.withLock { $0 = next }
                     await group.triggerGracefulShutdown()
                     return false

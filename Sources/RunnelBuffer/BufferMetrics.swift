@@ -68,4 +68,7 @@ public struct BufferStatus: Sendable, Equatable {
     public var timekeys: [Int] = []
     /// monitor_agent's `retry`, while a chunk is waiting for a retry.
     public var retry: RetryStatus?
+    /// Seconds that chunks have been waiting while every attempt delivered nothing; nil when
+    /// nothing waits or the last attempt delivered something.
+    public var stalledSeconds: Double?
 }

@@ -30,6 +30,9 @@ struct BufferState: Sendable {
     /// (clock seconds), the retry time of the last failed chunk, as Fluentd holds its whole output
     /// until the next retry. Any progress lifts it.
     var pausedUntil: Double = 0
+    /// Since when (clock seconds) every attempt has delivered nothing; nil after one that did.
+    /// Readiness (`/readyz`) reads it: an output with data waiting that long is stalled.
+    var failingSince: Double?
 
     /// Whether `bytes` more fit under `limit`. An empty buffer always takes one emit, however
     /// large, so that a stream bigger than the limit cannot block forever.
@@ -201,6 +204,11 @@ struct BufferState: Sendable {
 
     /// An attempt ended: `progressed` if it got anything through or was answered record by record
     /// (deferred), else it failed with the chunk's next try at `retryAt`.
+    /// Whether an attempt that ended at `now` delivered anything, for readiness.
+    mutating func noteDelivery(_ delivered: Bool, now: Double) {
+        failingSince = delivered ? nil : (failingSince ?? now)
+    }
+
     mutating func attemptEnded(progressed: Bool, retryAt: Double?) {
         if progressed {
             consecutiveFailures = 0

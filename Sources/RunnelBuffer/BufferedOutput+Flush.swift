@@ -187,7 +187,11 @@ extension BufferedOutput {
                 // The output said delivered without accepting every entry: nothing is left to send.
                 logger.warning("output reported a chunk delivered with entries unaccounted for", metadata: ["buffer.chunk": .string(chunk.id)])
             }
-            state.withLock { $0.attemptEnded(progressed: true, retryAt: nil) }
+            let now = clock.now()
+            state.withLock { state in
+                state.attemptEnded(progressed: true, retryAt: nil)
+                state.noteDelivery(true, now: now)
+            }
             await removeChunk(chunk)
         }
     }
@@ -196,8 +200,10 @@ extension BufferedOutput {
     /// without counting as a failure, and flush threads send other chunks meanwhile.
     /// `pending`: where the entries still to send are, when every slice was read.
     func deferred(_ chunk: ChunkRecord, retries: PendingRetries, after: Duration, progressed: Bool, pending: [EntryLocation]?) {
-        let at = clock.now() + Self.seconds(after)
+        let now = clock.now()
+        let at = now + Self.seconds(after)
         state.withLock { state in
+            state.noteDelivery(progressed, now: now)
             guard state.chunks[chunk.id] != nil else { return }
             state.chunks[chunk.id]!.pendingRetries = retries
             state.chunks[chunk.id]!.pendingLocations = pending
@@ -236,6 +242,7 @@ extension BufferedOutput {
         enum Next { case retry(Double, secondary: Bool, first: Bool), giveUp }
         let next: Next = state.withLock { state in
             state.counters.rollbackCount += 1
+            state.noteDelivery(progressed, now: now)
             guard var record = state.chunks[chunk.id] else { return .giveUp }
             if progressed { record.retry = nil }
             record.pendingRetries.merge(retries)

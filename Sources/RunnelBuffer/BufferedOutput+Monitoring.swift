@@ -41,3 +41,17 @@ extension BufferedOutput: PluginStatusReporting {
         return pairs
     }
 }
+
+extension BufferedOutput: ReadinessReporting {
+    /// Stalled: chunks have waited longer than `stallTimeout` while every attempt delivered
+    /// nothing. Any attempt that gets records through makes the output ready again.
+    public func notReadyReason(stallTimeout: Double) -> String? {
+        let status = self.status
+        guard let stalled = status.stalledSeconds, stalled > stallTimeout else { return nil }
+        return "nothing delivered for \(Int(stalled)) s while \(status.queueLength) chunks wait (\(status.queueBytes) bytes)"
+    }
+}
+
+extension BufferedOutputPlugin: ReadinessReporting {
+    public func notReadyReason(stallTimeout: Double) -> String? { buffered.notReadyReason(stallTimeout: stallTimeout) }
+}

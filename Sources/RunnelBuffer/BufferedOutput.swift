@@ -256,7 +256,8 @@ public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
                 timekeys: timekeys.sorted(),
                 retry: longestRetry.map {
                     RetryStatus(start: wallOffset + $0.retry.start, steps: $0.retry.steps, nextTime: wallOffset + $0.next)
-                })
+                },
+                stalledSeconds: state.queue.isEmpty ? nil : state.failingSince.map { now - $0 })
         }
     }
 }

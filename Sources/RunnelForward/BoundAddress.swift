@@ -15,6 +15,14 @@ public final class BoundAddress: Sendable {
     public init() {}
 
     public func set(_ address: SocketAddress) { resolve(.success(address)) }
+
+    /// The address once bound; nil before (or after a failure).
+    public var current: SocketAddress? {
+        state.withLock { state in
+            if case .bound(let address) = state { return address }
+            return nil
+        }
+    }
     public func fail(_ error: any Error) { resolve(.failure(error)) }
 
     private func resolve(_ result: Result<SocketAddress, any Error>) {

@@ -156,3 +156,9 @@ public final class ForwardInput: InputPlugin, Sendable {
 #elseif canImport(Darwin)
     import Darwin
 #endif
+
+extension ForwardInput: ReadinessReporting {
+    public func notReadyReason(stallTimeout: Double) -> String? {
+        bound.current == nil ? "not listening yet" : nil
+    }
+}

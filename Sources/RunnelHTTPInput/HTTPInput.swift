@@ -209,6 +209,12 @@ public final class HTTPInput: InputPlugin, Sendable {
     }
 }
 
+extension HTTPInput: ReadinessReporting {
+    public func notReadyReason(stallTimeout: Double) -> String? {
+        bound.current == nil ? "not listening yet" : nil
+    }
+}
+
 /// The factory RunnelApp registers for `<source> @type http`.
 public enum HTTPInputPlugin {
     public static func make(_ context: PluginContext) throws -> any InputPlugin {

@@ -12,7 +12,9 @@ import Synchronization
 ///
 /// Paths: `/api/plugins.json` and `/api/plugins` (monitor_agent's shapes), `/metrics`
 /// (Prometheus text format: every `runnel_*` metric, then the `fluentd_*` metrics of the
-/// prometheus_*monitor inputs), `/healthz`.
+/// prometheus_*monitor inputs), `/healthz` (200 while the process serves) and `/readyz` (200
+/// when every listening input listens and no output is stalled; else 503 naming each plugin and
+/// why).
 ///
 /// | key | type | default | meaning |
 /// |---|---|---|---|
@@ -24,6 +26,7 @@ import Synchronization
 /// | `aggregated_metrics_path` | string | `/aggregated_metrics` | prometheus: the same metrics (Runnel runs one worker, so there is nothing to aggregate) |
 /// | `content_encoding` | enum | `identity` | prometheus: only `identity` |
 /// | `ignore_error_log_interval` | time | 3600 | prometheus: accepted; Runnel's endpoint logs no per-request errors |
+/// | `readiness_stall_timeout` | time | 60 | Runnel only: `/readyz` is 503 while an output has had chunks waiting this long with every attempt failing |
 ///
 /// `tag` and `emit_interval` (monitor_agent emitting its figures as events) are not supported
 /// and reported as unused.
@@ -57,11 +60,18 @@ final class MonitorAgentInput: InputPlugin {
             includeConfig = try element.bool("include_config", default: false)
             includeRetry = try element.bool("include_retry", default: false)
         }
+        let stallTimeout = try element.time("readiness_stall_timeout", default: 60)
+        guard stallTimeout > 0 else { throw element.rejected("readiness_stall_timeout", "must be more than 0") }
         let metrics: @Sendable () -> [UInt8] = { registry.emitToBuffer() + fluentd.render() }
         let (withConfig, withRetry) = (includeConfig, includeRetry)
         // Registered last wins: a metrics_path of /api/plugins.json is still monitor_agent's.
         var router = HTTPRouter()
         router.get("/healthz") { _ in .text("ok\n") }
+        router.get("/readyz") { _ in
+            let reasons = directory.notReady(stallTimeout: stallTimeout)
+            guard !reasons.isEmpty else { return .text("ok\n") }
+            return .text("not ready\n" + reasons.map { "\($0)\n" }.joined(), status: .serviceUnavailable)
+        }
         for path in Set([metricsPath, aggregatedPath, "/metrics"]) {
             router.get(path) { _ in HTTPResponse(contentType: "text/plain; version=0.0.4", body: metrics()) }
         }

@@ -55,6 +55,23 @@ final class PipelineDirectory: Sendable {
         return out
     }
 
+    /// Why the pipeline is not ready: one line per plugin that says it is not (`ReadinessReporting`).
+    func notReady(stallTimeout: Double) -> [String] {
+        guard let pipeline = pipeline.withLock({ $0 }) else { return ["no pipeline is running yet"] }
+        var reasons: [String] = []
+        for input in pipeline.inputs {
+            if let reason = (input.plugin as? any ReadinessReporting)?.notReadyReason(stallTimeout: stallTimeout) {
+                reasons.append("input \(input.id) (\(input.type)): \(reason)")
+            }
+        }
+        for output in pipeline.outputs {
+            if let reason = (output.plugin as? any ReadinessReporting)?.notReadyReason(stallTimeout: stallTimeout) {
+                reasons.append("output \(output.id) (\(output.type)): \(reason)")
+            }
+        }
+        return reasons
+    }
+
     func pluginsText() -> [UInt8] {
         guard let pipeline = pipeline.withLock({ $0 }) else { return [] }
         var lines: [String] = []

@@ -124,6 +124,15 @@ public struct SystemConfiguration: Sendable {
     /// `suppress_repeated_stacktrace`-like settings are accepted and ignored; `workers` must be 1.
     public var workers: Int
 
+    /// `<log> format`: Runnel's own log lines as Fluentd's text, or one JSON object each.
+    public var logFormat: LogFormat = .text
+    /// `<log> time_format`: strftime for the time of Runnel's own log lines; nil keeps the default.
+    public var logTimeFormat: String?
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
+
     public init(rootDirectory: String? = nil, logLevel: Logger.Level = .info, workers: Int = 1) {
         self.rootDirectory = rootDirectory
         self.logLevel = logLevel

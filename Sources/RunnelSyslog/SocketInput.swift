@@ -123,3 +123,9 @@ public final class SocketInput<Interpreter: MessageInterpreter>: InputPlugin, Se
         return MessageSource(address: address, hostname: configuration.resolveHostname ? await HostnameResolver.resolve(remote) : address)
     }
 }
+
+extension SocketInput: ReadinessReporting {
+    public func notReadyReason(stallTimeout: Double) -> String? {
+        bound.current == nil ? "not listening yet" : nil
+    }
+}

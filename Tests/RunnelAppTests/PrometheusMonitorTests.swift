@@ -102,11 +102,15 @@ import Testing
         #expect(sent.status == 0, "\(sent.output)")
 
         let output = [("plugin_id", "out_kinesis"), ("type", "kinesis_streams")]
+        let host = PrometheusMonitorConfiguration.localHostname()
+        let status = [("host", host), ("plugin_id", "out_kinesis"), ("plugin_category", "output"), ("type", "kinesis_streams")]
         var samples: [MetricSample] = []
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             samples = try await scrape(port: metricsPort)
+            // Each monitor input samples on its own interval: wait until both have seen the retry.
             if (value(samples, "fluentd_output_status_retry_count", output) ?? 0) >= 1,
+                (value(samples, "fluentd_status_retry_count", status) ?? 0) >= (value(samples, "fluentd_output_status_retry_count", output) ?? 1),
                 value(samples, "fluentd_tail_file_position", [("plugin_id", "in_tail_app"), ("type", "tail"), ("path", log)]) == 14
             {
                 break
@@ -148,8 +152,6 @@ import Testing
         #expect(wait > 10 && wait < 40)
 
         // prometheus_monitor: plugin_category too, and the <labels> with ${hostname} expanded.
-        let host = PrometheusMonitorConfiguration.localHostname()
-        let status = [("host", host), ("plugin_id", "out_kinesis"), ("plugin_category", "output"), ("type", "kinesis_streams")]
         #expect(value(samples, "fluentd_status_buffer_queue_length", status) == 1, "\(samples.filter { $0.name.hasPrefix("fluentd_status") })")
         #expect(value(samples, "fluentd_status_buffer_total_bytes", status) == queued)
         #expect(value(samples, "fluentd_status_retry_count", status).map { $0 >= retries } == true)

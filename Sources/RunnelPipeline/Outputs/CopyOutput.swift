@@ -68,3 +68,13 @@ public final class CopyOutput: OutputPlugin {
         for store in stores { await store.output.flushNow() }
     }
 }
+
+extension CopyOutput: ReadinessReporting {
+    /// Not ready while any store is not.
+    public func notReadyReason(stallTimeout: Double) -> String? {
+        let reasons = stores.enumerated().compactMap { index, store in
+            (store.output as? any ReadinessReporting)?.notReadyReason(stallTimeout: stallTimeout).map { "store \(index + 1): \($0)" }
+        }
+        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+    }
+}

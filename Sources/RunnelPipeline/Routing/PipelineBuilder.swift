@@ -241,7 +241,8 @@ public struct PipelineBuilder: Sendable {
 }
 
 extension SystemConfiguration {
-    /// Reads `<system>`: `root_dir`, `log_level`, `workers` (Runnel runs one worker).
+    /// Reads `<system>`: `root_dir`, `log_level`, `<log>` `format`/`time_format`, `workers`
+    /// (Runnel runs one worker).
     public init(_ element: ConfigElement?) throws {
         self.init()
         guard let element else { return }
@@ -251,6 +252,10 @@ extension SystemConfiguration {
                 throw element.invalid("log_level", level, expected: "one of trace, debug, info, warn, error, fatal")
             }
             logLevel = parsed
+        }
+        if let log = element.element(named: "log") {
+            logFormat = try log.enumeration("format", default: LogFormat.text)
+            logTimeFormat = log.string("time_format")
         }
         workers = try element.integer("workers", default: 1)
         guard workers >= 1 else { throw element.rejected("workers", "must be at least 1") }

@@ -1,4 +1,5 @@
 import RunnelFileOutput
+import RunnelFilters
 import RunnelForward
 import RunnelKinesis
 import RunnelKubernetesMetadata
@@ -23,6 +24,7 @@ public enum PluginCatalog {
         registry.inputs["udp"] = UDPInputPlugin.make
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
+        FilterPlugins.register(into: &registry)
         registry.outputs["file"] = FileOutputPlugin.make
         registry.outputs["kinesis_streams"] = KinesisOutputPlugin.make(kind: .streams)
         registry.outputs["kinesis_streams_aggregated"] = KinesisOutputPlugin.make(kind: .streamsAggregated)

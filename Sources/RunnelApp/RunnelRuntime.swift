@@ -70,8 +70,19 @@ public struct RunnelRuntime: Sendable {
     func runOnce(_ pipeline: Pipeline) async throws -> Outcome {
         onPipeline(pipeline)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        for output in pipeline.outputs {
+        // Plugins that hold events and send them into a router later (concat, detect_exceptions)
+        // come after the other outputs, so that the group, stopping in reverse order, stops them
+        // after the inputs and before the outputs their last events go to.
+        let holding = pipeline.outputs.filter { $0.plugin is any HoldingPlugin }
+        for output in pipeline.outputs where !(output.plugin is any HoldingPlugin) {
             services.append(.init(service: output.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        for output in holding {
+            services.append(.init(service: output.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        for filter in pipeline.filters {
+            guard let service = filter.plugin as? any HoldingPlugin else { continue }
+            services.append(.init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         for input in pipeline.inputs {
             services.append(.init(service: input.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))

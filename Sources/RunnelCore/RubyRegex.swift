@@ -148,3 +148,60 @@ public struct RubyRegex: @unchecked Sendable {
         regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..<text.endIndex, in: text)) != nil
     }
 }
+
+extension RubyRegex {
+    /// Ruby's `MatchData#captures` of the first match: every group by number (named ones too),
+    /// nil for a group that did not take part; nil when nothing matches.
+    public func numberedCaptures(_ text: String) -> [String?]? {
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        guard let result = regex.firstMatch(in: text, options: [], range: range) else { return nil }
+        return (1..<max(1, result.numberOfRanges)).map { index in
+            Range(result.range(at: index), in: text).map { String(text[$0]) }
+        }
+    }
+
+    /// Ruby's `String#gsub(regexp, replacement)`: every match replaced by `replacement`, in which
+    /// `\0`/`\&` is the whole match, `\1`..`\9` a numbered group and `\k<name>` a named one.
+    public func replacingAll(in text: String, with replacement: String) -> String {
+        var template = ""
+        var chars = Array(replacement)[...]
+        while let char = chars.popFirst() {
+            if char == "\\", let next = chars.first {
+                if next.isNumber, let digit = next.wholeNumberValue {
+                    chars.removeFirst()
+                    template += "$\(digit)"
+                    continue
+                }
+                if next == "&" {
+                    chars.removeFirst()
+                    template += "$0"
+                    continue
+                }
+                if next == "k", chars.dropFirst().first == "<", let close = chars.firstIndex(of: ">") {
+                    let name = String(chars[chars.index(chars.startIndex, offsetBy: 2)..<close])
+                    chars = chars[chars.index(after: close)...]
+                    if let index = names.firstIndex(of: name) { template += "${g\(index + 1)}" }
+                    continue
+                }
+                if next == "\\" {
+                    chars.removeFirst()
+                    template += "\\\\"
+                    continue
+                }
+            }
+            if char == "$" || char == "\\" { template += "\\" }
+            template.append(char)
+        }
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        return regex.stringByReplacingMatches(in: text, options: [], range: range, withTemplate: template)
+    }
+}
+
+extension RubyRegex {
+    /// Where the first match is, if any (Ruby's `String#sub` replaces just this).
+    public func firstMatchRange(_ text: String) -> Range<String.Index>? {
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        guard let result = regex.firstMatch(in: text, options: [], range: range) else { return nil }
+        return Range(result.range, in: text)
+    }
+}

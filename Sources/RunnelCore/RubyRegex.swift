@@ -161,39 +161,43 @@ extension RubyRegex {
     }
 
     /// Ruby's `String#gsub(regexp, replacement)`: every match replaced by `replacement`, in which
-    /// `\0`/`\&` is the whole match, `\1`..`\9` a numbered group and `\k<name>` a named one.
+    /// `\0`/`\&` is the whole match, `\1`..`\9` a numbered group, `\k<name>` a named one and
+    /// `\\` a backslash; a group that did not take part gives nothing.
     public func replacingAll(in text: String, with replacement: String) -> String {
-        var template = ""
-        var chars = Array(replacement)[...]
-        while let char = chars.popFirst() {
-            if char == "\\", let next = chars.first {
-                if next.isNumber, let digit = next.wholeNumberValue {
-                    chars.removeFirst()
-                    template += "$\(digit)"
+        let whole = NSRange(text.startIndex..<text.endIndex, in: text)
+        var out = ""
+        var last = text.startIndex
+        for result in regex.matches(in: text, options: [], range: whole) {
+            guard let range = Range(result.range, in: text) else { continue }
+            out += text[last..<range.lowerBound]
+            func group(_ r: NSRange) -> Substring { Range(r, in: text).map { text[$0] } ?? "" }
+            var chars = Array(replacement)[...]
+            while let char = chars.popFirst() {
+                guard char == "\\", let next = chars.first else {
+                    out.append(char)
                     continue
                 }
-                if next == "&" {
+                if let digit = next.wholeNumberValue, next.isASCII {
                     chars.removeFirst()
-                    template += "$0"
-                    continue
-                }
-                if next == "k", chars.dropFirst().first == "<", let close = chars.firstIndex(of: ">") {
+                    if digit < result.numberOfRanges { out += group(result.range(at: digit)) }
+                } else if next == "&" {
+                    chars.removeFirst()
+                    out += text[range]
+                } else if next == "\\" {
+                    chars.removeFirst()
+                    out.append("\\")
+                } else if next == "k", chars.dropFirst().first == "<", let close = chars.firstIndex(of: ">") {
                     let name = String(chars[chars.index(chars.startIndex, offsetBy: 2)..<close])
                     chars = chars[chars.index(after: close)...]
-                    if let index = names.firstIndex(of: name) { template += "${g\(index + 1)}" }
-                    continue
-                }
-                if next == "\\" {
-                    chars.removeFirst()
-                    template += "\\\\"
-                    continue
+                    if let index = names.firstIndex(of: name) { out += group(result.range(withName: "g\(index + 1)")) }
+                } else {
+                    out.append(char)
                 }
             }
-            if char == "$" || char == "\\" { template += "\\" }
-            template.append(char)
+            last = range.upperBound
         }
-        let range = NSRange(text.startIndex..<text.endIndex, in: text)
-        return regex.stringByReplacingMatches(in: text, options: [], range: range, withTemplate: template)
+        out += text[last...]
+        return out
     }
 }
 

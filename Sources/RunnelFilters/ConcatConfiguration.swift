@@ -87,7 +87,8 @@ public struct ConcatConfiguration: Sendable {
         if nLines == nil, !regexps, partialKey == nil, !useMetadata, !useCRI {
             throw ConfigError(
                 .structure, at: element.location,
-                "\(element.title): Either n_lines, multiline_start_regexp, multiline_end_regexp, partial_key, use_partial_metadata or use_partial_cri_logtag is required")
+                "\(element.title): Either n_lines, multiline_start_regexp, multiline_end_regexp, partial_key, use_partial_metadata or use_partial_cri_logtag is required"
+            )
         }
         func exclusive(_ condition: Bool, _ key: String, _ message: String) throws {
             if condition { throw element.rejected(key, message) }
@@ -110,7 +111,8 @@ public struct ConcatConfiguration: Sendable {
         } else if useMetadata {
             switch format {
             case .dockerFluentd:
-                mode = .partialMetadata(.init(message: "partial_message", id: "partial_id", ordinal: "partial_ordinal", last: "partial_last", indicator: "partial_message"))
+                mode = .partialMetadata(
+                    .init(message: "partial_message", id: "partial_id", ordinal: "partial_ordinal", last: "partial_last", indicator: "partial_message"))
             case .dockerJournald:
                 mode = .partialMetadata(
                     .init(
@@ -124,7 +126,8 @@ public struct ConcatConfiguration: Sendable {
             }
         } else if useCRI {
             guard let criKey else {
-                throw element.rejected("partial_cri_logtag_key", "is required with use_partial_cri_logtag (the field the cri parser puts P or F in, usually logtag)")
+                throw element.rejected(
+                    "partial_cri_logtag_key", "is required with use_partial_cri_logtag (the field the cri parser puts P or F in, usually logtag)")
             }
             mode = .partialCRI(logtagKey: criKey)
         } else {
@@ -148,12 +151,13 @@ public struct ConcatConfiguration: Sendable {
     static func regexp(_ element: ConfigElement, _ key: String) throws -> RubyRegex? {
         guard let written = element.string(key) else { return nil }
         guard written.count >= 2, written.hasPrefix("/"), written.hasSuffix("/") else {
-            throw element.invalid(key, written, expected: "a regular expression between slashes, /.../ (concat drops the first and last characters; flags are not read)")
+            throw element.invalid(
+                key, written, expected: "a regular expression between slashes, /.../ (concat drops the first and last characters; flags are not read)")
         }
         do {
             return try RubyRegex(pattern: String(written.dropFirst().dropLast()), flags: [], source: written)
         } catch {
-            throw element.invalid(key, written, expected: "a valid regular expression (\(error.reason))")
+            throw element.invalid(key, written, expected: "a valid regular expression (\(error))")
         }
     }
 }

@@ -65,7 +65,7 @@ public final class ConcatFilter: FilterPlugin, HoldingPlugin {
                 } catch {
                     // The plugin sends such a record to the error stream; a filter here cannot
                     // wait on a router, so it goes on unjoined, with a warning.
-                    logger.warning("concat: record passed on unjoined", metadata: ["concat.reason": "\(error.reason)", "tag": "\(stream.tag)"])
+                    logger.warning("concat: record passed on unjoined", metadata: ["concat.reason": "\(error)", "tag": "\(stream.tag)"])
                     builder.append(time: time, record: record)
                 }
             }

@@ -19,8 +19,9 @@ struct ConcatStateMachine: Sendable {
     }
 
     /// A record the plugin's `process` raised on (a CRI record without a text logtag).
-    struct Problem: Error, Sendable {
+    struct Problem: Error, Sendable, CustomStringConvertible {
         var reason: String
+        var description: String { reason }
     }
 
     let configuration: ConcatConfiguration
@@ -230,8 +231,9 @@ struct ConcatStateMachine: Sendable {
                 continue
             }
             let tag = buffers[id]?.first?.tag
-            if let (time, record) = flushBuffer(id), let tag {
-                out.append(Flushed(tag: tag, time: configuration.useFirstTimestamp ? time : wallNow, record: .map(record), reason: "Timeout flush: \(id)"))
+            if let flushed = flushBuffer(id), let tag {
+                out.append(
+                    Flushed(tag: tag, time: configuration.useFirstTimestamp ? flushed.0 : wallNow, record: .map(flushed.1), reason: "Timeout flush: \(id)"))
             }
             lastSeen[id] = nil
             buffers[id] = nil

@@ -48,7 +48,9 @@ public final class DetectExceptionsOutput: OutputPlugin, HoldingPlugin {
         do {
             detector = try ExceptionDetector(languages: languages)
         } catch {
-            throw element.invalid("languages", languages.joined(separator: ","), expected: "languages among \(ExceptionDetector.languageNames) (unknown: \(error.name))")
+            throw element.invalid(
+                "languages", languages.joined(separator: ","),
+                expected: "languages among \(ExceptionDetector.languageNames) (unknown: \((error as? ExceptionDetector.UnknownLanguage)?.name ?? "\(error)"))")
         }
         template = TraceAccumulator(detector: detector, options: options)
         self.router = router
@@ -113,7 +115,8 @@ public final class DetectExceptionsOutput: OutputPlugin, HoldingPlugin {
         let now = clock()
         let flushed: [(tag: String, original: String, events: [TraceAccumulator.Event])] = accumulators.withLock { accumulators in
             var out: [(tag: String, original: String, events: [TraceAccumulator.Event])] = []
-            for (id, var entry) in accumulators where due(now, entry.accumulator) {
+            for (id, value) in accumulators where due(now, value.accumulator) {
+                var entry = value
                 let events = entry.accumulator.forceFlush()
                 accumulators[id] = entry
                 if !events.isEmpty { out.append((entry.outTag, id[0], events)) }

@@ -53,7 +53,9 @@ public struct RecordModifierFilter: FilterPlugin {
 
     init(_ element: ConfigElement, logger: Logger) throws {
         if element.has("prepare_value") {
-            throw element.rejected("prepare_value", "it is Ruby code run at start-up, and Runnel runs no Ruby; compute the value in <record> with ${...} or in the configuration with \"#{...}\"")
+            throw element.rejected(
+                "prepare_value",
+                "it is Ruby code run at start-up, and Runnel runs no Ruby; compute the value in <record> with ${...} or in the configuration with \"#{...}\"")
         }
         var fields: [(key: String, value: Value)] = []
         for section in element.elements(named: "record") {
@@ -98,18 +100,21 @@ public struct RecordModifierFilter: FilterPlugin {
             if written.count >= 2, written.hasPrefix("/"), written.hasSuffix("/") {
                 pattern = String(written.dropFirst().dropLast())
             } else {
-                logger.warning("record_modifier: write the <replace> expression as /.../", metadata: ["expression": "\(written)", "config.location": "\(section.location)"])
+                logger.warning(
+                    "record_modifier: write the <replace> expression as /.../",
+                    metadata: ["expression": "\(written)", "config.location": "\(section.location)"])
             }
             let regex: RubyRegex
             do { regex = try RubyRegex(pattern: pattern, flags: []) } catch {
-                throw section.invalid("expression", written, expected: "a valid regular expression (\(error.reason))")
+                throw section.invalid("expression", written, expected: "a valid regular expression (\(error))")
             }
             return Replace(key: try section.requiredString("key"), expression: regex, replacement: try section.requiredString("replace"))
         }
         if let written = element.string("char_encoding") {
             let names = written.split(separator: ":", maxSplits: 1).map(String.init)
             guard let from = names.first.flatMap(RecordModifierFilter.encoding) else {
-                throw element.invalid("char_encoding", written, expected: "an encoding name or from:to, among utf-8, ascii, iso-8859-1, euc-jp, shift_jis, windows-1252, utf-16")
+                throw element.invalid(
+                    "char_encoding", written, expected: "an encoding name or from:to, among utf-8, ascii, iso-8859-1, euc-jp, shift_jis, windows-1252, utf-16")
             }
             var to: String.Encoding?
             if names.count == 2 {

@@ -58,14 +58,16 @@ public struct RewriteTagFilterOutput: OutputPlugin {
         }
         var seen: Set<String> = []
         for (rule, section) in zip(rules, element.elements(named: "rule")) where !seen.insert(rule.identity).inserted {
-            throw ConfigError(.structure, at: section.location, "\(element.title): duplicated rewriterules found (key, invert and pattern of this <rule> repeat an earlier one)")
+            throw ConfigError(
+                .structure, at: section.location,
+                "\(element.title): duplicated rewriterules found (key, invert and pattern of this <rule> repeat an earlier one)")
         }
         capitalize = try element.bool("capitalize_regex_backreference", default: false)
         removeTagPrefix = element.string("remove_tag_prefix")
         if let written = element.string("remove_tag_regexp") {
             guard removeTagPrefix == nil else { throw element.rejected("remove_tag_regexp", "remove_tag_prefix and remove_tag_regexp are exclusive") }
             do { removeTagRegexp = try RubyRegex(written) } catch {
-                throw element.invalid("remove_tag_regexp", written, expected: "a valid regular expression (\(error.reason))")
+                throw element.invalid("remove_tag_regexp", written, expected: "a valid regular expression (\(error))")
             }
         } else {
             removeTagRegexp = nil
@@ -187,7 +189,8 @@ public struct RewriteTagFilterOutput: OutputPlugin {
         var out: [UInt8] = []
         var i = 0
         while i < bytes.count {
-            if let (end, name) = RewriteTagFilterOutput.placeholder(in: bytes, at: i) {
+            if let found = RewriteTagFilterOutput.placeholder(in: bytes, at: i) {
+                let name = found.name
                 if let value = placeholderValue(name, tag: tag) {
                     out += Array(value.utf8)
                 } else {
@@ -195,7 +198,7 @@ public struct RewriteTagFilterOutput: OutputPlugin {
                         "rewrite_tag_filter: unknown placeholder found; it is replaced by nothing",
                         metadata: ["placeholder": "\(name)", "tag": "\(original)", "rewritetag": "\(text)"])
                 }
-                i = end
+                i = found.end
                 continue
             }
             out.append(bytes[i])
@@ -260,7 +263,9 @@ public struct RewriteTagFilterOutput: OutputPlugin {
         var singles: [(label: String?, stream: EventStream)] = []
         try stream.forEachEntry { time, reader in
             let record = try reader.readValue()
-            guard let (newTag, label) = rewrite(tag: stream.tag, record: record, placeholderTag: placeholderTag) else { return }
+            guard let rewritten = rewrite(tag: stream.tag, record: record, placeholderTag: placeholderTag) else { return }
+            let newTag = rewritten.tag
+            let label = rewritten.label
             if newTag == stream.tag, label == nil {
                 logger.trace("rewrite_tag_filter: tag has not been rewritten", metadata: ["tag": "\(stream.tag)"])
                 return

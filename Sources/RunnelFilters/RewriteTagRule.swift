@@ -22,7 +22,7 @@ struct RewriteTagRule: Sendable {
         do {
             pattern = try RubyRegex(written)
         } catch {
-            throw section.invalid("pattern", written, expected: "a valid regular expression (\(error.reason))")
+            throw section.invalid("pattern", written, expected: "a valid regular expression (\(error))")
         }
         tag = try section.requiredString("tag")
         if RewriteTagRule.hasRangePlaceholder(tag) {

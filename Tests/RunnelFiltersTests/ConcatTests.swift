@@ -3,6 +3,7 @@ import RunnelConfig
 import RunnelCore
 import RunnelParsers
 import RunnelPipeline
+import RunnelTestSupport
 import Synchronization
 import Testing
 
@@ -123,7 +124,9 @@ import Testing
         var concat = try machine("key message\n\(body)")
         var out: [String] = []
         for line in lines {
-            out += try concat.filter(tag: "t", time: EventTime(seconds: 1), record: .record(["message": .string(line)]), now: 0).compactMap { $0.record["message"]?.stringValue }
+            out += try concat.filter(tag: "t", time: EventTime(seconds: 1), record: .record(["message": .string(line)]), now: 0).compactMap {
+                $0.record["message"]?.stringValue
+            }
         }
         #expect(out == expected)
     }
@@ -132,7 +135,9 @@ import Testing
         var partial = try machine("key message\npartial_key partial_message\npartial_value true\nseparator \"\"")
         var out: [MessagePackValue] = []
         for (text, flag) in [("a", "true"), ("b", "true"), ("c", "false")] {
-            out += try partial.filter(tag: "t", time: EventTime(seconds: 1), record: .record(["message": .string(text), "partial_message": .string(flag)]), now: 0).map(\.record)
+            out += try partial.filter(
+                tag: "t", time: EventTime(seconds: 1), record: .record(["message": .string(text), "partial_message": .string(flag)]), now: 0
+            ).map(\.record)
         }
         #expect(out == [.record(["message": "abc"])])
 
@@ -182,7 +187,10 @@ import Testing
 
     @Test(arguments: [
         ("", "key"),
-        ("key message", "Either n_lines, multiline_start_regexp, multiline_end_regexp, partial_key, use_partial_metadata or use_partial_cri_logtag is required"),
+        (
+            "key message",
+            "Either n_lines, multiline_start_regexp, multiline_end_regexp, partial_key, use_partial_metadata or use_partial_cri_logtag is required"
+        ),
         ("key message\nn_lines 2\nmultiline_start_regexp /a/", "exclusive"),
         ("key message\npartial_key p", "partial_value is required"),
         ("key message\nuse_partial_cri_logtag true", "partial_cri_logtag_key"),

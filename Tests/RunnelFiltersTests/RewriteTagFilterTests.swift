@@ -58,18 +58,19 @@ import Testing
         </match>
         """
 
-    /// README: "The tag of the resulting event" for each record.
-    @Test(arguments: [
-        (["path": "/img/logo.png", "status": "200", "domain": "maps.example.com"], nil),
-        (["path": "/", "status": "404", "domain": "maps.example.com"], nil),
-        (["path": "/", "status": "200", "domain": "example.net"], nil),
-        (["path": "/", "status": "200", "domain": "maps.example.com"], "site.Maps"),
-        (["path": "/", "status": "200", "domain": "news.example.com"], "site.News"),
-        (["path": "/", "status": "200", "domain": "www.example.com", "agent": "Mozilla (compatible; googlebot/2.1)"], "site.unmatched.web01"),
-        (["path": "/", "status": "200", "domain": "www.example.com", "agent": "Googlebot/2.1"], "robot.Googlebot"),
-        (["path": "/", "status": "200", "domain": "mail.example.com"], "site.ExampleMail"),
-        (["path": "/", "status": "200", "domain": "other.example.com"], "site.unmatched.web01"),
-    ] as [([String: String], String?)])
+    /// README: "The tag of the resulting event" for each record (the README sends `clear` to null).
+    @Test(
+        arguments: [
+            (["path": "/img/logo.png", "status": "200", "domain": "maps.example.com"], "clear"),
+            (["path": "/", "status": "404", "domain": "maps.example.com"], "clear"),
+            (["path": "/", "status": "200", "domain": "example.net"], "clear"),
+            (["path": "/", "status": "200", "domain": "maps.example.com"], "site.Maps"),
+            (["path": "/", "status": "200", "domain": "news.example.com"], "site.News"),
+            (["path": "/", "status": "200", "domain": "www.example.com", "agent": "Mozilla (compatible; googlebot/2.1)"], "site.unmatched.web01"),
+            (["path": "/", "status": "200", "domain": "www.example.com", "agent": "Googlebot/2.1"], "robot.Googlebot"),
+            (["path": "/", "status": "200", "domain": "mail.example.com"], "site.ExampleMail"),
+            (["path": "/", "status": "200", "domain": "other.example.com"], "site.unmatched.web01"),
+        ] as [([String: String], String?)])
     func readmeRules(record: [String: String], expected: String?) async throws {
         let harness = try Harness(Self.readme)
         let value = MessagePackValue.map(record.sorted { $0.key < $1.key }.map { MessagePackPair(key: .string($0.key), value: .string($0.value)) })
@@ -79,9 +80,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("${tag}", "kubernetes.var.log.app"),
-        ("__TAG__", "kubernetes.var.log.app"),
-        ("${tag_parts[0]}.${tag_parts[3]}", "kubernetes.app"),
+        ("p.${tag}", "p.kubernetes.var.log.app"),
+        ("p.__TAG__", "p.kubernetes.var.log.app"),
+        ("k.${tag_parts[0]}.${tag_parts[3]}", "k.kubernetes.app"),
         ("x.${tag_parts[9]}", "x."),
         ("h.${hostname}", "h.web01"),
         ("u.${unknown}", "u."),

@@ -67,25 +67,24 @@ public struct RunnelRuntime: Sendable {
         }
     }
 
+    /// The services of a pipeline in start order; the group stops them in reverse. Outputs
+    /// first; then plugins that hold events and send them into a router later (concat,
+    /// detect_exceptions), so that they stop after the inputs and before the outputs their last
+    /// events go to; inputs last.
+    static func services(_ pipeline: Pipeline) -> [any Service] {
+        var services: [any Service] = []
+        for output in pipeline.outputs where !(output.plugin is any HoldingPlugin) { services.append(output.plugin) }
+        for output in pipeline.outputs where output.plugin is any HoldingPlugin { services.append(output.plugin) }
+        for filter in pipeline.filters { if let holding = filter.plugin as? any HoldingPlugin { services.append(holding) } }
+        for input in pipeline.inputs { services.append(input.plugin) }
+        return services
+    }
+
     func runOnce(_ pipeline: Pipeline) async throws -> Outcome {
         onPipeline(pipeline)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        // Plugins that hold events and send them into a router later (concat, detect_exceptions)
-        // come after the other outputs, so that the group, stopping in reverse order, stops them
-        // after the inputs and before the outputs their last events go to.
-        let holding = pipeline.outputs.filter { $0.plugin is any HoldingPlugin }
-        for output in pipeline.outputs where !(output.plugin is any HoldingPlugin) {
-            services.append(.init(service: output.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
-        }
-        for output in holding {
-            services.append(.init(service: output.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
-        }
-        for filter in pipeline.filters {
-            guard let service = filter.plugin as? any HoldingPlugin else { continue }
-            services.append(.init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
-        }
-        for input in pipeline.inputs {
-            services.append(.init(service: input.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        let services = RunnelRuntime.services(pipeline).map {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
         }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]

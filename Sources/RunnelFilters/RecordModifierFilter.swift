@@ -162,7 +162,9 @@ public struct RecordModifierFilter: FilterPlugin {
     }
 
     public func filter(_ stream: EventStream) throws -> [EventStream] {
-        let tagParts = stream.tag.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        // Ruby's `tag.split('.')`: empty parts are kept, except at the end.
+        var tagParts = stream.tag.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        while tagParts.last?.isEmpty == true { tagParts.removeLast() }
         var builder = EventStreamBuilder(tag: stream.tag, capacity: stream.entries.count + stream.count * 32)
         try stream.forEachEntry { time, reader in
             let record = try reader.readValue()

@@ -23,6 +23,8 @@ public final class ConcatFilter: FilterPlugin, HoldingPlugin {
     let clock: @Sendable () -> Double
     /// How often held lines are checked for `flush_interval` (the plugin's 1-second timer).
     let checkInterval: Duration
+    /// One warning a minute for records passed on unjoined.
+    let problems = LogRateLimiter(interval: 60, suppressedKey: "concat.suppressed")
 
     public static func make(_ context: PluginContext) throws -> any FilterPlugin {
         let configuration = try ConcatConfiguration(context.element)
@@ -65,7 +67,8 @@ public final class ConcatFilter: FilterPlugin, HoldingPlugin {
                 } catch {
                     // The plugin sends such a record to the error stream; a filter here cannot
                     // wait on a router, so it goes on unjoined, with a warning.
-                    logger.warning("concat: record passed on unjoined", metadata: ["concat.reason": "\(error)", "tag": "\(stream.tag)"])
+                    problems.log(
+                        logger, level: .warning, "concat: record passed on unjoined", metadata: ["concat.reason": "\(error)", "tag": "\(stream.tag)"], now: now)
                     builder.append(time: time, record: record)
                 }
             }

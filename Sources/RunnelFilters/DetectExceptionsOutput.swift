@@ -29,6 +29,8 @@ public final class DetectExceptionsOutput: OutputPlugin, HoldingPlugin {
     let router: any EventSink
     let logger: Logger
     let clock: @Sendable () -> Double
+    /// One warning a minute per tag whose events are dropped.
+    let drops = LogRateLimiter(interval: 60, suppressedKey: "detect_exceptions.suppressed")
 
     public static func make(_ context: PluginContext) throws -> any OutputPlugin {
         try DetectExceptionsOutput(context.element, router: context.router, logger: context.logger)
@@ -84,9 +86,9 @@ public final class DetectExceptionsOutput: OutputPlugin, HoldingPlugin {
         guard !events.isEmpty else { return }
         if tag == original {
             // The plugin would emit these to itself again and again.
-            logger.warning(
-                "detect_exceptions: the tag does not start with remove_tag_prefix, so its events would come back here; dropped",
-                metadata: ["tag": "\(original)", "remove_tag_prefix": "\(prefix)"])
+            drops.log(
+                logger, level: .warning, "detect_exceptions: the tag does not start with remove_tag_prefix, so its events would come back here; dropped",
+                reason: original, metadata: ["tag": "\(original)", "remove_tag_prefix": "\(prefix)"], now: clock())
             return
         }
         var builder = EventStreamBuilder(tag: tag)

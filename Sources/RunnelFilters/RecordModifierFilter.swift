@@ -46,6 +46,8 @@ public struct RecordModifierFilter: FilterPlugin {
     let replaces: [Replace]
     let encoding: (from: String.Encoding, to: String.Encoding?)?
     let logger: Logger
+    /// One warning a minute per field whose code raises.
+    let problems = LogRateLimiter(interval: 60, suppressedKey: "record_modifier.suppressed")
 
     public static func make(_ context: PluginContext) throws -> any FilterPlugin {
         try RecordModifierFilter(context.element, logger: context.logger)
@@ -182,9 +184,10 @@ public struct RecordModifierFilter: FilterPlugin {
             do {
                 pairs.set(field.key, try expand(field.value, tag: tag, tagParts: tagParts, time: time, record: .map(pairs)))
             } catch {
-                logger.warning(
+                problems.log(
+                    logger, level: .warning,
                     "record_modifier: ${...} code raised for this record (a missing nested key, or + of a string and a number); event dropped",
-                    metadata: ["record.key": "\(field.key)", "tag": "\(tag)"])
+                    reason: field.key, metadata: ["record.key": "\(field.key)", "tag": "\(tag)"])
                 return nil
             }
         }

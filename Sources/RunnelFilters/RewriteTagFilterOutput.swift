@@ -41,6 +41,8 @@ public struct RewriteTagFilterOutput: OutputPlugin {
     let router: any EventSink
     let labelRouters: [String: any EventSink]
     let logger: Logger
+    /// One warning a minute per unknown placeholder.
+    let unknownPlaceholders = LogRateLimiter(interval: 60, suppressedKey: "rewrite_tag_filter.suppressed")
 
     public static func make(_ context: PluginContext) throws -> any OutputPlugin {
         try RewriteTagFilterOutput(context)
@@ -194,8 +196,8 @@ public struct RewriteTagFilterOutput: OutputPlugin {
                 if let value = placeholderValue(name, tag: tag) {
                     out += Array(value.utf8)
                 } else {
-                    logger.warning(
-                        "rewrite_tag_filter: unknown placeholder found; it is replaced by nothing",
+                    unknownPlaceholders.log(
+                        logger, level: .warning, "rewrite_tag_filter: unknown placeholder found; it is replaced by nothing", reason: name,
                         metadata: ["placeholder": "\(name)", "tag": "\(original)", "rewritetag": "\(text)"])
                 }
                 i = found.end

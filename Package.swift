@@ -247,13 +247,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // Filters and re-emitting outputs Kubernetes configurations chain: rewrite_tag_filter,
+        // record_modifier, concat, detect_exceptions and the stdout filter.
+        .target(
+            name: "RunnelFilters",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelFormat",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelFiltersTests",
+            dependencies: [
+                "RunnelFilters", "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
         // The command line and the wiring of every plugin; the executable is a thin shell around it.
         .target(
             name: "RunnelApp",
             dependencies: [
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
                 "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
-                "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog", "RunnelHTTPInput",
+                "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog", "RunnelHTTPInput", "RunnelFilters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

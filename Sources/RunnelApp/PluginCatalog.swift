@@ -1,4 +1,5 @@
 import RunnelFileOutput
+import RunnelFilters
 import RunnelForward
 import RunnelHTTPInput
 import RunnelKinesis
@@ -25,6 +26,7 @@ public enum PluginCatalog {
         registry.inputs["http"] = HTTPInputPlugin.make
         registry.filters["parser"] = ParserFilterPlugin.make
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
+        FilterPlugins.register(into: &registry)
         registry.outputs["file"] = FileOutputPlugin.make
         registry.outputs["kinesis_streams"] = KinesisOutputPlugin.make(kind: .streams)
         registry.outputs["kinesis_streams_aggregated"] = KinesisOutputPlugin.make(kind: .streamsAggregated)

@@ -87,14 +87,24 @@ public struct RunnelRuntime: Sendable {
         }
     }
 
+    /// The services of a pipeline in start order; the group stops them in reverse. Outputs
+    /// first; then plugins that hold events and send them into a router later (concat,
+    /// detect_exceptions), so that they stop after the inputs and before the outputs their last
+    /// events go to; inputs last.
+    static func services(_ pipeline: Pipeline) -> [any Service] {
+        var services: [any Service] = []
+        for output in pipeline.outputs where !(output.plugin is any HoldingPlugin) { services.append(output.plugin) }
+        for output in pipeline.outputs where output.plugin is any HoldingPlugin { services.append(output.plugin) }
+        for filter in pipeline.filters { if let holding = filter.plugin as? any HoldingPlugin { services.append(holding) } }
+        for input in pipeline.inputs { services.append(input.plugin) }
+        return services
+    }
+
     func runOnce(_ pipeline: Pipeline) async throws -> Outcome {
         onPipeline(pipeline)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        for output in pipeline.outputs {
-            services.append(.init(service: output.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
-        }
-        for input in pipeline.inputs {
-            services.append(.init(service: input.plugin, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        let services = RunnelRuntime.services(pipeline).map {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
         }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]

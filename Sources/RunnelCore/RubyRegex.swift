@@ -148,3 +148,64 @@ public struct RubyRegex: @unchecked Sendable {
         regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..<text.endIndex, in: text)) != nil
     }
 }
+
+extension RubyRegex {
+    /// Ruby's `MatchData#captures` of the first match: every group by number (named ones too),
+    /// nil for a group that did not take part; nil when nothing matches.
+    public func numberedCaptures(_ text: String) -> [String?]? {
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        guard let result = regex.firstMatch(in: text, options: [], range: range) else { return nil }
+        return (1..<max(1, result.numberOfRanges)).map { index in
+            Range(result.range(at: index), in: text).map { String(text[$0]) }
+        }
+    }
+
+    /// Ruby's `String#gsub(regexp, replacement)`: every match replaced by `replacement`, in which
+    /// `\0`/`\&` is the whole match, `\1`..`\9` a numbered group, `\k<name>` a named one and
+    /// `\\` a backslash; a group that did not take part gives nothing.
+    public func replacingAll(in text: String, with replacement: String) -> String {
+        let whole = NSRange(text.startIndex..<text.endIndex, in: text)
+        var out = ""
+        var last = text.startIndex
+        for result in regex.matches(in: text, options: [], range: whole) {
+            guard let range = Range(result.range, in: text) else { continue }
+            out += text[last..<range.lowerBound]
+            func group(_ r: NSRange) -> Substring { Range(r, in: text).map { text[$0] } ?? "" }
+            var chars = Array(replacement)[...]
+            while let char = chars.popFirst() {
+                guard char == "\\", let next = chars.first else {
+                    out.append(char)
+                    continue
+                }
+                if let digit = next.wholeNumberValue, next.isASCII {
+                    chars.removeFirst()
+                    if digit < result.numberOfRanges { out += group(result.range(at: digit)) }
+                } else if next == "&" {
+                    chars.removeFirst()
+                    out += text[range]
+                } else if next == "\\" {
+                    chars.removeFirst()
+                    out.append("\\")
+                } else if next == "k", chars.dropFirst().first == "<", let close = chars.firstIndex(of: ">") {
+                    let name = String(chars[chars.index(chars.startIndex, offsetBy: 2)..<close])
+                    chars = chars[chars.index(after: close)...]
+                    if let index = names.firstIndex(of: name) { out += group(result.range(withName: "g\(index + 1)")) }
+                } else {
+                    out.append(char)
+                }
+            }
+            last = range.upperBound
+        }
+        out += text[last...]
+        return out
+    }
+}
+
+extension RubyRegex {
+    /// Where the first match is, if any (Ruby's `String#sub` replaces just this).
+    public func firstMatchRange(_ text: String) -> Range<String.Index>? {
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        guard let result = regex.firstMatch(in: text, options: [], range: range) else { return nil }
+        return Range(result.range, in: text)
+    }
+}

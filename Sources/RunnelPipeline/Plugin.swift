@@ -44,6 +44,12 @@ public protocol FilterPlugin: Sendable {
     func filter(_ stream: EventStream) throws -> [EventStream]
 }
 
+/// A filter or output that holds events back and sends them into a router later (concat's
+/// lines waiting for the rest of their message, detect_exceptions' stack traces). It runs as a
+/// service: `run()` flushes what timed out, and what it holds at graceful shutdown, before it
+/// returns. The runtime stops these after the inputs and before the other outputs.
+public protocol HoldingPlugin: Service {}
+
 /// A `<match>` output. Its `emit` takes events in (into its buffer, if any); its `run()` sends
 /// them on and, at graceful shutdown, flushes what `flush_at_shutdown` says before returning.
 public protocol OutputPlugin: Service, EventSink {

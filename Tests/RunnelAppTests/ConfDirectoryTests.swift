@@ -43,3 +43,18 @@ import Testing
                 == PipelineBuilder(registry: registry, logger: logger).build(yaml).graph)
     }
 }
+
+/// Plugins that hold events (concat, detect_exceptions) start after the other outputs and before
+/// the inputs, so that the group, stopping in reverse, stops them between the two.
+@Suite struct HoldingPluginOrderTests {
+    @Test func holdingPluginsStopAfterInputsAndBeforeOutputs() throws {
+        let root = try ConfigLoader.load(path: Paths.packageRoot.appendingPathComponent("conf.d/kubernetes-filters.conf").path, environment: [:])
+        let pipeline = try PipelineBuilder(registry: PluginCatalog.registry(), logger: Logger(label: "test")).build(root)
+        // rewrite_tag_filter, null and the timeout label's stdout; detect_exceptions, then concat; tail.
+        let kinds = RunnelRuntime.services(pipeline).map { service -> String in
+            if service is any InputPlugin { return "input" }
+            return service is any HoldingPlugin ? "holding" : "output"
+        }
+        #expect(kinds == ["output", "output", "output", "holding", "holding", "input"], "\(kinds)")
+    }
+}

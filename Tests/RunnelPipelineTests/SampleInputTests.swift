@@ -42,20 +42,27 @@ import Testing
         #expect(throws: ConfigError.self) { try Self.configuration(["sample": "{}"]) }
     }
 
-    @Test func runEmitsAtTheRateUntilShutdown() async throws {
+    @Test func runEmitsNoMoreThanTheRateEachSecondAndStopsWhenCancelled() async throws {
         let sink = CountingSink()
-        let input = SampleInput(configuration: try Self.configuration(["tag": "t", "rate": "50"]), sink: sink, logger: .init(label: "test"))
+        let input = SampleInput(configuration: try Self.configuration(["tag": "t", "rate": "30"]), sink: sink, logger: .init(label: "test"))
         let task = Task { try await input.run() }
-        try await Task.sleep(for: .milliseconds(2500))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while sink.count < 60, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         task.cancel()
         try await task.value
-        // Two whole seconds at 50 a second, and parts of the seconds at either end.
-        #expect(sink.count >= 40 && sink.count <= 150, "\(sink.count) events")
+        #expect(sink.count >= 60)
+        // Events carry the time they were made: no second has more than `rate` of them.
+        let perSecond = Dictionary(grouping: sink.times, by: { $0 }).mapValues(\.count)
+        #expect(perSecond.values.allSatisfy { $0 <= 30 }, "\(perSecond)")
     }
 }
 
 final class CountingSink: EventSink {
-    private let counted = Mutex(0)
-    var count: Int { counted.withLock { $0 } }
-    func emit(_ stream: EventStream) async throws { counted.withLock { $0 += stream.count } }
+    private let seconds = Mutex<[UInt32]>([])
+    var count: Int { seconds.withLock { $0.count } }
+    var times: [UInt32] { seconds.withLock { $0 } }
+    func emit(_ stream: EventStream) async throws {
+        let times = try stream.decodedEntries().map(\.time.seconds)
+        seconds.withLock { $0 += times }
+    }
 }

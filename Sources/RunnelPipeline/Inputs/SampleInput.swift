@@ -102,10 +102,11 @@ public final class SampleInput: InputPlugin, Sendable {
                     let second = EventTime.now().seconds
                     for slot in 0..<10 {
                         let started = MonotonicClock.seconds()
-                        guard EventTime.now().seconds == second else { break }
+                        let now = EventTime.now()
+                        guard now.seconds == second else { break }
                         var emits = perSlot
                         if slot == 9 { emits += residual }
-                        if emits > 0 { await self.emit(generator.stream(self.configuration, emits: emits, time: .now())) }
+                        if emits > 0 { await self.emit(generator.stream(self.configuration, emits: emits, time: now)) }
                         let left = 0.1 - (MonotonicClock.seconds() - started)
                         if left > 0 { try await Task.sleep(for: .nanoseconds(Int64(left * 1e9))) }
                     }

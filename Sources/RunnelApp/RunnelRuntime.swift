@@ -62,9 +62,10 @@ public struct RunnelRuntime: Sendable {
         let logger = self.logger
         // The first SIGTERM/SIGINT stops the pipeline gracefully (the service group's own
         // handler); a second one while that runs exits now, as Fluentd's does.
+        let stopSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let impatience = Task {
             var stops = 0
-            for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+            for await signal in stopSignals {
                 stops += 1
                 guard stops >= 2 else { continue }
                 logger.warning(
@@ -117,13 +118,16 @@ public struct RunnelRuntime: Sendable {
         // Set before the group is asked to stop, so a reload is never mistaken for a stop when the
         // group finishes before the signal task does.
         let reload = PendingReload()
+        // Trapped before any service starts: a signal that came while the inputs were starting
+        // would otherwise end the process (the default action of SIGHUP, SIGUSR1 and SIGUSR2).
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1, .sigusr2)
         return try await withThrowingTaskGroup(of: Bool.self) { tasks in
             tasks.addTask {
                 try await group.run()
                 return true
             }
             tasks.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sighup, .sigusr1, .sigusr2) {
+                for await signal in signals {
                     if signal == .sigusr1 {
                         logger.info("SIGUSR1: flushing all buffers")
                         for output in outputs { await output.flushNow() }

@@ -177,7 +177,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await filter.run() }
             clock.withLock { $0 = 6 }
-            let seen = try await polled({ timeout.records }, until: { !$0.isEmpty })
+            let seen = try await polled(timeout: 120, { timeout.records }, until: { !$0.isEmpty })
             #expect(seen == [.record(["message": "S1\ntail"])])
             _ = try filter.filter(stream(tag: "app", [.record(["message": "S2"])]))
             group.cancelAll()

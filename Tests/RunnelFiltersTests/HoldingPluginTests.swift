@@ -47,7 +47,7 @@ import Testing
             try await output.emit(stream(tag: "raw.app", trace.map { .record(["message": .string($0)]) }))
             #expect(sink.records.isEmpty)
             // Checked every second at the most often; the trace is sent once 0.5 s have passed.
-            let seen = try await polled({ sink.records }, until: { !$0.isEmpty })
+            let seen = try await polled(timeout: 120, { sink.records }, until: { !$0.isEmpty })
             #expect(seen == [.record(["message": .string(DetectExceptionsTests.java)])])
             try await output.emit(stream(tag: "raw.app", [.record(["message": "java.lang.IllegalStateException: again\n"])]))
         }

@@ -51,8 +51,8 @@ func withHTTPInput(_ element: ConfigElement, sink: HTTPTestSink, _ body: @Sendab
 let clientPython = Python.first(importing: ["requests", "cloudevents.core.v1.event"])
 
 /// Runs a Python client program against `port`; returns what it printed (a JSON document).
-func runClient(_ script: String, port: Int, _ extra: [String] = []) throws -> MessagePackValue {
-    let result = try Python.run(clientPython!, ["-c", script, String(port)] + extra)
+func runClient(_ script: String, port: Int, _ extra: [String] = []) async throws -> MessagePackValue {
+    let result = try await Python.runDetached(clientPython!, ["-c", script, String(port)] + extra)
     guard result.status == 0 else { throw TestFailure("the Python client exited \(result.status): \(result.output)") }
     return try JSONReader.decode(result.output)
 }
@@ -92,7 +92,7 @@ struct HTTPInputTests {
     @Test func pythonClientsPostInHTTPAndCloudEvents() async throws {
         let sink = HTTPTestSink()
         try await withHTTPInput(source(["cloudevents": "true", "cloudevents_tag": "ce.${type}"]), sink: sink) { port in
-            let statuses = try runClient(Self.clients, port: port)
+            let statuses = try await runClient(Self.clients, port: port)
             #expect(statuses == [200, 200, 200, 400, 200, 200, 200, 200, 400, 200])
         }
         let events = sink.events
@@ -121,7 +121,7 @@ struct HTTPInputTests {
     @Test func aFullBufferIsAnswered503WithRetryAfter() async throws {
         let sink = HTTPTestSink(refusing: true)
         try await withHTTPInput(source(["cors_allow_origins": "[\"https://*.example.com\"]", "body_size_limit": "1k"]), sink: sink) { port in
-            let answer = try runClient(Self.statusAndHeaders, port: port)
+            let answer = try await runClient(Self.statusAndHeaders, port: port)
             #expect(answer["status"] == 503)
             #expect(answer["retry"] == "1")
             #expect(answer["body"]?.stringValue?.contains("buffer of kinesis_streams.0 is full") == true)
@@ -147,7 +147,7 @@ struct HTTPInputTests {
         let sink = HTTPTestSink()
         let tls = ConfigElement("transport", "tls", ["cert_path": path("server.pem"), "private_key_path": path("server.key")])
         try await withHTTPInput(source(["use_204_response": "true"], [tls]), sink: sink) { port in
-            let status = try runClient(Self.tlsClient, port: port, [path("ca.pem")])
+            let status = try await runClient(Self.tlsClient, port: port, [path("ca.pem")])
             #expect(status == 204)
         }
         #expect(sink.events.map(\.record) == [.record(["over": "tls"])])

@@ -1,7 +1,7 @@
 // libFuzzer target: every line parser of RunnelParsers, and the time parser, must answer any
 // line with an event, a held line or "unmatched", never crash or hang. Built by scripts/fuzz with
-// RunnelCore's sources and the files in ParsersFuzz.sources (RunnelConfig without YAML, and
-// RunnelParsers without ParserFilterPlugin, which needs RunnelPipeline/Logging).
+// RunnelCore's sources, RunnelConfig without YAML and the loader, and every file of
+// RunnelParsers that needs neither RunnelPipeline nor Logging (scripts/fuzz lists them).
 //
 // Each parser gets the whole input as one line, then each of its newline-separated pieces (so
 // multiline and partial container lines join), then a flush. Whatever a parser appends must be

@@ -28,12 +28,15 @@ struct LoadgenOptions: Sendable {
     var filePath: String?
     /// File mode: rotate (rename to .1 and start anew) after this many lines; 0 never.
     var rotateEvery = 0
+    /// HTTP mode: POST JSON arrays of `batch` records to `/TAG` on `port` (an in_http input).
+    var http = false
 
     static let usage = """
         usage: runnel-loadgen [--host H] [--port P] [--connections N] [--events N] [--batch N]
                               [--record-size BYTES] [--ack] [--window N] [--rate EVENTS_PER_S]
                               [--tag TAG] [--seq-start N] [--acked-log FILE] [--sent-log FILE]
                runnel-loadgen --file PATH [--events N] [--rate N] [--record-size BYTES] [--rotate-every N]
+               runnel-loadgen --http [--port P] [--connections N] [--events N] [--batch N] [--record-size BYTES] [--rate N] [--tag TAG]
         Prints one JSON line: events sent, acknowledged, seconds, events/s, MB/s.
         """
 
@@ -66,6 +69,7 @@ struct LoadgenOptions: Sendable {
             case "--sent-log": options.sentLog = try value(argument)
             case "--file": options.filePath = try value(argument)
             case "--rotate-every": options.rotateEvery = try number(argument)
+            case "--http": options.http = true
             case "-h", "--help": throw LoadgenError(usage)
             default: throw LoadgenError("unknown option \(argument)\n\(usage)")
             }

@@ -1,8 +1,9 @@
 import Foundation
 import NIOSSL
 
-// runnel-loadgen: Forward load (PackedForward over N connections, optional acks and rate) or
-// file load (lines appended and rotated). Prints one JSON line with what it did.
+// runnel-loadgen: Forward load (PackedForward over N connections, optional acks and rate), HTTP
+// load (JSON batches POSTed to an in_http input) or file load (lines appended and rotated).
+// Prints one JSON line with what it did.
 // runnel-loadgen sink [--port P] [--sample-every N] [--throttle-fraction F] [--error-fraction F]
 //                    [--seed N] [--shards N] [--outage START:SECONDS] [--tls-cert PEM --tls-key PEM]:
 //                    a counting Kinesis endpoint for benchmarks and soak runs. --throttle-fraction
@@ -65,6 +66,14 @@ do {
         print(
             "{\"mode\":\"file\",\"lines\":\(result.lines),\"bytes\":\(result.bytes),\"seconds\":\(String(format: "%.3f", result.seconds)),"
                 + "\"lines_per_second\":\(String(format: "%.0f", Double(result.lines) / result.seconds))}")
+    } else if options.http {
+        let (totals, seconds) = try HTTPLoad(options: options).run()
+        print(
+            "{\"mode\":\"http\",\"sent\":\(totals.sent),\"requests\":\(totals.requests),\"retried\":\(totals.retried),\"bytes\":\(totals.bytes),"
+                + "\"seconds\":\(String(format: "%.3f", seconds)),\"events_per_second\":\(String(format: "%.0f", Double(totals.sent) / seconds)),"
+                + "\"requests_per_second\":\(String(format: "%.0f", Double(totals.requests) / seconds)),\"errors\":\(totals.errors.count)}")
+        for error in totals.errors { FileHandle.standardError.write(Data("runnel-loadgen: \(error)\n".utf8)) }
+        if !totals.errors.isEmpty { exit(1) }
     } else {
         let (totals, seconds) = try ForwardLoad(options: options).run()
         print(

@@ -274,6 +274,7 @@ let package = Package(
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
                 "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
                 "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog", "RunnelHTTPInput", "RunnelFilters",
+                "RunnelHTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -78,6 +78,9 @@ public struct RunCommand: AsyncParsableCommand {
                 logger.critical("invalid configuration", metadata: ["error": "\(each)"])
             }
             throw ExitCode(1)
+        } catch let error as RPCServerError {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
         }
     }
 

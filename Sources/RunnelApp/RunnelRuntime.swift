@@ -75,6 +75,9 @@ public struct RunnelRuntime: Sendable {
             }
         }
         defer { impatience.cancel() }
+        if let name = pipeline.system.processName { Self.setProcessName(name, logger: logger) }
+        let rpc = try await RPCServer.start(serving: pipeline, logger: logger)
+        defer { rpc?.stop() }
         logger.info("runnel started", metadata: ["config": "\(configPath)", "inputs": "\(pipeline.inputs.count)", "outputs": "\(pipeline.outputs.count)"])
         while true {
             switch try await runOnce(pipeline) {
@@ -83,9 +86,22 @@ public struct RunnelRuntime: Sendable {
                 return
             case .reload(let next):
                 pipeline = next
+                rpc?.publish(next)
                 logger.info("configuration reloaded", metadata: ["config": "\(configPath)"])
             }
         }
+    }
+
+    /// `<system> process_name`: the name `ps`, `top` and `pgrep` show (the kernel keeps 15
+    /// bytes of it), set once at start as Fluentd sets its process title.
+    static func setProcessName(_ name: String, logger: Logger) {
+        let comm = String(decoding: Array(name.utf8.prefix(15)), as: UTF8.self)
+        guard let file = fopen("/proc/self/comm", "w") else {
+            logger.warning("process_name not set", metadata: ["process_name": "\(name)", "error": "\(String(cString: strerror(errno)))"])
+            return
+        }
+        fputs(comm, file)
+        fclose(file)
     }
 
     /// The services of a pipeline in start order; the group stops them in reverse. Outputs

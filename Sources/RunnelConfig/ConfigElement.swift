@@ -86,18 +86,25 @@ public final class ConfigElement: Sendable, CustomStringConvertible {
 
     public var description: String { dump(indent: "") }
 
-    /// The tree written back as classic syntax (used by `--dry-run` and to compare YAML with classic).
-    public func dump(indent: String = "") -> String {
+    /// Parameter names whose values never leave the process: monitor_agent's `config` and the
+    /// RPC's config dump show `xxxxxx` for them, as Fluentd does for its secret parameters.
+    public static let secretKeys: Set<String> = [
+        "aws_key_id", "aws_sec_key", "aws_ses_token", "shared_key", "password", "private_key_passphrase",
+    ]
+
+    /// The tree written back as classic syntax (used by `--dry-run` and to compare YAML with
+    /// classic); with `maskingSecrets`, the values of `secretKeys` are written `xxxxxx`.
+    public func dump(indent: String = "", maskingSecrets: Bool = false) -> String {
         var lines: [String] = []
         let inner = name == "ROOT" ? indent : indent + "  "
         if name != "ROOT" { lines.append(indent + title) }
         for parameter in parameters {
             // A key alone means an empty value; other values are quoted only where needed to read back the same.
-            let value = ConfigDumpQuoting.classic(parameter.value)
+            let value = maskingSecrets && Self.secretKeys.contains(parameter.key) ? "xxxxxx" : ConfigDumpQuoting.classic(parameter.value)
             let key = ConfigDumpQuoting.key(parameter.key)
             lines.append(value.isEmpty ? inner + key : "\(inner)\(key) \(value)")
         }
-        for child in children { lines.append(child.dump(indent: inner)) }
+        for child in children { lines.append(child.dump(indent: inner, maskingSecrets: maskingSecrets)) }
         if name != "ROOT" { lines.append(indent + "</\(name)>") }
         return lines.joined(separator: "\n")
     }

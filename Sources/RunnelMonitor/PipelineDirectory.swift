@@ -13,11 +13,6 @@ final class PipelineDirectory: Sendable {
 
     var current: Pipeline? { pipeline.withLock { $0 } }
 
-    /// Parameter names whose values never leave the process.
-    static let secretKeys: Set<String> = [
-        "aws_key_id", "aws_sec_key", "aws_ses_token", "shared_key", "password", "private_key_passphrase",
-    ]
-
     func pluginsJSON(includeConfig: Bool, includeRetry: Bool = false) -> [UInt8] {
         var plugins: [MessagePackValue] = []
         guard let pipeline = pipeline.withLock({ $0 }) else { return Array("{\"plugins\":[]}".utf8) }
@@ -32,7 +27,7 @@ final class PipelineDirectory: Sendable {
                 let config = element.parameters.map { parameter in
                     MessagePackPair(
                         key: .string(parameter.key),
-                        value: .string(PipelineDirectory.secretKeys.contains(parameter.key) ? "xxxxxx" : parameter.value))
+                        value: .string(ConfigElement.secretKeys.contains(parameter.key) ? "xxxxxx" : parameter.value))
                 }
                 pairs.append(.init(key: "config", value: .map(config)))
             }

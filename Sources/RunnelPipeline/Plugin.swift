@@ -127,13 +127,20 @@ public struct SystemConfiguration: Sendable {
     /// `root_dir`: where buffers without an explicit `path` keep their files.
     public var rootDirectory: String?
     public var logLevel: Logger.Level
-    /// `suppress_repeated_stacktrace`-like settings are accepted and ignored; `workers` must be 1.
+    /// `workers` must be 1.
     public var workers: Int
 
     /// `<log> format`: Runnel's own log lines as Fluentd's text, or one JSON object each.
     public var logFormat: LogFormat = .text
     /// `<log> time_format`: strftime for the time of Runnel's own log lines; nil keeps the default.
     public var logTimeFormat: String?
+    /// `rpc_endpoint` (`HOST:PORT`): where Fluentd's HTTP RPC (`/api/plugins.flushBuffers`, ...)
+    /// is served; nil serves none.
+    public var rpcEndpoint: String?
+    /// `enable_get_dump`: whether the RPC serves `/api/config.getDump`.
+    public var enableGetDump = false
+    /// `process_name`: the process' name as `ps` shows it (`supervisor:NAME` in Fluentd).
+    public var processName: String?
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case text, json

@@ -242,7 +242,7 @@ public struct PipelineBuilder: Sendable {
 
 extension SystemConfiguration {
     /// Reads `<system>`: `root_dir`, `log_level`, `<log>` `format`/`time_format`, `workers`
-    /// (Runnel runs one worker).
+    /// (Runnel runs one worker), `rpc_endpoint`, `enable_get_dump`, `process_name`.
     public init(_ element: ConfigElement?) throws {
         self.init()
         guard let element else { return }
@@ -259,12 +259,32 @@ extension SystemConfiguration {
         }
         workers = try element.integer("workers", default: 1)
         guard workers >= 1 else { throw element.rejected("workers", "must be at least 1") }
+        if let endpoint = element.string("rpc_endpoint") {
+            guard Self.splitEndpoint(endpoint) != nil else {
+                throw element.invalid("rpc_endpoint", endpoint, expected: "HOST:PORT with a port from 0 to 65535")
+            }
+            rpcEndpoint = endpoint
+        }
+        enableGetDump = try element.bool("enable_get_dump", default: false)
+        processName = element.string("process_name")
         for key in [
-            "suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source", "process_name",
+            "suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source",
             "log_event_verbose", "enable_input_metrics", "enable_size_metrics",
         ] {
             element.markUsed(key)
         }
+    }
+}
+
+extension SystemConfiguration {
+    /// `HOST:PORT` (Fluentd splits `rpc_endpoint` at the colon; `[::1]:24444` is read too).
+    public static func splitEndpoint(_ endpoint: String) -> (host: String, port: Int)? {
+        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(endpoint[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
     }
 }
 

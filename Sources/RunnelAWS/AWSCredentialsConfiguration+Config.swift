@@ -16,6 +16,7 @@ import RunnelCore
 /// | … `policy` | string | – | session policy JSON |
 /// | … `duration_seconds` | integer | STS default (3600) | 900–43200 |
 /// | … `external_id` | string | – | external ID the role's trust policy asks for |
+/// | … `source_identity` | string | – | STS `SourceIdentity` of the session |
 /// | … `sts_http_proxy` | URL | – | HTTP proxy for STS |
 /// | … `sts_endpoint_url` | URL | regional endpoint | STS endpoint |
 /// | … `sts_region` | string | `region`, else us-east-1 | STS region |
@@ -132,6 +133,7 @@ extension AWSCredentialsConfiguration {
         settings.policy = element.rawValue("policy")
         settings.durationSeconds = try duration(element)
         settings.externalID = element.rawValue("external_id")
+        settings.sourceIdentity = element.rawValue("source_identity")
         settings.stsHTTPProxy = try url(element, "sts_http_proxy")
         settings.stsEndpointURL = try url(element, "sts_endpoint_url")
         settings.stsRegion = element.rawValue("sts_region")

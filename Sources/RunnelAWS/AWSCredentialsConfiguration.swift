@@ -29,6 +29,7 @@ public struct AWSCredentialsConfiguration: Sendable, Equatable {
         public var policy: String?
         public var durationSeconds: Int?
         public var externalID: String?
+        public var sourceIdentity: String?
         public var stsHTTPProxy: URL?
         public var stsEndpointURL: URL?
         public var stsRegion: String?

@@ -30,7 +30,8 @@ public func makeCredentialProvider(
     case .assumeRole(let settings, let sourceConfiguration):
         let parameters = STSClient.AssumeRoleParameters(
             roleARN: settings.roleARN, roleSessionName: settings.roleSessionName ?? context.sessionName(),
-            policy: settings.policy, durationSeconds: settings.durationSeconds, externalID: settings.externalID)
+            policy: settings.policy, durationSeconds: settings.durationSeconds, externalID: settings.externalID,
+            sourceIdentity: settings.sourceIdentity)
         return AssumeRoleCredentialProvider(
             parameters: parameters, source: try makeCredentialProvider(sourceConfiguration, context: context),
             sts: context.sts(region: settings.stsRegion, endpoint: settings.stsEndpointURL, proxy: settings.stsHTTPProxy),

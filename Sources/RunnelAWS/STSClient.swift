@@ -41,16 +41,19 @@ public struct STSClient: Sendable {
         public var policy: String?
         public var durationSeconds: Int?
         public var externalID: String?
+        /// `SourceIdentity`: who is behind the session, kept in CloudTrail across role chaining.
+        public var sourceIdentity: String?
 
         public init(
             roleARN: String, roleSessionName: String, policy: String? = nil, durationSeconds: Int? = nil,
-            externalID: String? = nil
+            externalID: String? = nil, sourceIdentity: String? = nil
         ) {
             self.roleARN = roleARN
             self.roleSessionName = roleSessionName
             self.policy = policy
             self.durationSeconds = durationSeconds
             self.externalID = externalID
+            self.sourceIdentity = sourceIdentity
         }
 
         var fields: [(name: String, value: String)] {
@@ -58,6 +61,7 @@ public struct STSClient: Sendable {
             if let policy { fields.append(("Policy", policy)) }
             if let durationSeconds { fields.append(("DurationSeconds", String(durationSeconds))) }
             if let externalID { fields.append(("ExternalId", externalID)) }
+            if let sourceIdentity { fields.append(("SourceIdentity", sourceIdentity)) }
             return fields
         }
     }
@@ -70,7 +74,7 @@ public struct STSClient: Sendable {
 
     /// STS AssumeRoleWithWebIdentity with the token read from the token file.
     public func assumeRoleWithWebIdentity(_ parameters: AssumeRoleParameters, token: Secret) async throws -> AWSCredentials {
-        var fields = parameters.fields.filter { $0.name != "ExternalId" }
+        var fields = parameters.fields.filter { $0.name != "ExternalId" && $0.name != "SourceIdentity" }
         fields.append(("WebIdentityToken", token.reveal()))
         return try await call("AssumeRoleWithWebIdentity", roleARN: parameters.roleARN, fields: fields, signWith: nil)
     }

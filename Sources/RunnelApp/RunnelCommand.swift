@@ -11,7 +11,7 @@ public struct RunnelCommand: AsyncParsableCommand {
         commandName: "runnel",
         abstract: "A Fluentd-compatible log forwarder for Amazon Kinesis.",
         version: RunnelVersion.string,
-        subcommands: [RunCommand.self, CatCommand.self],
+        subcommands: [RunCommand.self, CatCommand.self, StreamsCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}
@@ -29,7 +29,9 @@ public struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Parse and validate the configuration, print the plugin graph, and exit (0 when valid).")
     var dryRun = false
 
-    @Flag(name: .customLong("check-outputs"), help: "With --dry-run: also check that each output's destination exists and is writable.")
+    @Flag(
+        name: [.customLong("check"), .customLong("check-outputs")],
+        help: "With --dry-run: also check that each output's destination exists and is writable (--check-outputs is the older name).")
     var checkOutputs = false
 
     @Flag(name: .customLong("strict"), help: "Treat parameters Runnel does not use as errors instead of warnings.")

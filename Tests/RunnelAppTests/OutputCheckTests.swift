@@ -15,7 +15,8 @@ import Testing
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let environment = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"]
-        for (stream, succeeds) in [("checked", true), ("absent", false)] {
+        // --check-outputs is the older name of --check.
+        for (stream, succeeds, flag) in [("checked", true, "--check"), ("absent", false, "--check"), ("checked", true, "--check-outputs")] {
             let config = work.appendingPathComponent("\(stream).conf")
             try Data(
                 """
@@ -28,7 +29,7 @@ import Testing
                 </match>
                 """.utf8
             ).write(to: config)
-            let result = try await TestProcess.run(Paths.runnel, ["-c", config.path, "--dry-run", "--check-outputs"], environment: environment)
+            let result = try await TestProcess.run(Paths.runnel, ["-c", config.path, "--dry-run", flag], environment: environment)
             if succeeds {
                 #expect(result.status == 0, "\(result.output)")
                 #expect(result.output.contains("output out_checked (kinesis_streams): stream 'checked' in us-east-1 is reachable"), "\(result.output)")

@@ -247,6 +247,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // `<source> @type kinesis_streams`: a stream's shards read into the pipeline, with checkpoints.
+        .target(
+            name: "RunnelKinesisInput",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelAWS", "RunnelKinesis", "RunnelParsers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelKinesisInputTests",
+            dependencies: [
+                "RunnelKinesisInput", "RunnelKinesis", "RunnelParsers", "RunnelPipeline", "RunnelConfig", "RunnelCore", "RunnelTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
         // Filters and re-emitting outputs Kubernetes configurations chain: rewrite_tag_filter,
         // record_modifier, concat, detect_exceptions and the stdout filter.
         .target(
@@ -274,7 +293,7 @@ let package = Package(
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
                 "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
                 "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog", "RunnelHTTPInput", "RunnelFilters",
-                "RunnelHTTPServer", "RunnelAWS",
+                "RunnelHTTPServer", "RunnelAWS", "RunnelKinesisInput",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import RunnelFilters
 import RunnelForward
 import RunnelHTTPInput
 import RunnelKinesis
+import RunnelKinesisInput
 import RunnelKubernetesMetadata
 import RunnelMonitor
 import RunnelParsers
@@ -21,6 +22,7 @@ public enum PluginCatalog {
         registry.inputs["tail"] = TailInputPlugin.make
         registry.inputs["systemd"] = SystemdInputPlugin.make
         registry.inputs["syslog"] = SyslogInputPlugin.make
+        registry.inputs["kinesis_streams"] = KinesisStreamsInput.make
         registry.inputs["tcp"] = TCPInputPlugin.make
         registry.inputs["udp"] = UDPInputPlugin.make
         registry.inputs["http"] = HTTPInputPlugin.make

@@ -114,18 +114,10 @@ struct StreamsOptions: ParsableArguments {
 
     /// `latest`, `trim_horizon`, an ISO 8601 time, or epoch seconds (`1700000000`, `1700000000.5`).
     static func position(_ text: String) throws -> KinesisStreamReader.Position {
-        switch text.lowercased() {
-        case "latest": return .latest
-        case "trim_horizon": return .trimHorizon
-        default:
-            if let seconds = Double(text) { return .atTimestamp(Date(timeIntervalSince1970: seconds)) }
-            let formatter = ISO8601DateFormatter()
-            for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
-                formatter.formatOptions = options
-                if let date = formatter.date(from: text) { return .atTimestamp(date) }
-            }
+        guard let position = KinesisStreamReader.Position(parsing: text) else {
             throw ValidationError("--from \(text): expected latest, trim_horizon, an ISO 8601 time or epoch seconds")
         }
+        return position
     }
 
     var credentialSource: AWSCredentialsConfiguration.Source {

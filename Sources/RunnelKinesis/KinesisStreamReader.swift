@@ -221,3 +221,27 @@ extension MessagePackValue {
         }
     }
 }
+
+extension KinesisStreamReader.Position {
+    /// `latest`, `trim_horizon`, an ISO 8601 time, or epoch seconds (`1764583200`, `1764583200.5`).
+    public init?(parsing raw: String) {
+        switch raw.lowercased() {
+        case "latest": self = .latest
+        case "trim_horizon": self = .trimHorizon
+        default:
+            if let seconds = Double(raw) {
+                self = .atTimestamp(Date(timeIntervalSince1970: seconds))
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
+                formatter.formatOptions = options
+                if let date = formatter.date(from: raw) {
+                    self = .atTimestamp(date)
+                    return
+                }
+            }
+            return nil
+        }
+    }
+}

@@ -25,17 +25,27 @@ public struct ShardFollower<Reader: ShardReading>: Sendable {
     let follow: Bool
     var cursors: [Cursor] = []
     var started: Set<String> = []
-    var finished: Set<String> = []
+    /// Shards read to their end (closed and exhausted), and those given as done at the start.
+    public private(set) var finished: Set<String> = []
+    /// Checkpoints: a shard listed here is read after this sequence number, whatever `position` says.
+    let resume: [String: String]
     var lastRound: ContinuousClock.Instant?
 
-    public init(reader: Reader, stream: String, position: KinesisStreamReader.Position, follow: Bool) async throws(KinesisError) {
+    /// `resume` and `finished` come from checkpoints: where each shard was left, and the shards
+    /// already read to their end.
+    public init(
+        reader: Reader, stream: String, position: KinesisStreamReader.Position, follow: Bool, resume: [String: String] = [:],
+        finished: Set<String> = []
+    ) async throws(KinesisError) {
         self.reader = reader
         self.stream = stream
         self.follow = follow
+        self.resume = resume
+        self.finished = finished
         let shards = try await reader.listShards(stream: stream)
         if position == .latest {
             // What is closed has no new records; its children are open and read from now on.
-            for shard in shards where !shard.isOpen { finished.insert(shard.id) }
+            for shard in shards where !shard.isOpen && resume[shard.id] == nil { self.finished.insert(shard.id) }
         }
         try await startReadyShards(shards, position: position)
     }
@@ -46,8 +56,9 @@ public struct ShardFollower<Reader: ShardReading>: Sendable {
         for shard in shards where !started.contains(shard.id) && !finished.contains(shard.id) {
             let parents = [shard.parentID, shard.adjacentParentID].compactMap { $0 }.filter { listed.contains($0) }
             guard parents.allSatisfy(finished.contains) else { continue }
-            let iterator = try await reader.shardIterator(stream: stream, shard: shard.id, from: position)
-            cursors.append(Cursor(shard: shard, iterator: iterator, start: position))
+            let start = resume[shard.id].map(KinesisStreamReader.Position.afterSequenceNumber) ?? position
+            let iterator = try await reader.shardIterator(stream: stream, shard: shard.id, from: start)
+            cursors.append(Cursor(shard: shard, iterator: iterator, lastSequenceNumber: resume[shard.id], start: start))
             started.insert(shard.id)
         }
     }

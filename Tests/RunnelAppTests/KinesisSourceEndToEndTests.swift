@@ -1,0 +1,74 @@
+import Foundation
+import RunnelCore
+import RunnelTestSupport
+import Testing
+
+/// conf.d/kinesis-source.conf as shipped: the runnel binary reads one moto stream and writes
+/// another; a restart resumes from its checkpoints; `runnel streams sample` reads the result.
+@Suite(.serialized) struct KinesisSourceEndToEndTests {
+    static let python = Python.first(importing: ["moto.server", "boto3"])
+
+    static let script = """
+        import json, sys, boto3
+        url, command, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        k = boto3.client("kinesis", endpoint_url=url, region_name="us-east-1",
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+        if command == "create":
+            for name, shards in (("orders", 2), ("copied", 1)):
+                k.create_stream(StreamName=name, ShardCount=shards)
+                k.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.2})
+        for i in range(first, first + count):
+            k.put_record(StreamName="orders", Data=json.dumps({"order": i}).encode(), PartitionKey="customer-%d" % (i % 7))
+        print("ok")
+        """
+
+    @Test(.enabled(if: python != nil, "needs python3 with moto and boto3"))
+    func oneStreamIntoAnotherAcrossARestart() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        #expect(try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "create", "0", "30"]).status == 0)
+        let state = try TemporaryDirectory(prefix: "runnel-kinesis-source")
+        let environment = [
+            "RUNNEL_STATE_DIR": state.path, "RUNNEL_SOURCE_STREAM": "orders", "RUNNEL_STREAM": "copied", "RUNNEL_KINESIS_ENDPOINT": moto.endpoint,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        ]
+        let config = Paths.packageRoot.appendingPathComponent("conf.d/kinesis-source.conf").path
+        let sampleEnvironment = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"]
+        func copied() async throws -> [MessagePackValue] {
+            let sample = try await TestProcess.run(
+                Paths.runnel, ["streams", "sample", "copied", "-n", "1000", "--json", "--region", "us-east-1", "--endpoint", moto.endpoint],
+                environment: sampleEnvironment)
+            return try sample.output.split(separator: "\n").filter { $0.hasPrefix("{") }.map { try JSONReader.decode(String($0)) }
+        }
+        func orders(_ records: [MessagePackValue]) throws -> [Int64] {
+            try records.compactMap { record in
+                guard let text = record["data"]?.stringValue else { return nil }
+                if case .int(let n)? = try JSONReader.decode(text)["order"] { return n }
+                if case .uint(let n)? = try JSONReader.decode(text)["order"] { return Int64(n) }
+                return nil
+            }
+        }
+
+        let first = try TestProcess(Paths.runnel, ["-c", config], environment: environment)
+        defer { Task { await first.stop() } }
+        try await waitUntil("30 orders are copied", timeout: 120, every: .milliseconds(500)) { try await Set(orders(copied())).count >= 30 }
+        let records = try await copied()
+        let data = try JSONReader.decode(records[0]["data"]?.stringValue ?? "")
+        #expect(data["source_shard"]?.stringValue?.hasPrefix("shardId-") == true, "\(data)")
+        #expect(data["partition_key"]?.stringValue?.hasPrefix("customer-") == true, "\(data)")
+        #expect(records[0]["partition_key"] == data["partition_key"], "the output's partition_key comes from the source record's")
+        first.signal(SIGTERM)
+        #expect(await first.wait(seconds: 60) == 0, "\(first.log)")
+
+        // Restarted: only the orders written since are read again.
+        #expect(try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "put", "30", "10"]).status == 0)
+        let second = try TestProcess(Paths.runnel, ["-c", config], environment: environment)
+        defer { Task { await second.stop() } }
+        try await waitUntil("40 orders are copied", timeout: 120, every: .milliseconds(500)) { try await Set(orders(copied())).count >= 40 }
+        try await Task.sleep(for: .seconds(2))
+        let all = try await orders(copied())
+        #expect(all.sorted() == Array(0..<40), "each order copied once: \(all.sorted())")
+        second.signal(SIGTERM)
+        #expect(await second.wait(seconds: 60) == 0, "\(second.log)")
+    }
+}

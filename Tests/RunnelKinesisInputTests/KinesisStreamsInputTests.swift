@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+import RunnelConfig
+import RunnelCore
+import RunnelKinesis
+import RunnelParsers
+import RunnelPipeline
+import RunnelTestSupport
+import Synchronization
+import Testing
+
+@testable import RunnelKinesisInput
+
+/// Events a test's input emitted, by tag.
+final class RecordingSink: EventSink {
+    let streams = Mutex<[EventStream]>([])
+
+    func emit(_ stream: EventStream) async throws {
+        streams.withLock { $0.append(stream) }
+    }
+
+    var records: [(tag: String, record: MessagePackValue)] {
+        streams.withLock { streams in streams.flatMap { stream in stream.decodedEntriesOrEmpty.map { (stream.tag, $0.record) } } }
+    }
+}
+
+extension EventStream {
+    var decodedEntriesOrEmpty: [(time: EventTime, record: MessagePackValue)] { (try? decodedEntries()) ?? [] }
+}
+
+@Suite struct KinesisStreamsInputConfigurationTests {
+    static func section(_ body: String) throws -> ConfigElement {
+        try ConfigParser.parse(text: "<source>\n  @type kinesis_streams\n\(body)\n</source>\n", file: "k.conf", environment: [:]).children[0]
+    }
+
+    @Test func streamARNGivesTheNameAndRegion() throws {
+        let configuration = try KinesisStreamsInputConfiguration(
+            try Self.section("  stream_arn arn:aws:kinesis:eu-west-1:123456789012:stream/orders\n  tag k.${stream}.${shard}"), rootDirectory: nil,
+            id: "in", environment: [:])
+        #expect(configuration.streamName == "orders")
+        #expect(configuration.streams.region == "eu-west-1")
+        #expect(configuration.tag(shard: "shardId-000000000001") == "k.orders.shardId-000000000001")
+        #expect(configuration.initPosition == .latest)
+        #expect(configuration.checkpointPath == nil)
+    }
+
+    @Test func positionsAndCheckpointPaths() throws {
+        let cases: [(String, KinesisStreamReader.Position)] = [
+            ("trim_horizon", .trimHorizon), ("LATEST", .latest), ("1764583200", .atTimestamp(Date(timeIntervalSince1970: 1_764_583_200))),
+            ("1764583200.25", .atTimestamp(Date(timeIntervalSince1970: 1_764_583_200.25))),
+            ("2025-12-01T10:00:00Z", .atTimestamp(Date(timeIntervalSince1970: 1_764_583_200))),
+        ]
+        for (raw, expected) in cases {
+            let configuration = try KinesisStreamsInputConfiguration(
+                try Self.section("  stream_name s\n  region r\n  tag t\n  init_position \(raw)"), rootDirectory: "/var/lib/runnel", id: "src",
+                environment: [:])
+            #expect(configuration.initPosition == expected, "\(raw)")
+            #expect(configuration.checkpointPath == "/var/lib/runnel/src/kinesis-checkpoints.json")
+        }
+        let stored = try KinesisStreamsInputConfiguration(
+            try Self.section("  stream_name s\n  region r\n  tag t\n  <storage>\n    @type local\n    path /tmp/cp.json\n  </storage>"),
+            rootDirectory: "/root", id: "x", environment: [:])
+        #expect(stored.checkpointPath == "/tmp/cp.json")
+    }
+
+    @Test func badConfigurationsAreNamed() throws {
+        let bad: [(String, String)] = [
+            ("  region r\n  tag t", "'stream_name' (or 'stream_arn') is required"),
+            ("  stream_name s\n  tag t", "'region' is required"),
+            ("  stream_name s\n  region r", "tag"),
+            ("  stream_name s\n  region r\n  tag t\n  init_position yesterday", "init_position"),
+            ("  stream_arn arn:aws:s3:::bucket\n  tag t", "stream_arn"),
+            ("  stream_name a\n  stream_arn arn:aws:kinesis:r:1:stream/b\n  tag t", "stream_arn names 'b'"),
+            ("  stream_name s\n  region r\n  tag t\n  <storage>\n    @type dynamodb\n  </storage>", "not there yet"),
+        ]
+        for (body, message) in bad {
+            #expect(throws: (any Error).self, "\(body)") {
+                try KinesisStreamsInputConfiguration(try Self.section(body), rootDirectory: nil, id: "x", environment: [:])
+            }
+            do {
+                _ = try KinesisStreamsInputConfiguration(try Self.section(body), rootDirectory: nil, id: "x", environment: [:])
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
+    @Test func checkpointsSurviveTheRoundTripAndAnotherStreamsAreNotUsed() throws {
+        let directory = try TemporaryDirectory(prefix: "runnel-checkpoints")
+        let file = ShardCheckpointFile(path: directory.path("nested/cp.json"))
+        #expect(try file.load(stream: "s") == nil)
+        var checkpoints = ShardCheckpoints(stream: "s")
+        checkpoints.sequenceNumbers = ["shardId-000000000000": "49590338271490256608559692538361571095921575989136588898"]
+        checkpoints.finished = ["shardId-000000000002"]
+        try file.save(checkpoints)
+        #expect(try file.load(stream: "s") == checkpoints)
+        #expect(try file.load(stream: "other") == nil)
+        #expect(!FileManager.default.fileExists(atPath: directory.path("nested/cp.json.tmp")))
+        try Data("{\"stream\":".utf8).write(to: URL(fileURLWithPath: file.path))
+        #expect(throws: (any Error).self) { try file.load(stream: "s") }
+    }
+}
+
+/// The input against moto's Kinesis, records written by boto3 and aws-kinesis-agg.
+@Suite(.serialized) struct KinesisStreamsInputMotoTests {
+    static let python = Python.first(importing: ["moto.server", "boto3", "aws_kinesis_agg"])
+
+    static let script = """
+        import json, sys, boto3
+        from aws_kinesis_agg.aggregator import RecordAggregator
+        url, command, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        k = boto3.client("kinesis", endpoint_url=url, region_name="us-east-1",
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+        if command == "create":
+            k.create_stream(StreamName="events", ShardCount=2)
+            k.get_waiter("stream_exists").wait(StreamName="events", WaiterConfig={"Delay": 0.2})
+        for i in range(first, first + count):
+            k.put_record(StreamName="events", Data=json.dumps({"seq": i}).encode(), PartitionKey="key-%d" % i)
+        if command == "create":
+            k.put_record(StreamName="events", Data=b"not json at all", PartitionKey="bad")
+            aggregator = RecordAggregator()
+            for i in range(3):
+                aggregator.add_user_record("agg-%d" % i, json.dumps({"agg": i}).encode())
+            key, _, data = aggregator.clear_and_get().get_contents()
+            k.put_record(StreamName="events", Data=data, PartitionKey=key)
+        print("ok")
+        """
+
+    static func input(_ moto: MotoServer, checkpoint: String, sink: RecordingSink, errors: RecordingSink) throws -> KinesisStreamsInput {
+        let element = try ConfigParser.parse(
+            text: """
+                <source>
+                  @type kinesis_streams
+                  stream_name events
+                  region us-east-1
+                  endpoint \(moto.endpoint)
+                  aws_key_id testing
+                  aws_sec_key testing
+                  init_position trim_horizon
+                  tag kinesis.${stream}.${shard}
+                  include_metadata true
+                  <storage>
+                    path \(checkpoint)
+                  </storage>
+                </source>
+                """, file: "k.conf", environment: [:]
+        ).children[0]
+        let configuration = try KinesisStreamsInputConfiguration(element, rootDirectory: nil, id: "in", environment: [:])
+        return try KinesisStreamsInput(
+            configuration: configuration, parser: try ParserRegistry.makeParser(pluginSection: element, defaultType: "json"),
+            sink: sink, errorSink: errors, logger: Logger(label: "test"), id: "in", environment: [:])
+    }
+
+    static func seqs(_ sink: RecordingSink) -> [Int64] {
+        sink.records.compactMap { record -> Int64? in
+            if case .int(let value)? = record.record["seq"] { return value }
+            if case .uint(let value)? = record.record["seq"] { return Int64(value) }
+            return nil
+        }
+    }
+
+    @Test(.enabled(if: python != nil, "needs python3 with moto, boto3 and aws-kinesis-agg"))
+    func readsEveryShardCheckpointsAndResumesWithoutRereading() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let created = try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "create", "0", "20"])
+        #expect(created.status == 0, "\(created.output)")
+        let directory = try TemporaryDirectory(prefix: "runnel-kinesis-input")
+        let checkpoint = directory.path("cp.json")
+
+        let sink = RecordingSink()
+        let errors = RecordingSink()
+        let first = try Self.input(moto, checkpoint: checkpoint, sink: sink, errors: errors)
+        let running = Task { try await first.run() }
+        try await waitUntil("every record is read", timeout: 120, every: .milliseconds(100)) {
+            Self.seqs(sink).count >= 20 && sink.records.count >= 23 && !errors.records.isEmpty
+        }
+        running.cancel()
+        _ = await running.result
+
+        #expect(Set(Self.seqs(sink)) == Set(0..<20), "\(Self.seqs(sink))")
+        let aggregated = sink.records.filter { $0.record["agg"] != nil }
+        #expect(aggregated.count == 3, "the KPL aggregate is split into its three user records")
+        #expect(Set(aggregated.compactMap { $0.record["partition_key"]?.stringValue }) == ["agg-0", "agg-1", "agg-2"])
+        let first0 = sink.records.first { $0.record["seq"] != nil }!
+        #expect(first0.tag.hasPrefix("kinesis.events.shardId-00000000000"), "\(first0.tag)")
+        #expect(first0.record["shard_id"]?.stringValue.map { first0.tag.hasSuffix($0) } == true)
+        #expect(first0.record["sequence_number"]?.stringValue != nil && first0.record["approximate_arrival_timestamp"] != nil)
+        #expect(errors.records.count == 1)
+        #expect(errors.records.first?.record["message"]?.stringValue == "not json at all")
+        let saved = try ShardCheckpointFile(path: checkpoint).load(stream: "events")
+        #expect(saved?.sequenceNumbers.count == 2, "\(String(describing: saved))")
+
+        // Started again from the checkpoints: only what was written since is read.
+        let more = try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "put", "20", "5"])
+        #expect(more.status == 0, "\(more.output)")
+        let again = RecordingSink()
+        let second = try Self.input(moto, checkpoint: checkpoint, sink: again, errors: RecordingSink())
+        let resumed = Task { try await second.run() }
+        try await waitUntil("the new records are read", timeout: 120, every: .milliseconds(100)) { Self.seqs(again).count >= 5 }
+        try await Task.sleep(for: .seconds(1))
+        resumed.cancel()
+        _ = await resumed.result
+        #expect(Self.seqs(again).sorted() == Array(20..<25), "\(Self.seqs(again))")
+    }
+}

@@ -31,7 +31,9 @@ public struct RunCommand: AsyncParsableCommand {
 
     @Flag(
         name: [.customLong("check"), .customLong("check-outputs")],
-        help: "With --dry-run: also check that each output's destination exists and is writable (--check-outputs is the older name).")
+        help:
+            "With --dry-run: also check that each output's destination exists and is writable and each Kinesis source readable (--check-outputs is the older name)."
+    )
     var checkOutputs = false
 
     @Flag(name: .customLong("strict"), help: "Treat parameters Runnel does not use as errors instead of warnings.")

@@ -185,3 +185,28 @@ extension KinesisStreamsInput {
             id: context.id, environment: ProcessInfo.processInfo.environment)
     }
 }
+
+extension KinesisStreamsInput: SourceCheckable {
+    /// `--check`: the stream is ACTIVE (or UPDATING), the credentials can read it (GetShardIterator
+    /// on its first open shard), and the checkpoint file can be written where it is kept.
+    public func checkSource() async throws -> String {
+        let stream = configuration.streamName
+        let summary = try await reader.describe(stream: stream)
+        guard summary.status == "ACTIVE" || summary.status == "UPDATING" else {
+            throw CheckpointError("stream '\(stream)' in \(reader.region) is \(summary.status), not ACTIVE: it cannot be read yet")
+        }
+        let shards = try await reader.listShards(stream: stream)
+        guard let shard = shards.first(where: \.isOpen) ?? shards.first else {
+            throw CheckpointError("stream '\(stream)' in \(reader.region) has no shards")
+        }
+        _ = try await reader.shardIterator(stream: stream, shard: shard.id, from: .latest)
+        var checkpointNote = "checkpoints only in memory"
+        if let checkpointFile {
+            let existing = try checkpointFile.load(stream: stream)
+            try checkpointFile.save(existing ?? ShardCheckpoints(stream: stream))
+            if existing == nil { try? FileManager.default.removeItem(atPath: checkpointFile.path) }
+            checkpointNote = "checkpoints in \(checkpointFile.path)"
+        }
+        return "stream '\(stream)' in \(reader.region) is \(summary.status) with \(summary.openShardCount) open shards and readable; \(checkpointNote)"
+    }
+}

@@ -45,6 +45,7 @@ public struct ShardCheckpoints: Sendable, Equatable {
     }
 }
 
+/// A problem with a source's checkpoints or its stream, in words.
 struct CheckpointError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

@@ -72,3 +72,37 @@ import Testing
         #expect(await second.wait(seconds: 60) == 0, "\(second.log)")
     }
 }
+
+/// `--dry-run --check` reads each Kinesis source's stream and names a missing one.
+@Suite(.serialized) struct KinesisSourceCheckTests {
+    @Test(.enabled(if: KinesisSourceEndToEndTests.python != nil, "needs python3 with moto and boto3"))
+    func checkNamesAMissingStreamAndPassesAnExistingOne() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let created = try await Python.runDetached(
+            KinesisSourceEndToEndTests.python!, ["-c", KinesisSourceEndToEndTests.script, moto.endpoint, "create", "0", "0"])
+        #expect(created.status == 0, "\(created.output)")
+        let state = try TemporaryDirectory(prefix: "runnel-kinesis-check")
+        let config = Paths.packageRoot.appendingPathComponent("conf.d/kinesis-source.conf").path
+        for (source, passes) in [("orders", true), ("missing", false)] {
+            let environment = [
+                "RUNNEL_STATE_DIR": state.path, "RUNNEL_SOURCE_STREAM": source, "RUNNEL_STREAM": "copied", "RUNNEL_KINESIS_ENDPOINT": moto.endpoint,
+                "AWS_EC2_METADATA_DISABLED": "true",
+            ]
+            let result = try await TestProcess.run(Paths.runnel, ["-c", config, "--dry-run", "--check"], environment: environment)
+            if passes {
+                #expect(result.status == 0, "\(result.output)")
+                #expect(
+                    result.output.contains("input from_orders (kinesis_streams): stream 'orders' in us-east-1 is ACTIVE with 2 open shards"), "\(result.output)"
+                )
+                #expect(result.output.contains("output to_events (kinesis_streams): stream 'copied' in us-east-1 is reachable"), "\(result.output)")
+            } else {
+                #expect(result.status == 1, "\(result.output)")
+                #expect(
+                    result.output.contains("input from_orders (kinesis_streams): stream 'missing' not found in us-east-1 (ResourceNotFoundException)"),
+                    "\(result.output)")
+                #expect(result.output.contains("1 check failed"), "\(result.output)")
+            }
+        }
+    }
+}

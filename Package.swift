@@ -103,7 +103,7 @@ let package = Package(
         // Parsers shared by in_tail and the parser filter.
         .target(
             name: "RunnelParsers",
-            dependencies: ["RunnelCore", "RunnelConfig", "RunnelPipeline"],
+            dependencies: ["RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelCompression"],
             swiftSettings: swiftSettings),
 
         // in_syslog, in_tcp and in_udp: lines over TCP/TLS (newline or octet-count framing) and UDP,
@@ -376,7 +376,7 @@ let package = Package(
             ],
             exclude: ["clients", "captures"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers"], swiftSettings: swiftSettings),
+        .testTarget(name: "RunnelParsersTests", dependencies: ["RunnelParsers", "RunnelTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunnelSyslogTests",
             dependencies: [

@@ -1,15 +1,24 @@
 import CZlib
 
-/// gzip (RFC 1952) and zlib (RFC 1950) through the system zlib, at its default level: the one
+/// gzip (RFC 1952), zlib (RFC 1950) and raw deflate (RFC 1951) through the system zlib, at its default level: the one
 /// implementation behind CompressedPackedForward, Kinesis `compression`, compressed buffer chunks
 /// and `secondary_file`.
 public enum Zlib {
     public enum Format: Sendable {
         case gzip
         case zlib
+        /// Raw deflate (RFC 1951), no header or trailer: Avro's `deflate` codec.
+        case raw
 
-        /// zlib's windowBits: 15 is a zlib header and Adler-32 trailer, 15 + 16 a gzip header and CRC-32.
-        var windowBits: Int32 { self == .gzip ? 15 + 16 : 15 }
+        /// zlib's windowBits: 15 is a zlib header and Adler-32 trailer, 15 + 16 a gzip header and
+        /// CRC-32, -15 neither.
+        var windowBits: Int32 {
+            switch self {
+            case .gzip: 15 + 16
+            case .zlib: 15
+            case .raw: -15
+            }
+        }
     }
 
     /// Appends `input` compressed as one gzip member (or one zlib stream) to `out`.
@@ -116,7 +125,9 @@ public enum Zlib {
             case Z_STREAM_END:
                 walk.wholeBytes = position
                 memberOutput = 0
-                guard position < input.count else { return walk }
+                // Raw deflate is one stream; what follows its end is not read (fastavro, as the
+                // Avro reference writers, leaves part of a zlib trailer after each block's stream).
+                guard position < input.count, format != .raw else { return walk }
                 guard inflateReset(&stream) == Z_OK else { return stop(CompressionError(.corrupt("zlib reset failed"))) }
             case Z_OK:
                 if consumed == 0 && produced == 0 && position == input.count { return stop(CompressionError(.truncated)) }

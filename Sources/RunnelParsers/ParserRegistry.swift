@@ -5,7 +5,7 @@ import RunnelCore
 public enum ParserRegistry {
     public static let knownTypes = [
         "none", "json", "regexp", "ltsv", "csv", "tsv", "syslog", "apache", "apache2", "apache_error", "nginx",
-        "multiline", "cri", "docker", "container", "kubernetes", "multiline_kubernetes", "multi_format",
+        "multiline", "cri", "docker", "container", "kubernetes", "multiline_kubernetes", "multi_format", "avro",
     ]
 
     /// The parser for a `<parse>` section, or for a legacy `format` parameter on the plugin's own section.
@@ -58,6 +58,7 @@ public enum ParserRegistry {
                 defaultTimeFormat: RegexpParser.accessLogTimeFormat)
         case "multiline": return try MultilineParser(element)
         case "multi_format": return try MultiFormatParser(element)
+        case "avro": return try AvroParser(element)
         case "cri": return try CRIParser(element)
         case "docker": return try DockerParser(element)
         case "container", "container_auto": return try ContainerParser(element)

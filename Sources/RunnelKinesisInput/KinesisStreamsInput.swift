@@ -26,6 +26,8 @@ public final class KinesisStreamsInput: InputPlugin, Sendable {
     let errorSink: (any EventSink)?
     let logger: Logger
     let checkpointFile: ShardCheckpointFile?
+    /// `<storage> @type dynamodb`: the lease table, instead of the checkpoint file.
+    let leaseTable: LeaseTable?
     let unparsedCounter: Counter
     let clientOpen = Mutex(true)
     let limiter = LogRateLimiter(interval: 60, reasonKey: "kinesis.reason", suppressedKey: "kinesis.suppressed")
@@ -51,6 +53,10 @@ public final class KinesisStreamsInput: InputPlugin, Sendable {
             reader = KinesisStreamReader(
                 region: configuration.streams.region, endpoint: configuration.streams.endpoint, httpClient: httpClient, credentials: provider,
                 timeout: configuration.streams.requestTimeout)
+            let client = httpClient
+            leaseTable = configuration.leases.map {
+                LeaseTable(table: $0.table, region: $0.region, endpoint: $0.endpoint, httpClient: client, credentials: provider)
+            }
         } catch {
             try? httpClient.syncShutdown()
             throw error
@@ -87,6 +93,10 @@ public final class KinesisStreamsInput: InputPlugin, Sendable {
     /// Reads until cancelled; a failure of the API is logged and the reading starts again from
     /// the checkpoints after a pause, growing to a minute.
     func read() async throws {
+        if let leaseTable, let settings = configuration.leases {
+            try await readLeased(leaseTable, settings)
+            return
+        }
         var checkpoints = try checkpointFile?.load(stream: configuration.streamName) ?? ShardCheckpoints(stream: configuration.streamName)
         var pause = Duration.seconds(1)
         while !Task.isCancelled {
@@ -175,7 +185,7 @@ extension KinesisStreamsInput {
     public static func make(_ context: PluginContext) throws -> any InputPlugin {
         let configuration = try KinesisStreamsInputConfiguration(context.element, rootDirectory: context.system.rootDirectory, id: context.id)
         let parser = try ParserRegistry.makeParser(pluginSection: context.element, defaultType: "json")
-        if configuration.checkpointPath == nil {
+        if configuration.checkpointPath == nil, configuration.leases == nil {
             context.logger.warning(
                 "no <storage> path and no <system> root_dir: checkpoints last only while Runnel runs; a restart starts at init_position",
                 metadata: ["plugin_id": "\(context.id)"])

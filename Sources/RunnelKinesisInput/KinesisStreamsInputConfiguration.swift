@@ -19,6 +19,7 @@ import RunnelKinesis
 /// | `include_metadata` | bool | false | adds the keys below to each record |
 /// | `partition_key_key`, `sequence_number_key`, `shard_id_key`, `arrival_time_key` | string | `partition_key`, `sequence_number`, `shard_id`, `approximate_arrival_timestamp` | their names |
 /// | `<storage>` `path` | path | `<root_dir>/<@id>/kinesis-checkpoints.json` | the checkpoint file; without it and without `root_dir`, checkpoints last only while the process runs |
+/// | `<storage> @type dynamodb` `table` | string | required | a KCL 2.x lease table, created when missing; `region`, `endpoint`, `failover_time` (10s), `worker_id` |
 public struct KinesisStreamsInputConfiguration: Sendable {
     public var streams: KinesisConfiguration
     public var credentials: AWSCredentialsConfiguration
@@ -30,6 +31,21 @@ public struct KinesisStreamsInputConfiguration: Sendable {
     public var shardIDKey = "shard_id"
     public var arrivalTimeKey = "approximate_arrival_timestamp"
     public var checkpointPath: String?
+    /// `<storage> @type dynamodb`: leases shared with other instances instead of a checkpoint file.
+    public var leases: LeaseSettings?
+
+    /// `<storage> @type dynamodb`.
+    public struct LeaseSettings: Sendable {
+        public var table: String
+        public var region: String = ""
+        public var endpoint: URL?
+        /// `failover_time`: a lease whose counter has not moved for this long is taken over (KCL's 10 s).
+        public var failover: Double = 10
+        /// `worker_id`: this instance's name in `leaseOwner` (host name and a random suffix by default).
+        public var workerID = "\(ProcessInfo.processInfo.hostName)-\(UUID().uuidString.prefix(8).lowercased())"
+
+        public init(table: String) { self.table = table }
+    }
 
     public var streamName: String { streams.streamName }
 
@@ -77,13 +93,28 @@ public struct KinesisStreamsInputConfiguration: Sendable {
         shardIDKey = element.string("shard_id_key") ?? shardIDKey
         arrivalTimeKey = element.string("arrival_time_key") ?? arrivalTimeKey
         if let storage = element.element(named: "storage") {
-            if let type = storage.pluginType, type != "local" {
-                throw storage.invalid("@type", type, expected: "local (a DynamoDB lease table is not there yet)")
+            switch storage.pluginType ?? "local" {
+            case "local":
+                checkpointPath = storage.string("path")
+                _ = try storage.bool("persistent")
+            case "dynamodb":
+                var leases = LeaseSettings(table: try storage.requiredString("table"))
+                if let raw = storage.string("endpoint") ?? environment["AWS_ENDPOINT_URL_DYNAMODB"] ?? environment["AWS_ENDPOINT_URL"], !raw.isEmpty {
+                    guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                        throw storage.invalid("endpoint", raw, expected: "an http:// or https:// URL")
+                    }
+                    leases.endpoint = url
+                }
+                leases.region = storage.string("region") ?? region
+                leases.failover = try storage.time("failover_time", default: 10)
+                guard leases.failover >= 1 else { throw storage.rejected("failover_time", "must be at least 1s") }
+                if let worker = storage.string("worker_id") { leases.workerID = worker }
+                self.leases = leases
+            case let type:
+                throw storage.invalid("@type", type, expected: "local or dynamodb")
             }
-            checkpointPath = storage.string("path")
-            _ = try storage.bool("persistent")
         }
-        if checkpointPath == nil, let rootDirectory {
+        if checkpointPath == nil, leases == nil, let rootDirectory {
             checkpointPath = (rootDirectory as NSString).appendingPathComponent("\(id)/kinesis-checkpoints.json")
         }
     }

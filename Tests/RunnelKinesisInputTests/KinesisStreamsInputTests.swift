@@ -71,7 +71,9 @@ extension EventStream {
             ("  stream_name s\n  region r\n  tag t\n  init_position yesterday", "init_position"),
             ("  stream_arn arn:aws:s3:::bucket\n  tag t", "stream_arn"),
             ("  stream_name a\n  stream_arn arn:aws:kinesis:r:1:stream/b\n  tag t", "stream_arn names 'b'"),
-            ("  stream_name s\n  region r\n  tag t\n  <storage>\n    @type dynamodb\n  </storage>", "not there yet"),
+            ("  stream_name s\n  region r\n  tag t\n  <storage>\n    @type dynamodb\n  </storage>", "'table' parameter is required"),
+            ("  stream_name s\n  region r\n  tag t\n  <storage>\n    @type redis\n  </storage>", "local or dynamodb"),
+            ("  stream_name s\n  region r\n  tag t\n  <storage>\n    @type dynamodb\n    table t\n    failover_time 0.5s\n  </storage>", "at least 1s"),
         ]
         for (body, message) in bad {
             #expect(throws: (any Error).self, "\(body)") {
@@ -202,5 +204,105 @@ extension EventStream {
         resumed.cancel()
         _ = await resumed.result
         #expect(Self.seqs(again).sorted() == Array(20..<25), "\(Self.seqs(again))")
+    }
+}
+
+/// Two inputs sharing a DynamoDB lease table (moto's) split a stream's shards, and one takes
+/// over the other's when it stops renewing.
+@Suite(.serialized) struct KinesisLeaseMotoTests {
+    static let script = """
+        import json, sys, boto3
+        url, command, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        k = boto3.client("kinesis", endpoint_url=url, region_name="us-east-1",
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+        if command == "create":
+            k.create_stream(StreamName="shared", ShardCount=4)
+            k.get_waiter("stream_exists").wait(StreamName="shared", WaiterConfig={"Delay": 0.2})
+        for i in range(first, first + count):
+            k.put_record(StreamName="shared", Data=json.dumps({"seq": i}).encode(), PartitionKey="key-%d" % i)
+        if command == "leases":
+            d = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+            for item in d.scan(TableName="runnel-leases")["Items"]:
+                print(item["leaseKey"]["S"], item.get("leaseOwner", {}).get("S", "-"), item["leaseCounter"]["N"],
+                      item["checkpoint"]["S"], item["checkpointSubSequenceNumber"]["N"], item["ownerSwitchesSinceCheckpoint"]["N"])
+        print("ok")
+        """
+
+    static func input(_ moto: MotoServer, worker: String, sink: RecordingSink) throws -> KinesisStreamsInput {
+        let element = try ConfigParser.parse(
+            text: """
+                <source>
+                  @type kinesis_streams
+                  stream_name shared
+                  region us-east-1
+                  endpoint \(moto.endpoint)
+                  aws_key_id testing
+                  aws_sec_key testing
+                  init_position trim_horizon
+                  tag shared
+                  <storage>
+                    @type dynamodb
+                    table runnel-leases
+                    endpoint \(moto.endpoint)
+                    failover_time 2s
+                    worker_id \(worker)
+                  </storage>
+                </source>
+                """, file: "k.conf", environment: [:]
+        ).children[0]
+        let configuration = try KinesisStreamsInputConfiguration(element, rootDirectory: nil, id: worker, environment: [:])
+        return try KinesisStreamsInput(
+            configuration: configuration, parser: try ParserRegistry.makeParser(pluginSection: element, defaultType: "json"), sink: sink,
+            errorSink: nil, logger: Logger(label: worker), id: worker, environment: [:])
+    }
+
+    @Test(.enabled(if: KinesisStreamsInputMotoTests.python != nil, "needs python3 with moto and boto3"))
+    func twoInstancesSplitTheShardsAndOneTakesOverWhenTheOtherStops() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let python = KinesisStreamsInputMotoTests.python!
+        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "create", "0", "40"]).status == 0)
+        let (sinkA, sinkB) = (RecordingSink(), RecordingSink())
+        let a = try Self.input(moto, worker: "worker-a", sink: sinkA)
+        let b = try Self.input(moto, worker: "worker-b", sink: sinkB)
+        let runningA = Task { try await a.run() }
+        let runningB = Task { try await b.run() }
+        defer {
+            runningA.cancel()
+            runningB.cancel()
+        }
+        func all() -> [Int64] { KinesisStreamsInputMotoTests.seqs(sinkA) + KinesisStreamsInputMotoTests.seqs(sinkB) }
+        func leaseRows() async throws -> (text: String, rows: [[String]]) {
+            let table = try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "leases", "0", "0"])
+            return (table.output, table.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.map { $0.split(separator: " ").map(String.init) })
+        }
+        try await waitUntil("every record is read and the leases are split two and two", timeout: 120, every: .milliseconds(500)) {
+            let rows = try await leaseRows().rows
+            return Set(all()).count == 40 && rows.filter { $0[1] == "worker-a" }.count == 2 && rows.filter { $0[1] == "worker-b" }.count == 2
+        }
+        // Written while the leases are split: each instance reads its own shards' records.
+        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "put", "100", "20"]).status == 0)
+        try await waitUntil("the records written while split are read", timeout: 120, every: .milliseconds(200)) {
+            Set(all()).isSuperset(of: 100..<120)
+        }
+        #expect(KinesisStreamsInputMotoTests.seqs(sinkA).contains { $0 >= 100 } && KinesisStreamsInputMotoTests.seqs(sinkB).contains { $0 >= 100 })
+        let (text, rows) = try await leaseRows()
+        let table = (output: text, rows: rows)
+        #expect(rows.count == 4, "\(table.output)")
+        #expect(rows.allSatisfy { Int($0[2])! >= 1 && Int($0[4]) != nil && Int($0[5]) != nil }, "KCL's columns: \(table.output)")
+        #expect(rows.allSatisfy { $0[3].allSatisfy(\.isNumber) }, "each shard checkpointed at a sequence number: \(table.output)")
+
+        // A stops (its leases are no longer renewed); B takes them over and reads what comes next.
+        runningA.cancel()
+        _ = await runningA.result
+        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "put", "40", "20"]).status == 0)
+        try await waitUntil("B reads the records written after A stopped", timeout: 120, every: .milliseconds(200)) {
+            Set(KinesisStreamsInputMotoTests.seqs(sinkB)).isSuperset(of: 40..<60)
+        }
+        let after = try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "leases", "0", "0"])
+        #expect(after.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.allSatisfy { $0.contains(" worker-b ") }, "\(after.output)")
+        // At least once: nothing lost; what A read but had not checkpointed may come twice.
+        #expect(Set(all()) == Set(0..<60).union(100..<120))
     }
 }

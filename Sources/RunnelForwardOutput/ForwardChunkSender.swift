@@ -1,0 +1,143 @@
+import Logging
+import RunnelBuffer
+import RunnelCore
+import RunnelForward
+import Synchronization
+
+/// out_forward's `write`: sends a chunk's pending entries as one PackedForward message (the
+/// buffered bytes as they are) to the first server of the load balancer that takes it, trying
+/// the others in turn when one fails. With `require_ack_response` the chunk is delivered only
+/// once its ack came back, so a lost connection or a missing ack means the chunk is sent again
+/// (at least once: the receiver may see it twice, never not at all).
+public struct ForwardChunkSender: ChunkSender {
+    public let configuration: ForwardOutputConfiguration
+    public let pool: ForwardServerPool
+    let logger: Logger
+
+    public init(configuration: ForwardOutputConfiguration, pool: ForwardServerPool, logger: Logger) {
+        self.configuration = configuration
+        self.pool = pool
+        self.logger = logger
+    }
+
+    public func send(_ chunk: ChunkToSend) async -> DeliveryResult {
+        guard let tag = chunk.metadata.tag else {
+            return .rejected(DeliveryError("chunk \(chunk.id) has no tag: out_forward needs the tag chunk key in <buffer>", code: "no_tag"))
+        }
+        let stream: EventStream
+        do {
+            stream = try Self.pendingStream(of: chunk, tag: tag)
+        } catch {
+            return .rejected(DeliveryError("chunk \(chunk.id) is not valid MessagePack: \(error)", code: "corrupt"))
+        }
+        guard stream.count > 0 else { return .delivered }
+        var lastError: any Error = ForwardOutputError.noServerAvailable
+        for index in pool.candidates() {
+            do {
+                try await deliver(stream, to: index)
+                pool.sent(index)
+                return .delivered
+            } catch {
+                lastError = error
+                pool.failed(index, error: error)
+                logger.debug(
+                    "Chunk not delivered to forwarding server",
+                    metadata: ["forward.server": "\(pool.servers[index].name)", "chunk": "\(chunk.id)", "error": "\(error)"])
+            }
+        }
+        let code = (lastError as? ForwardOutputError)?.code ?? (lastError as? ForwardError)?.reason ?? "connection"
+        return .retry(DeliveryError("out_forward could not send chunk \(chunk.id): \(lastError)", code: code))
+    }
+
+    /// One attempt on one server: connecting, the handshake and writing within `send_timeout`,
+    /// then (with `require_ack_response`) the ack within `ack_response_timeout`.
+    func deliver(_ stream: EventStream, to index: Int) async throws {
+        let server = configuration.servers[index]
+        let address = try await pool.address(of: index)
+        var settings = configuration.clientConfiguration(for: server, address: address)
+        if Self.isIPAddress(server.host) { settings.tlsServerName = nil }
+        // The ack is awaited here, not in the client, so that its wait has its own timeout.
+        settings.requireAck = false
+        let client = settings
+        let chunkID = configuration.requireAckResponse ? Self.chunkID() : nil
+        let messages = try ForwardMessageEncoder.encode(stream, mode: configuration.mode, chunk: chunkID)
+        let phase = ForwardSendPhase()
+        let limits = (send: configuration.sendTimeout, ack: configuration.ackResponseTimeout)
+        try await withDeadline(phase: phase, send: limits.send, ack: limits.ack) {
+            try await ForwardClient.withConnection(client) { connection in
+                for message in messages { try await connection.sendRaw(message) }
+                guard let chunkID else { return }
+                phase.awaitAck()
+                let answer = try await connection.receive()
+                guard let ack = answer["ack"]?.stringValue else { throw ForwardError(.unexpectedResponse("expected an ack map")) }
+                guard ack == chunkID else { throw ForwardError(.ackMismatch(expected: chunkID, received: ack)) }
+            }
+        }
+    }
+
+    /// A chunk id for the `chunk` option: 16 random bytes in hex, as Fluentd sends.
+    static func chunkID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let words = [generator.next(), generator.next()] as [UInt64]
+        return words.map { word in
+            let hex = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    /// The entries not yet delivered, as one event stream: the chunk's bytes when all are pending.
+    static func pendingStream(of chunk: ChunkToSend, tag: String) throws -> EventStream {
+        if chunk.indices == nil, chunk.delivered.isEmpty {
+            return EventStream(tag: tag, entries: chunk.entries, count: chunk.count)
+        }
+        var entries: [UInt8] = []
+        entries.reserveCapacity(chunk.entries.count)
+        var count = 0
+        try chunk.forEachPendingEntryBytes { _, bytes in
+            entries.append(contentsOf: bytes)
+            count += 1
+        }
+        return EventStream(tag: tag, entries: entries, count: count)
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
+    }
+}
+
+/// Which timeout bounds an attempt now: `send_timeout` from the start, `ack_response_timeout`
+/// from the moment the message is written.
+final class ForwardSendPhase: Sendable {
+    private let ackSince = Mutex<ContinuousClock.Instant?>(nil)
+
+    func awaitAck() { ackSince.withLock { $0 = .now } }
+
+    var awaitingAckSince: ContinuousClock.Instant? { ackSince.withLock { $0 } }
+}
+
+/// Runs `operation`, cancelling it and throwing `sendTimeout` or `ackTimeout` once the limit of
+/// its current phase has passed.
+func withDeadline(
+    phase: ForwardSendPhase, send: Duration, ack: Duration, _ operation: @escaping @Sendable () async throws -> Void
+) async throws {
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: ForwardOutputError?.self) { group in
+        group.addTask {
+            try await operation()
+            return nil
+        }
+        group.addTask {
+            while true {
+                let since = phase.awaitingAckSince
+                let deadline = since.map { $0 + ack } ?? start + send
+                if ContinuousClock.now >= deadline {
+                    return since == nil ? .sendTimeout(seconds: send.seconds) : .ackTimeout(seconds: ack.seconds)
+                }
+                // Wake at least every second to see the switch to the ack phase.
+                try await Task.sleep(until: min(deadline, .now + .seconds(1)))
+            }
+        }
+        defer { group.cancelAll() }
+        if let result = try await group.next(), let timeout = result { throw timeout }
+    }
+}

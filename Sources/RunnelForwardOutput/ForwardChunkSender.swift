@@ -32,7 +32,10 @@ public struct ForwardChunkSender: ChunkSender {
         }
         guard stream.count > 0 else { return .delivered }
         var lastError: any Error = ForwardOutputError.noServerAvailable
-        for index in pool.candidates() {
+        var tried = Set<Int>()
+        // A failure can bring standby servers into the rotation: ask again until none is new.
+        while let index = pool.candidates().first(where: { !tried.contains($0) }) {
+            tried.insert(index)
             do {
                 try await deliver(stream, to: index)
                 pool.sent(index)

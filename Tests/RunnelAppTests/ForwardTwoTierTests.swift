@@ -208,7 +208,10 @@ import Testing
 
     /// Two aggregators, the second `standby`: killing the primary mid-run moves the rest to the
     /// standby; what the primary had taken but not yet sent to Kinesis it sends once restarted.
-    @Test func killingThePrimaryFailsOverToTheStandby() async throws {
+    /// With heartbeats over TCP and over UDP (which in_forward answers): the restarted primary
+    /// is recovered by its heartbeats.
+    @Test(arguments: ["transport", "udp"])
+    func killingThePrimaryFailsOverToTheStandby(heartbeatType: String) async throws {
         let setup = try await Self.setUp()
         defer { setup.moto.stop() }
         try await setup.createStream("tier-primary")
@@ -227,6 +230,7 @@ import Testing
         let agent = try setup.agent(
             port: agentPort,
             outputBody: """
+                heartbeat_type \(heartbeatType)
                 <server>
                   name primary
                   host 127.0.0.1
@@ -258,6 +262,9 @@ import Testing
         primary = try setup.aggregator(name: "primary", port: primaryPort, stream: "tier-primary")
         let seen = try await setup.waitForAll(0..<2000, in: ["tier-primary", "tier-standby"], logs: [agent, primary, standby])
         #expect(seen.isSuperset(of: 0..<2000))
+        try await waitUntil("the agent recovers the primary", timeout: 120, every: .milliseconds(500)) {
+            agent.log.contains("Recovered forwarding server")
+        }
         await Self.stop(agent: agent, [primary, standby])
     }
 }

@@ -77,7 +77,8 @@ import Testing
         defer { server.close(promise: nil) }
         let dead = try freePort()
         let sender = Self.sender(ports: [dead, try #require(server.localAddress?.port)])
-        for _ in 0..<4 {
+        // A whole rotation (2 servers x 6): the dead one comes first at least once.
+        for _ in 0..<12 {
             guard case .delivered = await sender.send(Self.chunk()) else {
                 Issue.record("not delivered")
                 return
@@ -109,5 +110,26 @@ import Testing
             Issue.record("not rejected")
             return
         }
+    }
+}
+
+extension ForwardChunkSenderTests {
+    /// The regular server fails on this very chunk: the standby it brings in takes the chunk now.
+    @Test func aFailedPrimaryHandsTheSameChunkToTheStandby() async throws {
+        let server = try await Self.silentServer()
+        defer { server.close(promise: nil) }
+        var configuration = ForwardOutputConfiguration(servers: [
+            .init(host: "127.0.0.1", port: try freePort()),
+            .init(host: "127.0.0.1", port: try #require(server.localAddress?.port), standby: true),
+        ])
+        configuration.sendTimeout = .seconds(30)
+        var logger = Logger(label: "forward-output-test")
+        logger.logLevel = .critical
+        let sender = ForwardChunkSender(configuration: configuration, pool: ForwardServerPool(configuration: configuration, logger: logger), logger: logger)
+        guard case .delivered = await sender.send(Self.chunk()) else {
+            Issue.record("the standby did not take the chunk")
+            return
+        }
+        #expect(!sender.pool.isAvailable(0) && sender.pool.isAvailable(1))
     }
 }

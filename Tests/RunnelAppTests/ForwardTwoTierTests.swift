@@ -175,6 +175,24 @@ import Testing
             outputExtra: "<security>\n self_hostname agent\n shared_key tier-secret\n</security>", stream: "tier-key")
     }
 
+    /// `user_auth` on the aggregator: the `<server>`'s username and password pass the handshake.
+    @Test func userAuthDeliversEveryEvent() async throws {
+        try await run(
+            inputExtra: """
+                <security>
+                  self_hostname aggregator
+                  shared_key tier-secret
+                  user_auth true
+                  <user>
+                    username alice
+                    password wonderland
+                  </user>
+                </security>
+                """,
+            outputExtra: "<security>\n self_hostname agent\n shared_key tier-secret\n</security>",
+            serverExtra: "username alice\npassword wonderland", stream: "tier-user")
+    }
+
     @Test(.enabled(if: TestCertificates.openssl != nil)) func tlsDeliversEveryEvent() async throws {
         let certificates = try TestCertificates.make()
         defer { try? FileManager.default.removeItem(at: certificates) }

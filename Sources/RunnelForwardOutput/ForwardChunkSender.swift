@@ -2,7 +2,6 @@ import Logging
 import RunnelBuffer
 import RunnelCore
 import RunnelForward
-import Synchronization
 
 /// out_forward's `write`: sends a chunk's pending entries as one PackedForward message (the
 /// buffered bytes as they are) to the first server of the load balancer that takes it, trying
@@ -13,10 +12,16 @@ public struct ForwardChunkSender: ChunkSender {
     public let configuration: ForwardOutputConfiguration
     public let pool: ForwardServerPool
     let logger: Logger
+    /// With `keepalive`: one kept-open connection per server (run by the plugin's `run()`).
+    let connections: [ForwardKeptConnection]?
 
     public init(configuration: ForwardOutputConfiguration, pool: ForwardServerPool, logger: Logger) {
         self.configuration = configuration
         self.pool = pool
+        connections =
+            configuration.keepalive
+            ? configuration.servers.indices.map { index in ForwardKeptConnection(configuration: configuration, server: index, pool: pool) }
+            : nil
         self.logger = logger
     }
 
@@ -53,29 +58,41 @@ public struct ForwardChunkSender: ChunkSender {
     }
 
     /// One attempt on one server: connecting, the handshake and writing within `send_timeout`,
-    /// then (with `require_ack_response`) the ack within `ack_response_timeout`.
+    /// then (with `require_ack_response`) the ack within `ack_response_timeout`; on the kept
+    /// connection with `keepalive`.
     func deliver(_ stream: EventStream, to index: Int) async throws {
-        let server = configuration.servers[index]
-        let address = try await pool.address(of: index)
-        var settings = configuration.clientConfiguration(for: server, address: address)
-        if Self.isIPAddress(server.host) { settings.tlsServerName = nil }
-        // The ack is awaited here, not in the client, so that its wait has its own timeout.
-        settings.requireAck = false
-        let client = settings
         let chunkID = configuration.requireAckResponse ? Self.chunkID() : nil
         let messages = try ForwardMessageEncoder.encode(stream, mode: configuration.mode, chunk: chunkID)
+        if let connection = connections?[index], try await connection.send(messages, chunkID: chunkID) { return }
         let phase = ForwardSendPhase()
         let limits = (send: configuration.sendTimeout, ack: configuration.ackResponseTimeout)
+        let client = try await Self.client(configuration, server: index, pool: pool)
         try await withDeadline(phase: phase, send: limits.send, ack: limits.ack) {
             try await ForwardClient.withConnection(client) { connection in
                 for message in messages { try await connection.sendRaw(message) }
                 guard let chunkID else { return }
-                phase.awaitAck()
-                let answer = try await connection.receive()
-                guard let ack = answer["ack"]?.stringValue else { throw ForwardError(.unexpectedResponse("expected an ack map")) }
-                guard ack == chunkID else { throw ForwardError(.ackMismatch(expected: chunkID, received: ack)) }
+                phase.enter(.awaitingAck)
+                try Self.checkAck(try await connection.receive(), chunkID: chunkID)
             }
         }
+    }
+
+    /// How to reach server `index` now: its address resolved per `expire_dns_cache`. The ack is
+    /// awaited by the sender, not the client, so that its wait has its own timeout.
+    static func client(_ configuration: ForwardOutputConfiguration, server index: Int, pool: ForwardServerPool) async throws
+        -> ForwardClientConfiguration
+    {
+        let server = configuration.servers[index]
+        var client = configuration.clientConfiguration(for: server, address: try await pool.address(of: index))
+        if isIPAddress(server.host) { client.tlsServerName = nil }
+        client.requireAck = false
+        return client
+    }
+
+    /// Checks the server's answer to the message of `chunkID`.
+    static func checkAck(_ answer: MessagePackValue, chunkID: String) throws {
+        guard let ack = answer["ack"]?.stringValue else { throw ForwardError(.unexpectedResponse("expected an ack map")) }
+        guard ack == chunkID else { throw ForwardError(.ackMismatch(expected: chunkID, received: ack)) }
     }
 
     /// A chunk id for the `chunk` option: 16 random bytes in hex, as Fluentd sends.
@@ -105,42 +122,5 @@ public struct ForwardChunkSender: ChunkSender {
 
     static func isIPAddress(_ host: String) -> Bool {
         host.contains(":") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
-    }
-}
-
-/// Which timeout bounds an attempt now: `send_timeout` from the start, `ack_response_timeout`
-/// from the moment the message is written.
-final class ForwardSendPhase: Sendable {
-    private let ackSince = Mutex<ContinuousClock.Instant?>(nil)
-
-    func awaitAck() { ackSince.withLock { $0 = .now } }
-
-    var awaitingAckSince: ContinuousClock.Instant? { ackSince.withLock { $0 } }
-}
-
-/// Runs `operation`, cancelling it and throwing `sendTimeout` or `ackTimeout` once the limit of
-/// its current phase has passed.
-func withDeadline(
-    phase: ForwardSendPhase, send: Duration, ack: Duration, _ operation: @escaping @Sendable () async throws -> Void
-) async throws {
-    let start = ContinuousClock.now
-    try await withThrowingTaskGroup(of: ForwardOutputError?.self) { group in
-        group.addTask {
-            try await operation()
-            return nil
-        }
-        group.addTask {
-            while true {
-                let since = phase.awaitingAckSince
-                let deadline = since.map { $0 + ack } ?? start + send
-                if ContinuousClock.now >= deadline {
-                    return since == nil ? .sendTimeout(seconds: send.seconds) : .ackTimeout(seconds: ack.seconds)
-                }
-                // Wake at least every second to see the switch to the ack phase.
-                try await Task.sleep(until: min(deadline, .now + .seconds(1)))
-            }
-        }
-        defer { group.cancelAll() }
-        if let result = try await group.next(), let timeout = result { throw timeout }
     }
 }

@@ -21,7 +21,7 @@ import RunnelForward
 /// | `ack_response_timeout` | time | 190 | same |
 /// | `expire_dns_cache` | time | none (cache for ever) | same: 0 resolves on every connection |
 /// | `dns_round_robin` | bool | false | same: needs `heartbeat_type transport` or `none` |
-/// | `keepalive` | bool | false | same |
+/// | `keepalive` | bool | false | same, one kept connection per server (`ForwardKeptConnection`) |
 /// | `keepalive_timeout` | time | none | same |
 /// | `compress` | `text`, `gzip` | text | same: gzip sends CompressedPackedForward |
 /// | `ignore_network_errors_at_startup`, `verify_connection_at_startup` | bool | false | same |

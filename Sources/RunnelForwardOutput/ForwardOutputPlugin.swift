@@ -25,9 +25,6 @@ public final class ForwardOutputPlugin: OutputPlugin, PluginStatusReporting, Sec
         let configuration = try ForwardOutputConfiguration(from: context.element)
         var logger = context.logger
         logger[metadataKey: "plugin_id"] = "\(context.id)"
-        if configuration.keepalive {
-            logger.warning("Parameter has no effect in this build: every chunk opens its own connection", metadata: ["parameter": "keepalive"])
-        }
         self.configuration = configuration
         self.logger = logger
         pool = ForwardServerPool(configuration: configuration, logger: logger)
@@ -42,6 +39,9 @@ public final class ForwardOutputPlugin: OutputPlugin, PluginStatusReporting, Sec
         if configuration.verifyConnectionAtStartup { try await verifyConnections() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [heartbeater] in await heartbeater.run() }
+            for connection in buffered.sender.connections ?? [] {
+                group.addTask { await connection.run() }
+            }
             defer { group.cancelAll() }
             try await buffered.run()
         }

@@ -175,6 +175,14 @@ import Testing
             outputExtra: "<security>\n self_hostname agent\n shared_key tier-secret\n</security>", stream: "tier-key")
     }
 
+    /// `keepalive`: chunks share a connection (with the handshake done once), acks on it.
+    @Test func keepaliveDeliversEveryEvent() async throws {
+        try await run(
+            inputExtra: "<security>\n self_hostname aggregator\n shared_key tier-secret\n</security>",
+            outputExtra: "keepalive true\nkeepalive_timeout 2s\n<security>\n self_hostname agent\n shared_key tier-secret\n</security>",
+            stream: "tier-keepalive")
+    }
+
     /// `user_auth` on the aggregator: the `<server>`'s username and password pass the handshake.
     @Test func userAuthDeliversEveryEvent() async throws {
         try await run(
@@ -226,10 +234,11 @@ import Testing
 
     /// Two aggregators, the second `standby`: killing the primary mid-run moves the rest to the
     /// standby; what the primary had taken but not yet sent to Kinesis it sends once restarted.
-    /// With heartbeats over TCP and over UDP (which in_forward answers): the restarted primary
+    /// With heartbeats over TCP and over UDP (which in_forward answers), the restarted primary
     /// is recovered by its heartbeats.
-    @Test(arguments: ["transport", "udp"])
-    func killingThePrimaryFailsOverToTheStandby(heartbeatType: String) async throws {
+    /// And with `keepalive`, where the kept connection to the primary breaks under a chunk.
+    @Test(arguments: [("transport", false), ("udp", false), ("transport", true)])
+    func killingThePrimaryFailsOverToTheStandby(heartbeatType: String, keepalive: Bool) async throws {
         let setup = try await Self.setUp()
         defer { setup.moto.stop() }
         try await setup.createStream("tier-primary")
@@ -249,6 +258,7 @@ import Testing
             port: agentPort,
             outputBody: """
                 heartbeat_type \(heartbeatType)
+                keepalive \(keepalive)
                 <server>
                   name primary
                   host 127.0.0.1

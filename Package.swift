@@ -266,6 +266,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // out_forward: buffered chunks to Forward servers (aggregators), with load balancing,
+        // standby failover, heartbeats and the phi accrual failure detector, acks, TLS, shared key.
+        .target(
+            name: "RunnelForwardOutput",
+            dependencies: [
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunnelForwardOutputTests",
+            dependencies: [
+                "RunnelForwardOutput", "RunnelForward", "RunnelBuffer", "RunnelConfig", "RunnelCore", "RunnelPipeline",
+                "RunnelTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
         // Filters and re-emitting outputs Kubernetes configurations chain: rewrite_tag_filter,
         // record_modifier, concat, detect_exceptions and the stdout filter.
         .target(
@@ -293,7 +314,7 @@ let package = Package(
                 "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelForward",
                 "RunnelParsers", "RunnelTail", "RunnelKinesis", "RunnelFileOutput", "RunnelSystemd",
                 "RunnelKubernetesMetadata", "RunnelMonitor", "RunnelSyslog", "RunnelHTTPInput", "RunnelFilters",
-                "RunnelHTTPServer", "RunnelAWS", "RunnelKinesisInput",
+                "RunnelHTTPServer", "RunnelAWS", "RunnelKinesisInput", "RunnelForwardOutput",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import RunnelFileOutput
 import RunnelFilters
 import RunnelForward
+import RunnelForwardOutput
 import RunnelHTTPInput
 import RunnelKinesis
 import RunnelKinesisInput
@@ -30,6 +31,7 @@ public enum PluginCatalog {
         registry.filters["kubernetes_metadata"] = KubernetesMetadataFilterPlugin.make
         FilterPlugins.register(into: &registry)
         registry.outputs["file"] = FileOutputPlugin.make
+        registry.outputs["forward"] = ForwardOutputPlugin.make
         registry.outputs["kinesis_streams"] = KinesisOutputPlugin.make(kind: .streams)
         registry.outputs["kinesis_streams_aggregated"] = KinesisOutputPlugin.make(kind: .streamsAggregated)
         registry.outputs["kinesis_firehose"] = KinesisOutputPlugin.make(kind: .firehose)

@@ -32,7 +32,10 @@ public struct ForwardClient: ~Copyable {
                 return try NIOAsyncChannel<MessagePackValue, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
-        let bootstrap = ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
+        if let timeout = configuration.connectTimeout {
+            bootstrap = bootstrap.connectTimeout(TimeAmount(timeout))
+        }
         let channel: NIOAsyncChannel<MessagePackValue, ByteBuffer>
         switch configuration.endpoint {
         case .tcp(let host, let port):

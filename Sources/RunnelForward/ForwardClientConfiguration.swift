@@ -14,11 +14,14 @@ public struct ForwardClientConfiguration: Sendable {
     public var sharedKey: Secret?
     public var username: String?
     public var password: Secret?
+    /// How long a connection may take to establish (out_forward's `connect_timeout`); nil: NIO's default.
+    public var connectTimeout: Duration?
 
     public init(
         endpoint: ForwardInputConfiguration.Endpoint, tls: ForwardTLSConfiguration? = nil, tlsServerName: String? = nil,
         requireAck: Bool = false, selfHostname: String = "runnel-client", sharedKey: Secret? = nil,
-        username: String? = nil, password: Secret? = nil
+        username: String? = nil, password: Secret? = nil,
+        connectTimeout: Duration? = nil
     ) {
         self.endpoint = endpoint
         self.tls = tls
@@ -28,5 +31,6 @@ public struct ForwardClientConfiguration: Sendable {
         self.sharedKey = sharedKey
         self.username = username
         self.password = password
+        self.connectTimeout = connectTimeout
     }
 }

@@ -31,6 +31,8 @@ public struct ForwardTLSConfiguration: Sendable {
     public var minVersion: Version
     /// Client only (`tls_insecure_mode`): skip verifying the server certificate.
     public var insecure: Bool
+    /// Client only (out_forward's `tls_verify_hostname`): check the server name in its certificate.
+    public var verifyHostname = true
 
     public init(
         certPath: String? = nil, privateKeyPath: String? = nil, privateKeyPassphrase: Secret? = nil, caPath: String? = nil,
@@ -77,7 +79,11 @@ public struct ForwardTLSConfiguration: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = minVersion.nio
         if let caPath { tls.trustRoots = .file(caPath) }
-        if insecure { tls.certificateVerification = .none }
+        if insecure {
+            tls.certificateVerification = .none
+        } else if !verifyHostname {
+            tls.certificateVerification = .noHostnameVerification
+        }
         do {
             if let certPath, let privateKeyPath {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certPath).map { .certificate($0) }

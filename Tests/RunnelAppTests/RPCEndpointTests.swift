@@ -42,6 +42,28 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("runnel-rpc-\(name)-\(UUID().uuidString)")
     }
 
+    /// A runnel with an RPC endpoint, in_http and a Kinesis output to a fake endpoint, for `body`.
+    struct Running {
+        let runnel: TestProcess
+        let endpoint: FakeKinesisEndpoint
+        let rpc: Int
+        let http: Int
+    }
+
+    static func withRunnel(_ name: String, system: String = "", _ body: (Running) async throws -> Void) async throws {
+        let endpoint = try await FakeKinesisEndpoint.start()
+        defer { endpoint.stop() }
+        let work = Self.work(name)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (rpc, http) = (try freePort(), try freePort())
+        let config = try LifecycleTests.write(Self.config(rpc: rpc, http: http, endpoint: endpoint.url, system: system), in: work)
+        let runnel = try TestProcess(Paths.runnel, ["-c", config.path])
+        defer { Task { await runnel.stop() } }
+        #expect(await waitForPort(http), "\(runnel.log)")
+        #expect(await waitForPort(rpc), "\(runnel.log)")
+        try await body(Running(runnel: runnel, endpoint: endpoint, rpc: rpc, http: http))
+    }
+
     @Test func endpointsAreParsedAsFluentdSplitsThem() throws {
         #expect(SystemConfiguration.splitEndpoint("127.0.0.1:24444")! == ("127.0.0.1", 24444))
         #expect(SystemConfiguration.splitEndpoint("0.0.0.0:0")! == ("0.0.0.0", 0))
@@ -70,90 +92,69 @@ import Testing
     }
 
     @Test func flushBuffersSendsWhatWaitsAndGetDumpNeedsEnableGetDump() async throws {
-        let endpoint = try await FakeKinesisEndpoint.start()
-        defer { endpoint.stop() }
-        let work = Self.work("flush")
-        defer { try? FileManager.default.removeItem(at: work) }
-        let (rpc, http) = (try freePort(), try freePort())
-        let config = try LifecycleTests.write(Self.config(rpc: rpc, http: http, endpoint: endpoint.url), in: work)
-        let runnel = try TestProcess(Paths.runnel, ["-c", config.path])
-        defer { Task { await runnel.stop() } }
-        #expect(await waitForPort(http), "\(runnel.log)")
-        #expect(await waitForPort(rpc), "\(runnel.log)")
-        #expect(try await LifecycleTests.post(http, "/app.web", json: #"[{"n":1},{"n":2},{"n":3}]"#) == 200)
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(endpoint.records.isEmpty, "flush_interval 1h: nothing is sent before the call")
+        try await Self.withRunnel("flush") { (running: Running) async throws in
+            let (runnel, endpoint, rpc, http) = (running.runnel, running.endpoint, running.rpc, running.http)
+            #expect(try await LifecycleTests.post(http, "/app.web", json: #"[{"n":1},{"n":2},{"n":3}]"#) == 200)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(endpoint.records.isEmpty, "flush_interval 1h: nothing is sent before the call")
 
-        let answer = await LifecycleTests.get(rpc, "/api/plugins.flushBuffers")
-        #expect(answer?.status == 200)
-        #expect(answer?.body == #"{"ok":true}"#)
-        for _ in 0..<600 where endpoint.records.count < 3 { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(endpoint.records.count == 3, "\(runnel.log)")
-        #expect(runnel.log.contains("SIGUSR1: flushing all buffers"), "\(runnel.log)")
+            let answer = await LifecycleTests.get(rpc, "/api/plugins.flushBuffers")
+            #expect(answer?.status == 200)
+            #expect(answer?.body == #"{"ok":true}"#)
+            for _ in 0..<600 where endpoint.records.count < 3 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(endpoint.records.count == 3, "\(runnel.log)")
+            #expect(runnel.log.contains("SIGUSR1: flushing all buffers"), "\(runnel.log)")
 
-        #expect(await LifecycleTests.get(rpc, "/api/config.getDump")?.status == 404, "getDump is served only with enable_get_dump")
-        #expect(await LifecycleTests.get(rpc, "/api/no.such")?.status == 404)
-        runnel.signal(SIGTERM)
-        #expect(await runnel.wait(seconds: 60) == 0, "\(runnel.log)")
+            #expect(await LifecycleTests.get(rpc, "/api/config.getDump")?.status == 404, "getDump is served only with enable_get_dump")
+            #expect(await LifecycleTests.get(rpc, "/api/no.such")?.status == 404)
+            runnel.signal(SIGTERM)
+            #expect(await runnel.wait(seconds: 60) == 0, "\(runnel.log)")
+        }
     }
 
     @Test func getDumpReloadAndKillWorkersAndProcessName() async throws {
-        let endpoint = try await FakeKinesisEndpoint.start()
-        defer { endpoint.stop() }
-        let work = Self.work("dump")
-        defer { try? FileManager.default.removeItem(at: work) }
-        let (rpc, http) = (try freePort(), try freePort())
-        let config = try LifecycleTests.write(
-            Self.config(rpc: rpc, http: http, endpoint: endpoint.url, system: "  enable_get_dump true\n  process_name runnel-agent-for-tests"), in: work)
-        let runnel = try TestProcess(Paths.runnel, ["-c", config.path])
-        defer { Task { await runnel.stop() } }
-        #expect(await waitForPort(rpc), "\(runnel.log)")
+        try await Self.withRunnel("dump", system: "  enable_get_dump true\n  process_name runnel-agent-for-tests") { (running: Running) async throws in
+            let (runnel, rpc) = (running.runnel, running.rpc)
 
-        let comm = try String(contentsOfFile: "/proc/\(runnel.process.processIdentifier)/comm", encoding: .utf8)
-        #expect(comm == "runnel-agent-fo\n", "the kernel keeps 15 bytes of process_name")
+            let comm = try String(contentsOfFile: "/proc/\(runnel.process.processIdentifier)/comm", encoding: .utf8)
+            #expect(comm == "runnel-agent-fo\n", "the kernel keeps 15 bytes of process_name")
 
-        let dump = await LifecycleTests.get(rpc, "/api/config.getDump")
-        #expect(dump?.status == 200)
-        let object = try JSONReader.decode(dump?.body ?? "")
-        #expect(object["ok"] == .bool(true), "\(dump?.body ?? "")")
-        let conf = object["conf"]?.stringValue ?? ""
-        #expect(conf.contains("rpc_endpoint 127.0.0.1:\(rpc)"), "\(conf)")
-        #expect(conf.contains("@type kinesis_streams"), "\(conf)")
-        #expect(conf.contains("aws_sec_key xxxxxx") && !conf.contains("do-not-show-this"), "\(conf)")
+            let dump = await LifecycleTests.get(rpc, "/api/config.getDump")
+            #expect(dump?.status == 200)
+            let object = try JSONReader.decode(dump?.body ?? "")
+            #expect(object["ok"] == .bool(true), "\(dump?.body ?? "")")
+            let conf = object["conf"]?.stringValue ?? ""
+            #expect(conf.contains("rpc_endpoint 127.0.0.1:\(rpc)"), "\(conf)")
+            #expect(conf.contains("@type kinesis_streams"), "\(conf)")
+            #expect(conf.contains("aws_sec_key xxxxxx") && !conf.contains("do-not-show-this"), "\(conf)")
 
-        #expect(await LifecycleTests.get(rpc, "/api/config.dump")?.body == #"{"ok":true}"#)
-        for _ in 0..<300 where !runnel.log.contains("running configuration:") { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(runnel.log.contains("running configuration:") && !runnel.log.contains("do-not-show-this"), "\(runnel.log)")
+            #expect(await LifecycleTests.get(rpc, "/api/config.dump")?.body == #"{"ok":true}"#)
+            for _ in 0..<300 where !runnel.log.contains("running configuration:") { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(runnel.log.contains("running configuration:") && !runnel.log.contains("do-not-show-this"), "\(runnel.log)")
 
-        #expect(await LifecycleTests.get(rpc, "/api/config.reload")?.body == #"{"ok":true}"#)
-        for _ in 0..<600 where !runnel.log.contains("configuration reloaded") { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(runnel.log.contains("SIGHUP: reloading configuration"), "\(runnel.log)")
-        // The RPC outlives the reload.
-        #expect(await LifecycleTests.get(rpc, "/api/config.getDump")?.status == 200, "\(runnel.log)")
+            #expect(await LifecycleTests.get(rpc, "/api/config.reload")?.body == #"{"ok":true}"#)
+            for _ in 0..<600 where !runnel.log.contains("configuration reloaded") { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(runnel.log.contains("SIGHUP: reloading configuration"), "\(runnel.log)")
+            // The RPC outlives the reload.
+            #expect(await LifecycleTests.get(rpc, "/api/config.getDump")?.status == 200, "\(runnel.log)")
 
-        #expect(await LifecycleTests.get(rpc, "/api/processes.killWorkers")?.body == #"{"ok":true}"#)
-        #expect(await runnel.wait(seconds: 60) == 0, "\(runnel.log)")
+            #expect(await LifecycleTests.get(rpc, "/api/processes.killWorkers")?.body == #"{"ok":true}"#)
+            #expect(await runnel.wait(seconds: 60) == 0, "\(runnel.log)")
+        }
     }
 
     @Test func flushBuffersAndKillWorkersDeliversTheMemoryBufferThenExits() async throws {
-        let endpoint = try await FakeKinesisEndpoint.start()
-        defer { endpoint.stop() }
-        let work = Self.work("flushkill")
-        defer { try? FileManager.default.removeItem(at: work) }
-        let (rpc, http) = (try freePort(), try freePort())
-        let config = try LifecycleTests.write(Self.config(rpc: rpc, http: http, endpoint: endpoint.url), in: work)
-        let runnel = try TestProcess(Paths.runnel, ["-c", config.path])
-        defer { Task { await runnel.stop() } }
-        #expect(await waitForPort(http), "\(runnel.log)")
-        #expect(await waitForPort(rpc), "\(runnel.log)")
-        let records = (0..<20).map { #"{"seq":\#($0)}"# }.joined(separator: ",")
-        #expect(try await LifecycleTests.post(http, "/app.web", json: "[\(records)]") == 200)
+        try await Self.withRunnel("flushkill") { (running: Running) async throws in
+            let (runnel, endpoint, rpc, http) = (running.runnel, running.endpoint, running.rpc, running.http)
+            let records = (0..<20).map { #"{"seq":\#($0)}"# }.joined(separator: ",")
+            #expect(try await LifecycleTests.post(http, "/app.web", json: "[\(records)]") == 200)
 
-        // flush_at_shutdown false and a memory buffer: a plain SIGTERM would lose these.
-        #expect(await LifecycleTests.get(rpc, "/api/processes.flushBuffersAndKillWorkers")?.body == #"{"ok":true}"#)
-        #expect(await runnel.wait(seconds: 60) == 0, "\(runnel.log)")
-        #expect(Set(endpoint.records.map(\.text)).count == 20, "\(runnel.log)")
-        #expect(!runnel.log.contains("memory buffer closed with undelivered records"), "\(runnel.log)")
+            // flush_at_shutdown false and a memory buffer: a plain SIGTERM would lose these.
+            #expect(await LifecycleTests.get(rpc, "/api/processes.flushBuffersAndKillWorkers")?.body == #"{"ok":true}"#)
+            #expect(await runnel.wait(seconds: 60) == 0, "\(runnel.log)")
+            #expect(Set(endpoint.records.map(\.text)).count == 20, "\(runnel.log)")
+            #expect(!runnel.log.contains("memory buffer closed with undelivered records"), "\(runnel.log)")
+        }
     }
 
     @Test func anEndpointThatCannotListenStopsTheStartNamingIt() async throws {

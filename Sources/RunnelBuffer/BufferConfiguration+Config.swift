@@ -35,8 +35,8 @@ import RunnelConfig
 /// | `retry_max_times` | integer | none | same |
 /// | `retry_forever` | bool | false | same |
 /// | `retry_secondary_threshold` | float (0,1) | 0.8 | same |
-/// | `file_permission` | octal | 0644 | same (`<system>` default) |
-/// | `dir_permission` | octal | 0755 | same |
+/// | `file_permission` | octal | `<system>`'s, else 0644 | same |
+/// | `dir_permission` | octal | `<system>`'s, else 0755 | same |
 /// | `durable` | bool | false | Runnel only: group-committed fsync before acknowledging |
 extension BufferConfiguration {
     /// Reads `element` (a `<buffer>` section, or nil when the `<match>` has none).
@@ -48,7 +48,7 @@ extension BufferConfiguration {
     public init(
         element: ConfigElement?, defaultType: StorageType, defaultChunkKeys: String = "",
         defaultTimekey: Int? = nil, defaultPath: String? = nil, pluginName: String, explicitID: String? = nil,
-        rootDirectory: String?
+        rootDirectory: String?, permissions: (file: UInt16, directory: UInt16) = (0o644, 0o755)
     ) throws {
         let type = try element?.enumeration("@type", default: defaultType) ?? defaultType
         let argument = element?.argument ?? ""
@@ -57,6 +57,8 @@ extension BufferConfiguration {
             throw ConfigError(.invalidValue, at: element.location, "\(element.title): '\(bad)' is not a valid chunk key")
         }
         self.init(type: type, chunkKeys: parsed.keys)
+        filePermission = permissions.file
+        dirPermission = permissions.directory
         guard let element else {
             if chunkKeys.time != nil, let defaultTimekey { chunkKeys.time?.period = defaultTimekey }
             if type == .file {

@@ -53,14 +53,16 @@ public final class BufferedOutput: OutputPlugin, SecondaryChunkWriting {
         let configuration = try BufferConfiguration(
             element: buffer, defaultType: defaultBufferType, defaultChunkKeys: defaultChunkKeys,
             defaultTimekey: defaultTimekey, defaultPath: defaultPath, pluginName: name,
-            explicitID: element.rawValue("@id"), rootDirectory: context.system.rootDirectory)
+            explicitID: element.rawValue("@id"), rootDirectory: context.system.rootDirectory,
+            permissions: (context.system.filePermission, context.system.dirPermission))
         if configuration.type == .file, let path = configuration.path {
             try context.claims.claim(path, what: "buffer path", by: name, at: (buffer ?? element).location)
         }
         var secondary: (any ChunkSender)?
         if let section = element.element(named: "secondary") {
             if section.pluginType == "secondary_file" {
-                secondary = try SecondaryFileWriter(element: section, chunkKeys: configuration.chunkKeys, pluginName: name)
+                secondary = try SecondaryFileWriter(
+                    element: section, chunkKeys: configuration.chunkKeys, pluginName: name, filePermission: context.system.filePermission)
             } else {
                 let output = try context.makeOutput(section)
                 secondary = (output as? any SecondaryChunkWriting)?.secondarySender ?? OutputChunkSender(output: output)

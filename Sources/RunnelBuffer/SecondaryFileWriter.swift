@@ -25,9 +25,10 @@ struct SecondaryFileWriter: ChunkSender {
     let basename: String
     let append: Bool
     let compress: Compression
-    let filePermission: UInt16 = 0o644
+    var filePermission: UInt16 = 0o644
 
-    init(element: ConfigElement, chunkKeys: ChunkKeys, pluginName: String) throws {
+    init(element: ConfigElement, chunkKeys: ChunkKeys, pluginName: String, filePermission: UInt16 = 0o644) throws {
+        self.filePermission = filePermission
         directory = try element.requiredString("directory")
         basename = element.string("basename", default: "dump.bin")
         append = try element.bool("append", default: false)

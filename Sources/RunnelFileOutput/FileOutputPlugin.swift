@@ -15,14 +15,17 @@ extension BufferedOutputPlugin where Sender == FileChunkWriter {
 
     convenience init(_ context: PluginContext) throws {
         let element = context.element
-        let configuration = try FileOutputConfiguration(from: element)
+        var configuration = try FileOutputConfiguration(from: element)
+        configuration.filePermission = context.system.filePermission
+        configuration.dirPermission = context.system.dirPermission
         // out_file's <buffer> defaults: @type file, chunk key time, timekey 1d, path from `path`.
         let defaults = (chunkKeys: "time", timekey: 86400, path: configuration.path)
         // The writer needs the timekey before the buffer exists: read <buffer> with the same defaults.
         let buffer = try BufferConfiguration(
             element: element.element(named: "buffer"), defaultType: .file, defaultChunkKeys: defaults.chunkKeys,
             defaultTimekey: defaults.timekey, defaultPath: defaults.path, pluginName: context.id,
-            explicitID: element.rawValue("@id"), rootDirectory: context.system.rootDirectory)
+            explicitID: element.rawValue("@id"), rootDirectory: context.system.rootDirectory,
+            permissions: (context.system.filePermission, context.system.dirPermission))
         let writer: FileChunkWriter
         do {
             writer = try FileChunkWriter(configuration: configuration, timekey: buffer.chunkKeys.time?.period)

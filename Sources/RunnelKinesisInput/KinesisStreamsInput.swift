@@ -41,7 +41,7 @@ public final class KinesisStreamsInput: InputPlugin, Sendable {
         self.sink = sink
         self.errorSink = errorSink
         self.logger = logger
-        checkpointFile = configuration.checkpointPath.map(ShardCheckpointFile.init(path:))
+        checkpointFile = configuration.checkpointPath.map { ShardCheckpointFile(path: $0, permission: configuration.filePermission) }
         unparsedCounter = Counter(
             label: "runnel_kinesis_input_unparsed_records_total", dimensions: [("plugin_id", id), ("stream", configuration.streamName)])
         httpClient = HTTPClient(
@@ -183,7 +183,8 @@ public final class KinesisStreamsInput: InputPlugin, Sendable {
 
 extension KinesisStreamsInput {
     public static func make(_ context: PluginContext) throws -> any InputPlugin {
-        let configuration = try KinesisStreamsInputConfiguration(context.element, rootDirectory: context.system.rootDirectory, id: context.id)
+        var configuration = try KinesisStreamsInputConfiguration(context.element, rootDirectory: context.system.rootDirectory, id: context.id)
+        configuration.filePermission = context.system.filePermission
         let parser = try ParserRegistry.makeParser(pluginSection: context.element, defaultType: "json")
         if configuration.checkpointPath == nil, configuration.leases == nil {
             context.logger.warning(

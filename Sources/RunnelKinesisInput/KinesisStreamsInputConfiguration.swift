@@ -31,6 +31,8 @@ public struct KinesisStreamsInputConfiguration: Sendable {
     public var shardIDKey = "shard_id"
     public var arrivalTimeKey = "approximate_arrival_timestamp"
     public var checkpointPath: String?
+    /// `<system> file_permission`: the checkpoint file's mode.
+    public var filePermission: UInt16 = 0o644
     /// `<storage> @type dynamodb`: leases shared with other instances instead of a checkpoint file.
     public var leases: LeaseSettings?
 

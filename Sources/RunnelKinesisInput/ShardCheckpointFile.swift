@@ -54,8 +54,13 @@ struct CheckpointError: Error, CustomStringConvertible {
 /// The checkpoint file of one `<source>`.
 public struct ShardCheckpointFile: Sendable {
     public let path: String
+    /// `<system> file_permission`.
+    public let permission: UInt16
 
-    public init(path: String) { self.path = path }
+    public init(path: String, permission: UInt16 = 0o644) {
+        self.path = path
+        self.permission = permission
+    }
 
     /// The checkpoints kept for `stream`; none when there is no file yet. A file for another stream
     /// (the configuration changed) is not used: its shards are not this stream's.
@@ -74,7 +79,7 @@ public struct ShardCheckpointFile: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(permission))
         guard fd >= 0 else { throw CheckpointError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         let bytes = checkpoints.json
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

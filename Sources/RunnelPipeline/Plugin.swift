@@ -141,6 +141,11 @@ public struct SystemConfiguration: Sendable {
     public var enableGetDump = false
     /// `process_name`: the process' name as `ps` shows it (`supervisor:NAME` in Fluentd).
     public var processName: String?
+    /// `file_permission` / `dir_permission`: the modes of the files and directories Runnel
+    /// creates (buffers, pos files, checkpoints, out_file, secondary_file), unless a plugin's
+    /// own parameter says otherwise.
+    public var filePermission: UInt16 = 0o644
+    public var dirPermission: UInt16 = 0o755
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case text, json

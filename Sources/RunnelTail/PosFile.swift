@@ -31,11 +31,15 @@ public final class PosFile: Sendable {
 
     /// Opens (creating, with its directory, as Fluentd's in_tail does) the pos_file, loads its
     /// entries and compacts it.
-    public init(path: String) throws {
+    /// The mode new pos files (and their rewrites) get: `<system> file_permission`.
+    public let permission: UInt16
+
+    public init(path: String, permission: UInt16 = 0o644) throws {
         self.path = path
+        self.permission = permission
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode_t(permission))
         guard fd >= 0 else { throw TailError.posFile(path: path, errno: errno, operation: "open") }
         let text = PosFile.readAll(fd)
         close(fd)
@@ -92,7 +96,7 @@ public final class PosFile: Sendable {
 
     func rewrite(_ entries: [PosFileEntry]) throws {
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(permission))
         guard fd >= 0 else { throw TailError.posFile(path: temporary, errno: errno, operation: "create") }
         var slots: [String: Slot] = [:]
         var bytes: [UInt8] = []

@@ -14,6 +14,8 @@ public struct TailInputConfiguration: Sendable {
     public var pathTimezoneOffset: Int?
     public var tag: String
     public var posFile: String?
+    /// `<system> file_permission`: the pos file's mode.
+    public var posFilePermission: UInt16 = 0o644
     public var posFileCompactionInterval: Double?
     public var readFromHead = false
     public var refreshInterval: Double = 60

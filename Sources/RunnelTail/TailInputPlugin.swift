@@ -40,7 +40,8 @@ public final class TailInputPlugin: InputPlugin {
 
     /// The factory RunnelApp registers as `tail`.
     public static func make(_ context: PluginContext) throws -> any InputPlugin {
-        let configuration = try TailInputConfiguration(context.element)
+        var configuration = try TailInputConfiguration(context.element)
+        configuration.posFilePermission = context.system.filePermission
         let parser = try ParserRegistry.makeParser(pluginSection: context.element)
         return TailInputPlugin(configuration: configuration, parser: parser, router: context.router, logger: context.logger)
     }
@@ -49,7 +50,7 @@ public final class TailInputPlugin: InputPlugin {
         let wakeups = WakeupSource(interval: configuration.watchInterval, useInotify: configuration.enableStatWatcher)
         defer { wakeups.stop() }
         let posFile: PosFile? = try await configuration.posFile.asyncMap { path in
-            try await threadPool.runIfActive { try PosFile(path: path) }
+            try await threadPool.runIfActive { [configuration] in try PosFile(path: path, permission: configuration.posFilePermission) }
         }
         var loop = TailLoop(plugin: self, posFile: posFile, wakeups: wakeups)
         try await withGracefulShutdownHandler {

@@ -242,7 +242,8 @@ public struct PipelineBuilder: Sendable {
 
 extension SystemConfiguration {
     /// Reads `<system>`: `root_dir`, `log_level`, `<log>` `format`/`time_format`, `workers`
-    /// (Runnel runs one worker), `rpc_endpoint`, `enable_get_dump`, `process_name`.
+    /// (Runnel runs one worker), `rpc_endpoint`, `enable_get_dump`, `process_name`,
+    /// `file_permission`, `dir_permission`.
     public init(_ element: ConfigElement?) throws {
         self.init()
         guard let element else { return }
@@ -267,6 +268,11 @@ extension SystemConfiguration {
         }
         enableGetDump = try element.bool("enable_get_dump", default: false)
         processName = element.string("process_name")
+        for (key, path) in [("file_permission", \SystemConfiguration.filePermission), ("dir_permission", \SystemConfiguration.dirPermission)] {
+            guard let raw = element.string(key) else { continue }
+            guard let mode = UInt16(raw, radix: 8), mode <= 0o7777 else { throw element.invalid(key, raw, expected: "an octal permission such as 0644") }
+            self[keyPath: path] = mode
+        }
         for key in [
             "suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source",
             "log_event_verbose", "enable_input_metrics", "enable_size_metrics",

@@ -212,7 +212,11 @@ extension KinesisStreamsInput: SourceCheckable {
         }
         _ = try await reader.shardIterator(stream: stream, shard: shard.id, from: .latest)
         var checkpointNote = "checkpoints only in memory"
-        if let checkpointFile {
+        if let leaseTable {
+            checkpointNote =
+                try await leaseTable.exists()
+                ? "leases in DynamoDB table '\(leaseTable.table)'" : "lease table '\(leaseTable.table)' does not exist yet: it is created at start"
+        } else if let checkpointFile {
             let existing = try checkpointFile.load(stream: stream)
             try checkpointFile.save(existing ?? ShardCheckpoints(stream: stream))
             if existing == nil { try? FileManager.default.removeItem(atPath: checkpointFile.path) }

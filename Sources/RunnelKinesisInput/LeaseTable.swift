@@ -102,6 +102,16 @@ public struct LeaseTable: Sendable {
         throw TableError(code: "NotActive", message: "the table did not become ACTIVE within 2 minutes", table: table, region: region)
     }
 
+    /// Whether the table exists (`--check`); an error other than its absence (access denied) is thrown.
+    public func exists() async throws -> Bool {
+        do {
+            _ = try await call("DescribeTable", Self.object([("TableName", .string(table))]))
+            return true
+        } catch let error as TableError where error.code == "ResourceNotFoundException" {
+            return false
+        }
+    }
+
     /// Every lease (Scan, all pages).
     public func leases() async throws -> [Lease] {
         var leases: [Lease] = []

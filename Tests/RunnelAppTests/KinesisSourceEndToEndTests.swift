@@ -84,6 +84,33 @@ import Testing
         #expect(created.status == 0, "\(created.output)")
         let state = try TemporaryDirectory(prefix: "runnel-kinesis-check")
         let config = Paths.packageRoot.appendingPathComponent("conf.d/kinesis-source.conf").path
+        // With leases: the table does not exist yet, which is said, not an error.
+        let leased = state.path + "/leased.conf"
+        try Data(
+            """
+            <source>
+              @type kinesis_streams
+              stream_name orders
+              region us-east-1
+              endpoint \(moto.endpoint)
+              aws_key_id testing
+              aws_sec_key testing
+              tag k
+              <storage>
+                @type dynamodb
+                table orders-leases
+                endpoint \(moto.endpoint)
+              </storage>
+            </source>
+            <match **>
+              @type null
+            </match>
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: leased))
+        let leasedCheck = try await TestProcess.run(Paths.runnel, ["-c", leased, "--dry-run", "--check"], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
+        #expect(leasedCheck.status == 0, "\(leasedCheck.output)")
+        #expect(leasedCheck.output.contains("lease table 'orders-leases' does not exist yet: it is created at start"), "\(leasedCheck.output)")
         for (source, passes) in [("orders", true), ("missing", false)] {
             let environment = [
                 "RUNNEL_STATE_DIR": state.path, "RUNNEL_SOURCE_STREAM": source, "RUNNEL_STREAM": "copied", "RUNNEL_KINESIS_ENDPOINT": moto.endpoint,

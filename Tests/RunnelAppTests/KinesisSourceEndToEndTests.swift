@@ -22,6 +22,26 @@ import Testing
         print("ok")
         """
 
+    /// Every record of the `copied` stream, read with `runnel streams sample`.
+    static func copied(_ moto: MotoServer) async throws -> [MessagePackValue] {
+        let sample = try await TestProcess.run(
+            Paths.runnel, ["streams", "sample", "copied", "-n", "100000", "--json", "--region", "us-east-1", "--endpoint", moto.endpoint],
+            environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"])
+        return try sample.output.split(separator: "\n").filter { $0.hasPrefix("{") }.map { try JSONReader.decode(String($0)) }
+    }
+
+    /// The `order` of each copied record's data.
+    static func orders(_ records: [MessagePackValue]) throws -> [Int64] {
+        try records.compactMap { record in
+            guard let text = record["data"]?.stringValue else { return nil }
+            if case .int(let n)? = try JSONReader.decode(text)["order"] { return n }
+            if case .uint(let n)? = try JSONReader.decode(text)["order"] { return Int64(n) }
+            return nil
+        }
+    }
+
+    static func copiedOrders(_ moto: MotoServer) async throws -> [Int64] { try orders(await copied(moto)) }
+
     @Test(.enabled(if: python != nil, "needs python3 with moto and boto3"))
     func oneStreamIntoAnotherAcrossARestart() async throws {
         let moto = try await MotoServer.start()
@@ -33,21 +53,8 @@ import Testing
             "AWS_EC2_METADATA_DISABLED": "true",
         ]
         let config = Paths.packageRoot.appendingPathComponent("conf.d/kinesis-source.conf").path
-        let sampleEnvironment = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"]
-        func copied() async throws -> [MessagePackValue] {
-            let sample = try await TestProcess.run(
-                Paths.runnel, ["streams", "sample", "copied", "-n", "1000", "--json", "--region", "us-east-1", "--endpoint", moto.endpoint],
-                environment: sampleEnvironment)
-            return try sample.output.split(separator: "\n").filter { $0.hasPrefix("{") }.map { try JSONReader.decode(String($0)) }
-        }
-        func orders(_ records: [MessagePackValue]) throws -> [Int64] {
-            try records.compactMap { record in
-                guard let text = record["data"]?.stringValue else { return nil }
-                if case .int(let n)? = try JSONReader.decode(text)["order"] { return n }
-                if case .uint(let n)? = try JSONReader.decode(text)["order"] { return Int64(n) }
-                return nil
-            }
-        }
+        func copied() async throws -> [MessagePackValue] { try await Self.copied(moto) }
+        func orders(_ records: [MessagePackValue]) throws -> [Int64] { try Self.orders(records) }
 
         let first = try TestProcess(Paths.runnel, ["-c", config], environment: environment)
         defer { Task { await first.stop() } }
@@ -70,6 +77,53 @@ import Testing
         #expect(all.sorted() == Array(0..<40), "each order copied once: \(all.sorted())")
         second.signal(SIGTERM)
         #expect(await second.wait(seconds: 60) == 0, "\(second.log)")
+    }
+}
+
+/// SIGKILLs while a Kinesis source copies a stream that is being written: with the file
+/// checkpoint, every record arrives; duplicates are counted and printed.
+@Suite(.serialized) struct KinesisSourceCrashTests {
+    static let writer = """
+        import json, sys, time, boto3
+        url, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        k = boto3.client("kinesis", endpoint_url=url, region_name="us-east-1",
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+        for i in range(first, first + count):
+            k.put_record(StreamName="orders", Data=json.dumps({"order": i}).encode(), PartitionKey="customer-%d" % (i % 7))
+            time.sleep(0.01)
+        print("ok")
+        """
+
+    @Test(.enabled(if: KinesisSourceEndToEndTests.python != nil, "needs python3 with moto and boto3"))
+    func sigkillLoopLosesNoRecord() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let python = KinesisSourceEndToEndTests.python!
+        #expect(try await Python.runDetached(python, ["-c", KinesisSourceEndToEndTests.script, moto.endpoint, "create", "0", "0"]).status == 0)
+        let state = try TemporaryDirectory(prefix: "runnel-kinesis-crash")
+        let environment = [
+            "RUNNEL_STATE_DIR": state.path, "RUNNEL_SOURCE_STREAM": "orders", "RUNNEL_STREAM": "copied", "RUNNEL_KINESIS_ENDPOINT": moto.endpoint,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        ]
+        let config = Paths.packageRoot.appendingPathComponent("conf.d/kinesis-source.conf").path
+        let total = 300
+        let writing = Task { try await Python.runDetached(python, ["-c", Self.writer, moto.endpoint, "0", String(total)]) }
+        for loop in 0..<4 {
+            let runnel = try TestProcess(Paths.runnel, ["-c", config], environment: environment)
+            try await Task.sleep(for: .milliseconds(1200 + 300 * loop))
+            runnel.signal(SIGKILL)
+            _ = await runnel.wait(seconds: 30)
+        }
+        #expect(try await writing.value.status == 0)
+        let last = try TestProcess(Paths.runnel, ["-c", config], environment: environment)
+        defer { Task { await last.stop() } }
+        var orders: [Int64] = []
+        try await waitUntil("every order is copied", timeout: 180, every: .seconds(1)) {
+            orders = try await KinesisSourceEndToEndTests.copiedOrders(moto)
+            return Set(orders).count >= total
+        }
+        #expect(Set(orders) == Set((0..<total).map(Int64.init)))
+        print("kinesis source SIGKILL loop: \(total) records, \(orders.count) copied, \(orders.count - Set(orders).count) duplicates")
     }
 }
 
@@ -111,6 +165,12 @@ import Testing
         let leasedCheck = try await TestProcess.run(Paths.runnel, ["-c", leased, "--dry-run", "--check"], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
         #expect(leasedCheck.status == 0, "\(leasedCheck.output)")
         #expect(leasedCheck.output.contains("lease table 'orders-leases' does not exist yet: it is created at start"), "\(leasedCheck.output)")
+        // The stream exists in us-east-1 only: the same check in another region names that region.
+        let elsewhere = try Data(contentsOf: URL(fileURLWithPath: leased)).replacingRegion("eu-west-1")
+        try elsewhere.write(to: URL(fileURLWithPath: leased))
+        let wrongRegion = try await TestProcess.run(Paths.runnel, ["-c", leased, "--dry-run", "--check"], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
+        #expect(wrongRegion.status == 1, "\(wrongRegion.output)")
+        #expect(wrongRegion.output.contains("stream 'orders' not found in eu-west-1 (ResourceNotFoundException)"), "\(wrongRegion.output)")
         for (source, passes) in [("orders", true), ("missing", false)] {
             let environment = [
                 "RUNNEL_STATE_DIR": state.path, "RUNNEL_SOURCE_STREAM": source, "RUNNEL_STREAM": "copied", "RUNNEL_KINESIS_ENDPOINT": moto.endpoint,
@@ -131,5 +191,12 @@ import Testing
                 #expect(result.output.contains("1 check failed"), "\(result.output)")
             }
         }
+    }
+}
+
+extension Data {
+    /// The configuration text with its `region` lines set to `region`.
+    fileprivate func replacingRegion(_ region: String) -> Data {
+        Data(String(decoding: self, as: UTF8.self).replacingOccurrences(of: "region us-east-1", with: "region \(region)").utf8)
     }
 }

@@ -306,3 +306,77 @@ extension EventStream {
         #expect(Set(all()) == Set(0..<60).union(100..<120))
     }
 }
+
+/// Avro records in a stream (written by fastavro in the writer's schema) read through `<parse> @type avro`.
+@Suite(.serialized) struct KinesisAvroMotoTests {
+    static let python = Python.first(importing: ["moto.server", "boto3", "fastavro"])
+
+    static let schema =
+        #"{"type":"record","name":"Click","fields":[{"name":"user","type":"string"},{"name":"n","type":"long"},{"name":"page","type":["null","string"]}]}"#
+
+    static let script = """
+        import io, json, sys, boto3, fastavro
+        url, schema_path = sys.argv[1], sys.argv[2]
+        schema = fastavro.parse_schema(json.load(open(schema_path)))
+        k = boto3.client("kinesis", endpoint_url=url, region_name="us-east-1",
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+        k.create_stream(StreamName="clicks", ShardCount=2)
+        k.get_waiter("stream_exists").wait(StreamName="clicks", WaiterConfig={"Delay": 0.2})
+        for i in range(12):
+            out = io.BytesIO()
+            fastavro.schemaless_writer(out, schema, {"user": "u%d" % (i % 3), "n": i, "page": None if i % 2 else "/p/%d" % i})
+            k.put_record(StreamName="clicks", Data=out.getvalue(), PartitionKey="u%d" % (i % 3))
+        k.put_record(StreamName="clicks", Data=b"{\\"not\\": \\"avro\\"}", PartitionKey="bad")
+        print("ok")
+        """
+
+    @Test(.enabled(if: python != nil, "needs python3 with moto, boto3 and fastavro"))
+    func avroDatumsBecomeEvents() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let directory = try TemporaryDirectory(prefix: "runnel-kinesis-avro")
+        let schemaPath = directory.path("click.avsc")
+        try Data(Self.schema.utf8).write(to: URL(fileURLWithPath: schemaPath))
+        let written = try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, schemaPath])
+        #expect(written.status == 0, "\(written.output)")
+        let element = try ConfigParser.parse(
+            text: """
+                <source>
+                  @type kinesis_streams
+                  stream_name clicks
+                  region us-east-1
+                  endpoint \(moto.endpoint)
+                  aws_key_id testing
+                  aws_sec_key testing
+                  init_position trim_horizon
+                  tag clicks
+                  <parse>
+                    @type avro
+                    avro_schema_path \(schemaPath)
+                  </parse>
+                </source>
+                """, file: "k.conf", environment: [:]
+        ).children[0]
+        let configuration = try KinesisStreamsInputConfiguration(element, rootDirectory: nil, id: "avro", environment: [:])
+        let (sink, errors) = (RecordingSink(), RecordingSink())
+        let input = try KinesisStreamsInput(
+            configuration: configuration, parser: try ParserRegistry.makeParser(pluginSection: element, defaultType: "json"), sink: sink,
+            errorSink: errors, logger: Logger(label: "avro"), id: "avro", environment: [:])
+        let running = Task { try await input.run() }
+        defer { running.cancel() }
+        try await waitUntil("the Avro records are read", timeout: 120, every: .milliseconds(100)) { sink.records.count >= 12 && errors.records.count >= 1 }
+        let records = sink.records.map(\.record).sorted { ($0["n"].flatMap(Self.number) ?? 0) < ($1["n"].flatMap(Self.number) ?? 0) }
+        #expect(records.compactMap { $0["n"].flatMap(Self.number) } == Array(0..<12))
+        #expect(records[3]["user"] == .string("u0") && records[3]["page"] == .nil)
+        #expect(records[4]["page"] == .string("/p/4"))
+        #expect(errors.records.first?.record["message"]?.stringValue == #"{"not": "avro"}"#, "data that is not Avro goes to @ERROR")
+    }
+
+    static func number(_ value: MessagePackValue) -> Int64? {
+        switch value {
+        case .int(let n): n
+        case .uint(let n): Int64(n)
+        default: nil
+        }
+    }
+}

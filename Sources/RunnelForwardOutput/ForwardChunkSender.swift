@@ -3,8 +3,8 @@ import RunnelBuffer
 import RunnelCore
 import RunnelForward
 
-/// out_forward's `write`: sends a chunk's pending entries as one PackedForward message (the
-/// buffered bytes as they are) to the first server of the load balancer that takes it, trying
+/// out_forward's `write`: sends a slice of a chunk's pending entries as one PackedForward
+/// message (the buffered bytes as they are) to the first server of the load balancer that takes it, trying
 /// the others in turn when one fails. With `require_ack_response` the chunk is delivered only
 /// once its ack came back, so a lost connection or a missing ack means the chunk is sent again
 /// (at least once: the receiver may see it twice, never not at all).
@@ -24,6 +24,12 @@ public struct ForwardChunkSender: ChunkSender {
             : nil
         self.logger = logger
     }
+
+    /// A chunk goes out 8 MiB of entries at a time, each slice one PackedForward message with
+    /// its own ack, so a flush holds at most that much whatever `chunk_limit_size` is (a minimal
+    /// `<buffer> @type file` allows 256 MiB chunks). Fluentd sends a chunk as one message; the
+    /// receiver sees the same events, in more messages.
+    public var sliceBytes: Int { 8 << 20 }
 
     public func send(_ chunk: ChunkToSend) async -> DeliveryResult {
         guard let tag = chunk.metadata.tag else {

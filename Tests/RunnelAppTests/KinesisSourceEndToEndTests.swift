@@ -200,3 +200,106 @@ extension Data {
         Data(String(decoding: self, as: UTF8.self).replacingOccurrences(of: "region us-east-1", with: "region \(region)").utf8)
     }
 }
+
+/// Two runnel processes read one stream under DynamoDB leases; one is killed with SIGKILL, the
+/// other takes its shards from their checkpoints; restarted on its own state, the killed one
+/// sends what was in its buffer. Every record arrives; duplicates are counted and printed.
+@Suite(.serialized) struct KinesisLeaseEndToEndTests {
+    static let setup = """
+        import json, sys, boto3
+        url, command, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        k = boto3.client("kinesis", endpoint_url=url, region_name="us-east-1",
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+        if command == "create":
+            for name, shards in (("orders", 4), ("copied", 1)):
+                k.create_stream(StreamName=name, ShardCount=shards)
+                k.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.2})
+        if command == "owners":
+            d = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+            try:
+                print(" ".join(sorted(i.get("leaseOwner", {}).get("S", "-") for i in d.scan(TableName="orders-leases")["Items"])))
+            except Exception as e:
+                print("none")
+            sys.exit(0)
+        for i in range(first, first + count):
+            k.put_record(StreamName="orders", Data=json.dumps({"order": i}).encode(), PartitionKey="customer-%d" % i)
+        print("ok")
+        """
+
+    static func config(worker: String, moto: MotoServer, state: String) -> String {
+        """
+        <system>
+          root_dir \(state)
+        </system>
+        <source>
+          @type kinesis_streams
+          stream_name orders
+          region us-east-1
+          endpoint \(moto.endpoint)
+          aws_key_id testing
+          aws_sec_key testing
+          init_position trim_horizon
+          tag kinesis.orders
+          <storage>
+            @type dynamodb
+            table orders-leases
+            endpoint \(moto.endpoint)
+            failover_time 2s
+            worker_id \(worker)
+          </storage>
+        </source>
+        <match kinesis.**>
+          @type kinesis_streams
+          @id copy
+          stream_name copied
+          region us-east-1
+          endpoint \(moto.endpoint)
+          aws_key_id testing
+          aws_sec_key testing
+          <buffer>
+            @type file
+            flush_interval 1s
+          </buffer>
+        </match>
+
+        """
+    }
+
+    @Test(.enabled(if: KinesisSourceEndToEndTests.python != nil, "needs python3 with moto and boto3"))
+    func aKilledInstancesShardsAreTakenOverAndNothingIsLost() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let python = KinesisSourceEndToEndTests.python!
+        #expect(try await Python.runDetached(python, ["-c", Self.setup, moto.endpoint, "create", "0", "40"]).status == 0)
+        let work = try TemporaryDirectory(prefix: "runnel-kinesis-leases")
+        var processes: [String: TestProcess] = [:]
+        func start(_ worker: String) throws -> TestProcess {
+            try FileManager.default.createDirectory(atPath: work.path(worker), withIntermediateDirectories: true)
+            let file = work.path("\(worker).conf")
+            try Data(Self.config(worker: worker, moto: moto, state: work.path(worker)).utf8).write(to: URL(fileURLWithPath: file))
+            return try TestProcess(Paths.runnel, ["-c", file], environment: ["AWS_EC2_METADATA_DISABLED": "true"])
+        }
+        processes["a"] = try start("a")
+        processes["b"] = try start("b")
+        defer { for process in processes.values { Task { await process.stop() } } }
+        func owners() async throws -> String {
+            try await Python.runDetached(python, ["-c", Self.setup, moto.endpoint, "owners", "0", "0"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await waitUntil("the leases are split two and two", timeout: 120, every: .milliseconds(500)) { try await owners() == "a a b b" }
+
+        processes["a"]!.signal(SIGKILL)
+        _ = await processes["a"]!.wait(seconds: 30)
+        #expect(try await Python.runDetached(python, ["-c", Self.setup, moto.endpoint, "put", "40", "40"]).status == 0)
+        try await waitUntil("b holds every lease", timeout: 120, every: .milliseconds(500)) { try await owners() == "b b b b" }
+        // a comes back on its own state: what its buffer held goes out; it takes back its share.
+        processes["a"] = try start("a")
+        var orders: [Int64] = []
+        try await waitUntil("every order is copied", timeout: 180, every: .seconds(1)) {
+            orders = try await KinesisSourceEndToEndTests.copiedOrders(moto)
+            return Set(orders).count >= 80
+        }
+        #expect(Set(orders) == Set((0..<80).map(Int64.init)))
+        print("kinesis leases SIGKILL: 80 records, \(orders.count) copied, \(orders.count - Set(orders).count) duplicates")
+    }
+}

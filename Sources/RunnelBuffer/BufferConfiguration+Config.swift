@@ -120,8 +120,8 @@ extension BufferConfiguration {
         }
         compress = try element.enumeration("compress", default: compress)
         overflowAction = try element.enumeration("overflow_action", default: overflowAction)
-        filePermission = try Self.octal(element, "file_permission", default: filePermission)
-        dirPermission = try Self.octal(element, "dir_permission", default: dirPermission)
+        filePermission = try element.permission("file_permission", default: filePermission)
+        dirPermission = try element.permission("dir_permission", default: dirPermission)
         durable = try element.bool("durable", default: false)
     }
 
@@ -153,14 +153,6 @@ extension BufferConfiguration {
             throw element.rejected("retry_secondary_threshold", "must be between 0 and 1 (exclusive)")
         }
         guard retry.wait > 0 else { throw element.rejected("retry_wait", "must be positive") }
-    }
-
-    static func octal(_ element: ConfigElement, _ key: String, default value: UInt16) throws -> UInt16 {
-        guard let raw = element.string(key) else { return value }
-        guard let parsed = UInt16(raw, radix: 8), parsed <= 0o7777 else {
-            throw element.invalid(key, raw, expected: "an octal permission such as 0644")
-        }
-        return parsed
     }
 
     /// A file buffer without `path` lives in the plugin's root directory, as Fluentd's buf_file

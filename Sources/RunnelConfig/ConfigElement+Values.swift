@@ -90,6 +90,13 @@ extension ConfigElement {
         try bool(key) ?? defaultValue
     }
 
+    /// A file mode written in octal (`0644`, `600`), at most 0o7777.
+    public func permission(_ key: String, default defaultValue: UInt16) throws -> UInt16 {
+        guard let raw = rawValue(key) else { return defaultValue }
+        guard let parsed = UInt16(raw, radix: 8), parsed <= 0o7777 else { throw invalid(key, raw, expected: "an octal permission such as 0644") }
+        return parsed
+    }
+
     /// One of a fixed set of words.
     public func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: E) throws -> E
     where E.RawValue == String {

@@ -100,7 +100,7 @@ public final class ConfigElement: Sendable, CustomStringConvertible {
         if name != "ROOT" { lines.append(indent + title) }
         for parameter in parameters {
             // A key alone means an empty value; other values are quoted only where needed to read back the same.
-            let value = maskingSecrets && Self.secretKeys.contains(parameter.key) ? "xxxxxx" : ConfigDumpQuoting.classic(parameter.value)
+            let value = ConfigDumpQuoting.classic(maskingSecrets ? parameter.shownValue : parameter.value)
             let key = ConfigDumpQuoting.key(parameter.key)
             lines.append(value.isEmpty ? inner + key : "\(inner)\(key) \(value)")
         }
@@ -112,6 +112,9 @@ public final class ConfigElement: Sendable, CustomStringConvertible {
 
 /// One `key value` line of a section.
 public struct ConfigParameter: Sendable, Equatable {
+    /// The value as monitoring and dumps show it: `xxxxxx` for a secret (`ConfigElement.secretKeys`).
+    public var shownValue: String { ConfigElement.secretKeys.contains(key) ? "xxxxxx" : value }
+
     public var key: String
     /// The value after quotes, escapes and `#{...}` interpolation have been applied.
     public var value: String

@@ -27,7 +27,7 @@ final class PipelineDirectory: Sendable {
                 let config = element.parameters.map { parameter in
                     MessagePackPair(
                         key: .string(parameter.key),
-                        value: .string(ConfigElement.secretKeys.contains(parameter.key) ? "xxxxxx" : parameter.value))
+                        value: .string(parameter.shownValue))
                 }
                 pairs.append(.init(key: "config", value: .map(config)))
             }

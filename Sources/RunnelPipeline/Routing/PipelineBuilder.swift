@@ -268,11 +268,8 @@ extension SystemConfiguration {
         }
         enableGetDump = try element.bool("enable_get_dump", default: false)
         processName = element.string("process_name")
-        for (key, path) in [("file_permission", \SystemConfiguration.filePermission), ("dir_permission", \SystemConfiguration.dirPermission)] {
-            guard let raw = element.string(key) else { continue }
-            guard let mode = UInt16(raw, radix: 8), mode <= 0o7777 else { throw element.invalid(key, raw, expected: "an octal permission such as 0644") }
-            self[keyPath: path] = mode
-        }
+        filePermission = try element.permission("file_permission", default: filePermission)
+        dirPermission = try element.permission("dir_permission", default: dirPermission)
         for key in [
             "suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source",
             "log_event_verbose", "enable_input_metrics", "enable_size_metrics",

@@ -125,8 +125,7 @@ public enum AvroContainer {
     /// Every record of the file, with the schema it declares.
     public static func records(_ data: [UInt8], limit: Int = 64 << 20) throws -> [MessagePackValue] {
         guard data.starts(with: magic) else { throw AvroDecoder.DecodingError(description: "not an Avro object container file") }
-        let metaSchema = try AvroSchema(json: #"{"type":"map","values":"bytes"}"#)
-        var header = AvroDecoder(schema: metaSchema, bytes: data.dropFirst(magic.count))
+        var header = AvroDecoder(schema: AvroSchema(root: .map(.bytes), named: [:]), bytes: data.dropFirst(magic.count))
         guard case .map(let metadata) = try header.decode() else { throw AvroDecoder.DecodingError(description: "no Avro file metadata") }
         func meta(_ key: String) -> String? {
             metadata.first { $0.key.stringValue == key }.flatMap { pair in

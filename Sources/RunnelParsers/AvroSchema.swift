@@ -41,6 +41,11 @@ public struct AvroSchema: Sendable {
         public var description: String
     }
 
+    public init(root: Node, named: [String: Node]) {
+        self.root = root
+        self.named = named
+    }
+
     /// Parses the schema's JSON text.
     public init(json: String) throws {
         let value: MessagePackValue

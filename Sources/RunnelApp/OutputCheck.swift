@@ -7,26 +7,22 @@ import RunnelPipeline
 enum OutputCheck {
     static func run(_ pipeline: Pipeline, logger: Logger) async throws {
         var failures = 0
-        for input in pipeline.inputs {
-            guard let checkable = input.plugin as? any SourceCheckable else { continue }
+        /// Prints what `check` says on the plugin's line, or its error, counted.
+        func report(_ label: String, _ check: () async throws -> String) async {
             do {
-                print("input \(input.id) (\(input.type)): \(try await checkable.checkSource())")
+                print("\(label): \(try await check())")
             } catch {
-                print("input \(input.id) (\(input.type)): \(error)")
+                print("\(label): \(error)")
                 failures += 1
             }
         }
+        for input in pipeline.inputs {
+            guard let checkable = input.plugin as? any SourceCheckable else { continue }
+            await report("input \(input.id) (\(input.type))") { try await checkable.checkSource() }
+        }
         for output in pipeline.outputs {
-            if let checkable = output.plugin as? any DestinationCheckable {
-                do {
-                    print("output \(output.id) (\(output.type)): \(try await checkable.checkDestination())")
-                } catch {
-                    print("output \(output.id) (\(output.type)): \(error)")
-                    failures += 1
-                }
-            } else {
-                print("output \(output.id) (\(output.type)): nothing to check")
-            }
+            let checkable = output.plugin as? any DestinationCheckable
+            await report("output \(output.id) (\(output.type))") { try await checkable?.checkDestination() ?? "nothing to check" }
         }
         if failures > 0 { throw CheckFailed(count: failures) }
     }

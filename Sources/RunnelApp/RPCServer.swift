@@ -77,6 +77,9 @@ final class RPCServer: Sendable {
         return router
     }
 
+    /// The running configuration as classic syntax, secrets masked.
+    var configurationDump: String { pipeline.withLock { $0.root.dump(maskingSecrets: true) } }
+
     func answer(_ call: RPCCall) -> HTTPResponse {
         logger.debug("RPC call", metadata: ["rpc.path": "\(call.rawValue)"])
         let okBody = Array(#"{"ok":true}"#.utf8)
@@ -92,10 +95,10 @@ final class RPCServer: Sendable {
                 kill(getpid(), number)
             }
         case .logConfiguration:
-            logger.info("running configuration:\n\(pipeline.withLock { $0.root.dump(maskingSecrets: true) })")
+            logger.info("running configuration:\n\(configurationDump)")
         case .answerConfiguration:
             var body = Array(#"{"conf":"#.utf8)
-            JSONWriter.appendString(pipeline.withLock { $0.root.dump(maskingSecrets: true) }, to: &body)
+            JSONWriter.appendString(configurationDump, to: &body)
             body += Array(#","ok":true}"#.utf8)
             return HTTPResponse(contentType: "application/json", body: body)
         }

@@ -28,6 +28,32 @@ extension EventStream {
     var decodedEntriesOrEmpty: [(time: EventTime, record: MessagePackValue)] { (try? decodedEntries()) ?? [] }
 }
 
+/// A `<source> @type kinesis_streams` reading `stream` at moto from its oldest record, with the
+/// test keys, its `tag`, and `more` (parameters and sections) added, built as the plugin is.
+func motoInput(
+    _ moto: MotoServer, stream: String, tag: String, more: String = "", id: String, sink: RecordingSink, errors: RecordingSink? = nil
+) throws -> KinesisStreamsInput {
+    let element = try ConfigParser.parse(
+        text: """
+            <source>
+              @type kinesis_streams
+              stream_name \(stream)
+              region us-east-1
+              endpoint \(moto.endpoint)
+              aws_key_id testing
+              aws_sec_key testing
+              init_position trim_horizon
+              tag \(tag)
+            \(more)
+            </source>
+            """, file: "k.conf", environment: [:]
+    ).children[0]
+    let configuration = try KinesisStreamsInputConfiguration(element, rootDirectory: nil, id: id, environment: [:])
+    return try KinesisStreamsInput(
+        configuration: configuration, parser: try ParserRegistry.makeParser(pluginSection: element, defaultType: "json"), sink: sink,
+        errorSink: errors, logger: Logger(label: id), id: id, environment: [:])
+}
+
 @Suite struct KinesisStreamsInputConfigurationTests {
     static func section(_ body: String) throws -> ConfigElement {
         try ConfigParser.parse(text: "<source>\n  @type kinesis_streams\n\(body)\n</source>\n", file: "k.conf", environment: [:]).children[0]
@@ -129,28 +155,9 @@ extension EventStream {
         """
 
     static func input(_ moto: MotoServer, checkpoint: String, sink: RecordingSink, errors: RecordingSink) throws -> KinesisStreamsInput {
-        let element = try ConfigParser.parse(
-            text: """
-                <source>
-                  @type kinesis_streams
-                  stream_name events
-                  region us-east-1
-                  endpoint \(moto.endpoint)
-                  aws_key_id testing
-                  aws_sec_key testing
-                  init_position trim_horizon
-                  tag kinesis.${stream}.${shard}
-                  include_metadata true
-                  <storage>
-                    path \(checkpoint)
-                  </storage>
-                </source>
-                """, file: "k.conf", environment: [:]
-        ).children[0]
-        let configuration = try KinesisStreamsInputConfiguration(element, rootDirectory: nil, id: "in", environment: [:])
-        return try KinesisStreamsInput(
-            configuration: configuration, parser: try ParserRegistry.makeParser(pluginSection: element, defaultType: "json"),
-            sink: sink, errorSink: errors, logger: Logger(label: "test"), id: "in", environment: [:])
+        try motoInput(
+            moto, stream: "events", tag: "kinesis.${stream}.${shard}",
+            more: "  include_metadata true\n  <storage>\n    path \(checkpoint)\n  </storage>", id: "in", sink: sink, errors: errors)
     }
 
     static func seqs(_ sink: RecordingSink) -> [Int64] {
@@ -230,17 +237,9 @@ extension EventStream {
         """
 
     static func input(_ moto: MotoServer, worker: String, sink: RecordingSink) throws -> KinesisStreamsInput {
-        let element = try ConfigParser.parse(
-            text: """
-                <source>
-                  @type kinesis_streams
-                  stream_name shared
-                  region us-east-1
-                  endpoint \(moto.endpoint)
-                  aws_key_id testing
-                  aws_sec_key testing
-                  init_position trim_horizon
-                  tag shared
+        try motoInput(
+            moto, stream: "shared", tag: "shared",
+            more: """
                   <storage>
                     @type dynamodb
                     table runnel-leases
@@ -248,13 +247,7 @@ extension EventStream {
                     failover_time 2s
                     worker_id \(worker)
                   </storage>
-                </source>
-                """, file: "k.conf", environment: [:]
-        ).children[0]
-        let configuration = try KinesisStreamsInputConfiguration(element, rootDirectory: nil, id: worker, environment: [:])
-        return try KinesisStreamsInput(
-            configuration: configuration, parser: try ParserRegistry.makeParser(pluginSection: element, defaultType: "json"), sink: sink,
-            errorSink: nil, logger: Logger(label: worker), id: worker, environment: [:])
+                """, id: worker, sink: sink)
     }
 
     @Test(.enabled(if: KinesisStreamsInputMotoTests.python != nil, "needs python3 with moto and boto3"))
@@ -339,29 +332,10 @@ extension EventStream {
         try Data(Self.schema.utf8).write(to: URL(fileURLWithPath: schemaPath))
         let written = try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, schemaPath])
         #expect(written.status == 0, "\(written.output)")
-        let element = try ConfigParser.parse(
-            text: """
-                <source>
-                  @type kinesis_streams
-                  stream_name clicks
-                  region us-east-1
-                  endpoint \(moto.endpoint)
-                  aws_key_id testing
-                  aws_sec_key testing
-                  init_position trim_horizon
-                  tag clicks
-                  <parse>
-                    @type avro
-                    avro_schema_path \(schemaPath)
-                  </parse>
-                </source>
-                """, file: "k.conf", environment: [:]
-        ).children[0]
-        let configuration = try KinesisStreamsInputConfiguration(element, rootDirectory: nil, id: "avro", environment: [:])
         let (sink, errors) = (RecordingSink(), RecordingSink())
-        let input = try KinesisStreamsInput(
-            configuration: configuration, parser: try ParserRegistry.makeParser(pluginSection: element, defaultType: "json"), sink: sink,
-            errorSink: errors, logger: Logger(label: "avro"), id: "avro", environment: [:])
+        let input = try motoInput(
+            moto, stream: "clicks", tag: "clicks", more: "  <parse>\n    @type avro\n    avro_schema_path \(schemaPath)\n  </parse>", id: "avro",
+            sink: sink, errors: errors)
         let running = Task { try await input.run() }
         defer { running.cancel() }
         try await waitUntil("the Avro records are read", timeout: 120, every: .milliseconds(100)) { sink.records.count >= 12 && errors.records.count >= 1 }

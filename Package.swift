@@ -251,9 +251,10 @@ let package = Package(
         .target(
             name: "RunnelKinesisInput",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelAWS", "RunnelKinesis", "RunnelParsers",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelBuffer", "RunnelAWS", "RunnelKinesis", "RunnelParsers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

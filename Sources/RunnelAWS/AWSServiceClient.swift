@@ -66,10 +66,13 @@ public struct AWSServiceClient: Sendable {
             body: buffer.readBytes(length: buffer.readableBytes) ?? [])
     }
 
-    /// A call of the AWS JSON 1.1 protocol (Kinesis, Firehose): `X-Amz-Target` names the operation.
-    public func json(target: String, body: [UInt8], credentials: AWSCredentials, timeout: TimeAmount) async throws -> Response {
+    /// A call of the AWS JSON protocol, 1.1 (Kinesis, Firehose) or 1.0 (DynamoDB): `X-Amz-Target`
+    /// names the operation.
+    public func json(
+        target: String, body: [UInt8], credentials: AWSCredentials, timeout: TimeAmount, protocolVersion: String = "1.1"
+    ) async throws -> Response {
         try await post(
-            headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)], body: body,
+            headers: [("Content-Type", "application/x-amz-json-\(protocolVersion)"), ("X-Amz-Target", target)], body: body,
             credentials: credentials, timeout: timeout)
     }
 }

@@ -64,7 +64,7 @@ enum StreamsReport {
                 if let parent = shard.parentID { pairs.append(("parent_shard_id", .string(parent))) }
                 if let adjacent = shard.adjacentParentID { pairs.append(("adjacent_parent_shard_id", .string(adjacent))) }
                 if let ending = shard.endingSequenceNumber { pairs.append(("ending_sequence_number", .string(ending))) }
-                return .map(pairs.map { MessagePackPair(key: .string($0.0), value: $0.1) })
+                return .record(pairs)
             }
             var pairs: [(String, MessagePackValue)] = [
                 ("stream_name", .string(summary.name)), ("stream_arn", .string(summary.arn)), ("status", .string(summary.status)),
@@ -76,7 +76,7 @@ enum StreamsReport {
             pairs.append(("shards", .array(shards.map(shard))))
             pairs.append(
                 ("consumers", .array(consumers.map { .record(["name": .string($0.name), "status": .string($0.status)]) })))
-            return JSONWriter.string(.map(pairs.map { MessagePackPair(key: .string($0.0), value: $0.1) }))
+            return JSONWriter.string(.record(pairs))
         }
     }
 }
@@ -95,7 +95,7 @@ extension StreamRecord {
         if let explicitHashKey { pairs.append(("explicit_hash_key", .string(explicitHashKey))) }
         if let arrival { pairs.append(("arrival", .string(StreamsReport.time(arrival)))) }
         if let text { pairs.append(("data", .string(text))) } else { pairs.append(("data_base64", .string(Data(data).base64EncodedString()))) }
-        return JSONWriter.string(.map(pairs.map { MessagePackPair(key: .string($0.0), value: $0.1) }))
+        return JSONWriter.string(.record(pairs))
     }
 
     /// One line for people: arrival, shard, partition key, sequence number, then the data.

@@ -55,7 +55,7 @@ public enum FileIO {
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file, optionally fsynced, renamed over `path`.
-    static func atomicWrite(_ bytes: [UInt8], to path: String, permission: UInt16, sync: Bool) throws {
+    public static func atomicWrite(_ bytes: [UInt8], to path: String, permission: UInt16, sync: Bool) throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(permission))
         guard fd >= 0 else { throw error("create", temporary) }

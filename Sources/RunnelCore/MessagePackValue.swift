@@ -55,6 +55,11 @@ public enum MessagePackValue: Sendable, Equatable {
         .map(pairs.map { MessagePackPair(key: .string($0.key), value: $0.value) })
     }
 
+    /// The same from fields built at run time.
+    public static func record(_ fields: [(String, MessagePackValue)]) -> MessagePackValue {
+        .map(fields.map { MessagePackPair(key: .string($0.0), value: $0.1) })
+    }
+
     public static func == (lhs: MessagePackValue, rhs: MessagePackValue) -> Bool {
         switch (lhs, rhs) {
         case (.nil, .nil): return true

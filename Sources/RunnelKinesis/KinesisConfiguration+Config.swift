@@ -52,19 +52,8 @@ extension KinesisConfiguration {
         }
         self.init(kind: kind, streamName: streamName, region: region)
 
-        // Without `endpoint`, the AWS SDKs' endpoint variables: the service's own, then the global one.
-        let endpointVariable = kind == .firehose ? "AWS_ENDPOINT_URL_FIREHOSE" : "AWS_ENDPOINT_URL_KINESIS"
-        if let raw = element.string("endpoint") {
-            guard let url = Self.endpointURL(raw) else { throw element.invalid("endpoint", raw, expected: "an http:// or https:// URL") }
-            endpoint = url
-        } else if let (name, raw) = [endpointVariable, "AWS_ENDPOINT_URL"].lazy.compactMap({ name in
-            environment[name].flatMap { $0.isEmpty ? nil : (name, $0) }
-        }).first {
-            guard let url = Self.endpointURL(raw) else {
-                throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(name) '\(raw)' is not an http:// or https:// URL")
-            }
-            endpoint = url
-        }
+        endpoint = try Self.endpoint(
+            element, environment: environment, variable: kind == .firehose ? "AWS_ENDPOINT_URL_FIREHOSE" : "AWS_ENDPOINT_URL_KINESIS")
         sslVerifyPeer = try element.bool("ssl_verify_peer", default: true)
         httpProxy = element.string("http_proxy")
         if kind == .streams, let raw = element.string("partition_key") {
@@ -131,6 +120,25 @@ extension KinesisConfiguration {
 }
 
 extension KinesisConfiguration {
+    /// An AWS API endpoint: the section's `endpoint`, else the AWS SDKs' endpoint variables (the
+    /// service's own `variable`, then `AWS_ENDPOINT_URL`), else nil (the region's). Each must be
+    /// an http:// or https:// URL; a bad one is an error naming where it came from.
+    public static func endpoint(_ element: ConfigElement, environment: [String: String], variable: String) throws -> URL? {
+        if let raw = element.string("endpoint") {
+            guard let url = endpointURL(raw) else { throw element.invalid("endpoint", raw, expected: "an http:// or https:// URL") }
+            return url
+        }
+        guard
+            let (name, raw) = [variable, "AWS_ENDPOINT_URL"].lazy.compactMap({ name in
+                environment[name].flatMap { $0.isEmpty ? nil : (name, $0) }
+            }).first
+        else { return nil }
+        guard let url = endpointURL(raw) else {
+            throw ConfigError(.invalidValue, at: element.location, "\(element.title): \(name) '\(raw)' is not an http:// or https:// URL")
+        }
+        return url
+    }
+
     static func endpointURL(_ raw: String) -> URL? {
         guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             url.host != nil

@@ -149,13 +149,11 @@ public struct KinesisStreamReader: Sendable {
 
     public func shardIterator(stream: String, shard: String, from position: Position) async throws(KinesisError) -> String {
         var fields: [(String, MessagePackValue)] = [("StreamName", .string(stream)), ("ShardId", .string(shard))]
+        fields.append(("ShardIteratorType", .string(position.iteratorType)))
         switch position {
-        case .latest: fields.append(("ShardIteratorType", .string("LATEST")))
-        case .trimHorizon: fields.append(("ShardIteratorType", .string("TRIM_HORIZON")))
-        case .atTimestamp(let date):
-            fields += [("ShardIteratorType", .string("AT_TIMESTAMP")), ("Timestamp", .double(date.timeIntervalSince1970))]
-        case .afterSequenceNumber(let sequence):
-            fields += [("ShardIteratorType", .string("AFTER_SEQUENCE_NUMBER")), ("StartingSequenceNumber", .string(sequence))]
+        case .latest, .trimHorizon: break
+        case .atTimestamp(let date): fields.append(("Timestamp", .double(date.timeIntervalSince1970)))
+        case .afterSequenceNumber(let sequence): fields.append(("StartingSequenceNumber", .string(sequence)))
         }
         let answer = try await call("GetShardIterator", fields, stream: stream)
         guard let iterator = answer["ShardIterator"]?.stringValue else {
@@ -181,7 +179,7 @@ public struct KinesisStreamReader: Sendable {
     /// One call of `Kinesis_20131202.OPERATION` with a JSON object of `fields`.
     func call(_ operation: String, _ fields: [(String, MessagePackValue)], stream: String) async throws(KinesisError) -> MessagePackValue {
         var body: [UInt8] = []
-        JSONWriter.append(.map(fields.map { MessagePackPair(key: .string($0.0), value: $0.1) }), to: &body)
+        JSONWriter.append(.record(fields), to: &body)
         let response = try await client.call(target: "Kinesis_20131202.\(operation)", body: body, stream: stream)
         do {
             return try JSONReader.decode(response.body)
@@ -223,6 +221,17 @@ extension MessagePackValue {
 }
 
 extension KinesisStreamReader.Position {
+    /// GetShardIterator's `ShardIteratorType` (and, but for a sequence number, the KCL's
+    /// checkpoint name for the position).
+    public var iteratorType: String {
+        switch self {
+        case .latest: "LATEST"
+        case .trimHorizon: "TRIM_HORIZON"
+        case .atTimestamp: "AT_TIMESTAMP"
+        case .afterSequenceNumber: "AFTER_SEQUENCE_NUMBER"
+        }
+    }
+
     /// `latest`, `trim_horizon`, an ISO 8601 time, or epoch seconds (`1764583200`, `1764583200.5`).
     public init?(parsing raw: String) {
         switch raw.lowercased() {

@@ -10,67 +10,58 @@ extension KinesisStreamsInput {
     /// (`LeaseTaker`); after each emit the shard's checkpoint is written to its lease, which
     /// fails, and the shard is dropped, when another instance took the lease meanwhile.
     func readLeased(_ table: LeaseTable, _ settings: KinesisStreamsInputConfiguration.LeaseSettings) async throws {
-        var pause = Duration.seconds(1)
         let owner = settings.workerID
-        while !Task.isCancelled {
-            do {
-                try await table.ensureExists()
-                var follower = try await ShardFollower(
-                    reader: reader, stream: configuration.streamName, position: configuration.initPosition, follow: true, leased: true)
-                var taker = LeaseTaker(owner: owner, failover: settings.failover)
-                var held: [String: Lease] = [:]
-                var parsers: [String: any LineParser] = [:]
-                var nextCycle = ContinuousClock.now
-                var nextSync = ContinuousClock.now
-                logger.info(
-                    "reading Kinesis stream under leases",
-                    metadata: ["kinesis.stream": "\(configuration.streamName)", "lease.table": "\(table.table)", "lease.owner": "\(owner)"])
-                while !Task.isCancelled {
-                    if ContinuousClock.now >= nextCycle {
-                        nextCycle = ContinuousClock.now + .milliseconds(Int64(settings.failover * 1000 / 3))
-                        if ContinuousClock.now >= nextSync {
-                            nextSync = ContinuousClock.now + .seconds(60)
-                            try await createMissingLeases(table)
-                        }
-                        try await renewAndTake(table, taker: &taker, held: &held, owner: owner)
-                        try await follower.assign(held.mapValues { position(of: $0) })
+        try await retrying { pause in
+            try await table.ensureExists()
+            var follower = try await ShardFollower(
+                reader: reader, stream: configuration.streamName, position: configuration.initPosition, follow: true, leased: true)
+            var taker = LeaseTaker(owner: owner, failover: settings.failover)
+            var held: [String: Lease] = [:]
+            var parsers: [String: any LineParser] = [:]
+            var nextCycle = ContinuousClock.now
+            var nextSync = ContinuousClock.now
+            logger.info(
+                "reading Kinesis stream under leases",
+                metadata: ["kinesis.stream": "\(configuration.streamName)", "lease.table": "\(table.table)", "lease.owner": "\(owner)"])
+            while !Task.isCancelled {
+                if ContinuousClock.now >= nextCycle {
+                    nextCycle = ContinuousClock.now + .milliseconds(Int64(settings.failover * 1000 / 3))
+                    var leases = try await table.leases()
+                    if ContinuousClock.now >= nextSync {
+                        nextSync = ContinuousClock.now + .seconds(60)
+                        if try await createMissingLeases(table, existing: leases) { leases = try await table.leases() }
                     }
-                    let (records, ended) = try await follower.round()
-                    if !records.isEmpty {
-                        try await emit(records, parsers: &parsers)
-                        var last: [String: StreamRecord] = [:]
-                        for record in records { last[record.shardID] = record }
-                        for (shard, record) in last {
-                            let sub = Int64(record.subSequenceNumber ?? 0)
-                            if try await table.checkpoint(shard, owner: owner, sequenceNumber: record.sequenceNumber, subSequenceNumber: sub) == nil {
-                                lost(shard, &held)
-                                try await follower.assign(held.mapValues { position(of: $0) })
-                            } else {
-                                held[shard]?.checkpoint = record.sequenceNumber
-                            }
-                        }
-                    }
-                    if ended {
-                        for shard in follower.finished where held[shard] != nil {
-                            _ = try await table.checkpoint(shard, owner: owner, sequenceNumber: Lease.shardEnd)
-                            held[shard] = nil
-                            nextCycle = .now  // its children may be taken now
-                        }
-                    }
-                    if records.isEmpty && !ended {
-                        let untilCycle = nextCycle - ContinuousClock.now
-                        try? await Task.sleep(for: min(.seconds(1), max(.milliseconds(50), untilCycle)))
-                    }
-                    pause = .seconds(1)
+                    try await renewAndTake(table, leases: leases, taker: &taker, held: &held, owner: owner)
+                    try await follower.assign(held.mapValues { position(of: $0) })
                 }
-                return
-            } catch let error as LeaseTable.TableError {
-                logger.error("Kinesis leases not kept; trying again", metadata: ["error": "\(error)", "kinesis.retry_in": "\(pause)"])
-            } catch let error as KinesisError {
-                logger.error("Kinesis stream not read; trying again", metadata: ["error": "\(error)", "kinesis.retry_in": "\(pause)"])
+                let (records, ended) = try await follower.round()
+                if !records.isEmpty {
+                    try await emit(records, parsers: &parsers)
+                    var last: [String: StreamRecord] = [:]
+                    for record in records { last[record.shardID] = record }
+                    for (shard, record) in last {
+                        let sub = Int64(record.subSequenceNumber ?? 0)
+                        if try await table.checkpoint(shard, owner: owner, sequenceNumber: record.sequenceNumber, subSequenceNumber: sub) == nil {
+                            lost(shard, &held)
+                            try await follower.assign(held.mapValues { position(of: $0) })
+                        } else {
+                            held[shard]?.checkpoint = record.sequenceNumber
+                        }
+                    }
+                }
+                if ended {
+                    for shard in follower.finished where held[shard] != nil {
+                        _ = try await table.checkpoint(shard, owner: owner, sequenceNumber: Lease.shardEnd)
+                        held[shard] = nil
+                        nextCycle = .now  // its children may be taken now
+                    }
+                }
+                if records.isEmpty && !ended {
+                    let untilCycle = nextCycle - ContinuousClock.now
+                    try? await Task.sleep(for: min(.seconds(1), max(.milliseconds(50), untilCycle)))
+                }
+                pause = .seconds(1)
             }
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, .seconds(60))
         }
     }
 
@@ -79,20 +70,24 @@ extension KinesisStreamsInput {
         logger.info("lease lost to another instance", metadata: ["kinesis.shard": "\(shard)"])
     }
 
-    /// Adds a lease for each shard that has none: from `init_position`, or from the first record
-    /// for a child of a shard in the table.
-    func createMissingLeases(_ table: LeaseTable) async throws {
+    /// Adds a lease for each shard that has none in `existing` (the table as scanned): from
+    /// `init_position`, or from the first record for a child of a shard in the table. True when
+    /// it added any.
+    func createMissingLeases(_ table: LeaseTable, existing leases: [Lease]) async throws -> Bool {
         let shards = try await reader.listShards(stream: configuration.streamName)
-        let existing = Set(try await table.leases().map(\.key))
+        let existing = Set(leases.map(\.key))
         let listed = Set(shards.map(\.id))
+        var created = false
         for shard in shards where !existing.contains(shard.id) {
             let parents = [shard.parentID, shard.adjacentParentID].compactMap { $0 }.filter { listed.contains($0) || existing.contains($0) }
             let checkpoint = parents.isEmpty ? Self.checkpointName(configuration.initPosition) : "TRIM_HORIZON"
-            _ = try await table.create(Lease(key: shard.id, owner: nil, counter: 0, checkpoint: checkpoint, parents: parents))
+            created = try await table.create(Lease(key: shard.id, owner: nil, counter: 0, checkpoint: checkpoint, parents: parents)) || created
         }
+        return created
     }
 
-    func renewAndTake(_ table: LeaseTable, taker: inout LeaseTaker, held: inout [String: Lease], owner: String) async throws {
+    /// Renews the held leases, then takes what the taker decides from `leases` (the table as scanned).
+    func renewAndTake(_ table: LeaseTable, leases: [Lease], taker: inout LeaseTaker, held: inout [String: Lease], owner: String) async throws {
         for (shard, lease) in held {
             if let renewed = try await table.renew(lease, owner: owner) {
                 held[shard] = renewed
@@ -101,7 +96,7 @@ extension KinesisStreamsInput {
             }
         }
         let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
-        for lease in taker.leasesToTake(try await table.leases(), now: now) {
+        for lease in taker.leasesToTake(leases, now: now) {
             guard let taken = try await table.take(lease, owner: owner) else { continue }
             held[lease.key] = taken
             logger.info(
@@ -120,12 +115,9 @@ extension KinesisStreamsInput {
         }
     }
 
+    /// A lease's checkpoint for a shard read from `position`: its iterator type, or the sequence number.
     static func checkpointName(_ position: KinesisStreamReader.Position) -> String {
-        switch position {
-        case .latest: "LATEST"
-        case .trimHorizon: "TRIM_HORIZON"
-        case .atTimestamp: "AT_TIMESTAMP"
-        case .afterSequenceNumber(let sequence): sequence
-        }
+        if case .afterSequenceNumber(let sequence) = position { return sequence }
+        return position.iteratorType
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Metrics
+import NIOPosix
 import RunnelAWS
 import RunnelConfig
 import RunnelCore
@@ -98,35 +99,46 @@ public final class KinesisStreamsInput: InputPlugin, Sendable {
             return
         }
         var checkpoints = try checkpointFile?.load(stream: configuration.streamName) ?? ShardCheckpoints(stream: configuration.streamName)
+        try await retrying { pause in
+            var follower = try await ShardFollower(
+                reader: reader, stream: configuration.streamName, position: configuration.initPosition, follow: true,
+                resume: checkpoints.sequenceNumbers, finished: checkpoints.finished)
+            logger.info("reading Kinesis stream", metadata: ["kinesis.stream": "\(configuration.streamName)", "kinesis.region": "\(reader.region)"])
+            var parsers: [String: any LineParser] = [:]
+            while let batch = try await follower.next() {
+                try await emit(batch, parsers: &parsers)
+                for record in batch { checkpoints.sequenceNumbers[record.shardID] = record.sequenceNumber }
+                checkpoints.finished.formUnion(follower.finished)
+                await save(checkpoints)
+                pause = .seconds(1)
+            }
+        }
+    }
+
+    /// Runs `attempt` until it returns or the task is cancelled. A failure of the Kinesis API or
+    /// of the lease table is logged and `attempt` starts again (from the checkpoints) after a
+    /// pause that doubles up to a minute; `attempt` sets the pause back when it makes progress.
+    func retrying(_ attempt: (inout Duration) async throws -> Void) async throws {
         var pause = Duration.seconds(1)
         while !Task.isCancelled {
             do {
-                var follower = try await ShardFollower(
-                    reader: reader, stream: configuration.streamName, position: configuration.initPosition, follow: true,
-                    resume: checkpoints.sequenceNumbers, finished: checkpoints.finished)
-                logger.info("reading Kinesis stream", metadata: ["kinesis.stream": "\(configuration.streamName)", "kinesis.region": "\(reader.region)"])
-                var parsers: [String: any LineParser] = [:]
-                while let batch = try await follower.next() {
-                    try await emit(batch, parsers: &parsers)
-                    for record in batch { checkpoints.sequenceNumbers[record.shardID] = record.sequenceNumber }
-                    checkpoints.finished.formUnion(follower.finished)
-                    save(checkpoints)
-                    pause = .seconds(1)
-                }
+                try await attempt(&pause)
                 return
+            } catch let error as LeaseTable.TableError {
+                logger.error("Kinesis leases not kept; trying again", metadata: ["error": "\(error)", "kinesis.retry_in": "\(pause)"])
             } catch let error as KinesisError {
-                logger.error(
-                    "Kinesis stream not read; trying again", metadata: ["error": "\(error)", "kinesis.retry_in": "\(pause)"])
+                logger.error("Kinesis stream not read; trying again", metadata: ["error": "\(error)", "kinesis.retry_in": "\(pause)"])
             }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(60))
         }
     }
 
-    func save(_ checkpoints: ShardCheckpoints) {
+    /// Writes the checkpoint file on NIO's thread pool (it fsyncs), never on the cooperative pool.
+    func save(_ checkpoints: ShardCheckpoints) async {
         guard let checkpointFile else { return }
         do {
-            try checkpointFile.save(checkpoints)
+            try await NIOThreadPool.singleton.runIfActive { try checkpointFile.save(checkpoints) }
         } catch {
             limiter.log(logger, level: .error, "checkpoint not saved", reason: "write failed", metadata: ["error": "\(error)"])
         }

@@ -73,12 +73,7 @@ public struct KinesisStreamsInputConfiguration: Sendable {
             throw ConfigError(.missingParameter, at: element.location, "\(element.title): 'region' is required (or set AWS_REGION / AWS_DEFAULT_REGION)")
         }
         streams = KinesisConfiguration(kind: .streams, streamName: name, region: region)
-        if let raw = element.string("endpoint") ?? environment["AWS_ENDPOINT_URL_KINESIS"] ?? environment["AWS_ENDPOINT_URL"], !raw.isEmpty {
-            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw element.invalid("endpoint", raw, expected: "an http:// or https:// URL")
-            }
-            streams.endpoint = url
-        }
+        streams.endpoint = try KinesisConfiguration.endpoint(element, environment: environment, variable: "AWS_ENDPOINT_URL_KINESIS")
         streams.sslVerifyPeer = try element.bool("ssl_verify_peer", default: true)
         streams.httpProxy = element.string("http_proxy")
         credentials = try AWSCredentialsConfiguration(from: element)
@@ -101,12 +96,7 @@ public struct KinesisStreamsInputConfiguration: Sendable {
                 _ = try storage.bool("persistent")
             case "dynamodb":
                 var leases = LeaseSettings(table: try storage.requiredString("table"))
-                if let raw = storage.string("endpoint") ?? environment["AWS_ENDPOINT_URL_DYNAMODB"] ?? environment["AWS_ENDPOINT_URL"], !raw.isEmpty {
-                    guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                        throw storage.invalid("endpoint", raw, expected: "an http:// or https:// URL")
-                    }
-                    leases.endpoint = url
-                }
+                leases.endpoint = try KinesisConfiguration.endpoint(storage, environment: environment, variable: "AWS_ENDPOINT_URL_DYNAMODB")
                 leases.region = storage.string("region") ?? region
                 leases.failover = try storage.time("failover_time", default: 10)
                 guard leases.failover >= 1 else { throw storage.rejected("failover_time", "must be at least 1s") }

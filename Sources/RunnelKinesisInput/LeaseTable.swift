@@ -56,9 +56,9 @@ public struct LeaseTable: Sendable {
         JSONWriter.append(body, to: &bytes)
         let response: AWSServiceClient.Response
         do {
-            response = try await service.post(
-                headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "DynamoDB_20120810.\(operation)")], body: bytes,
-                credentials: try await credentials.credentials(), timeout: .seconds(30))
+            response = try await service.json(
+                target: "DynamoDB_20120810.\(operation)", body: bytes, credentials: try await credentials.credentials(), timeout: .seconds(30),
+                protocolVersion: "1.0")
         } catch {
             throw TableError(code: "transport", message: "\(error)", table: table, region: region)
         }
@@ -70,7 +70,7 @@ public struct LeaseTable: Sendable {
     }
 
     static func object(_ pairs: [(String, MessagePackValue)]) -> MessagePackValue {
-        .map(pairs.map { MessagePackPair(key: .string($0.0), value: $0.1) })
+        .record(pairs)
     }
 
     static func s(_ text: String) -> MessagePackValue { object([("S", .string(text))]) }

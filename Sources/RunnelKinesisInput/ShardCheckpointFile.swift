@@ -1,9 +1,6 @@
 import Foundation
+import RunnelBuffer
 import RunnelCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Where each shard of a stream was left: the last sequence number whose records are in every
 /// buffer they were routed to, and the shards read to their end. Kept in a JSON file written as a
@@ -78,14 +75,6 @@ public struct ShardCheckpointFile: Sendable {
     public func save(_ checkpoints: ShardCheckpoints) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(permission))
-        guard fd >= 0 else { throw CheckpointError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = checkpoints.json
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0 else { throw CheckpointError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        guard rename(temporary, path) == 0 else { throw CheckpointError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))") }
+        try FileIO.atomicWrite(checkpoints.json, to: path, permission: permission, sync: true)
     }
 }

@@ -159,7 +159,7 @@ public struct KubernetesMetadataFilterPlugin: FilterPlugin {
                 if !namespaceAnnotations.isEmpty { fields.append(("namespace_annotations", map(namespaceAnnotations, deDot: false))) }
             }
         }
-        let kubernetes = MessagePackValue.map(fields.map { MessagePackPair(key: .string($0.0), value: $0.1) })
+        let kubernetes = MessagePackValue.record(fields)
         guard !containerID.isEmpty else { return [("kubernetes", kubernetes)] }
         return [("docker", .record(["container_id": .string(containerID)])), ("kubernetes", kubernetes)]
     }

@@ -1,5 +1,7 @@
 import Logging
 import RunnelBuffer
+import RunnelCore
+import Synchronization
 
 extension KinesisSender {
     typealias Outcome = PutRecordsDeliveryStateMachine.Outcome
@@ -54,20 +56,28 @@ extension KinesisSender {
             configuration: configuration, store: store, stream: stream, mayDefer: chunk?.mayDefer ?? false,
             priorAttempts: chunk?.retries ?? PendingRetries(), records: records)
         var body: [UInt8] = []
+        if let pacers, configuration.kind != .firehose {
+            await pacers.prepare(stream: stream) { await self.capacity(of: stream) }
+        }
         var action = delivery.start()
         while true {
             switch action {
             case .send(let records):
-                let paced = pacers?.reserve(records.count, stream: stream)
+                let bytes = pacers == nil ? 0 : records.reduce(0) { $0 + store.records[$1].size }
+                let paced = pacers?.reserve(records.count, bytes: bytes, stream: stream)
                 if let wait = paced?.wait, wait > 0 { try? await clock.sleep(for: .nanoseconds(Int64(wait * 1e9))) }
                 PutRecordsRequest.writeBody(kind: configuration.kind, streamName: stream, records: records, store: store, into: &body)
                 let response: PutRecordsResponse
+                // While the destination answers, a failed request's records wait with the
+                // deferred ones instead of holding this flush thread through in-place retries.
+                let up = lastAnswer.isRecent
                 do {
-                    response = try await client.send(body: body, stream: stream)
+                    response = try await sendRetrying(body, stream: stream, retries: delivery.failureWouldWait(destinationUp: up) ? 0 : Self.requestRetries)
+                    lastAnswer.noteAnswer()
                 } catch {
-                    pacers?.refund(records.count, stream: stream)
+                    pacers?.refund(records.count, bytes: bytes, stream: stream)
                     let before = delivery.failedRequests
-                    action = delivery.requestFailed(error)
+                    action = delivery.requestFailed(error, destinationUp: up)
                     if delivery.failedRequests > before {
                         metrics.requestFailed(code: error.code ?? "\(error.kind)", stream: stream)
                         warn(
@@ -103,6 +113,67 @@ extension KinesisSender {
                 report(outcome, stream: stream)
                 return outcome
             }
+        }
+    }
+
+    /// Sends one request, retrying it whole as the AWS SDK for Ruby under fluent-plugin-kinesis
+    /// does (its legacy retry mode: `retry_limit` 3, waits of `2^n × 0.3` s): a 5xx or a
+    /// throttled request is tried again up to `retries` times (`requestRetries` unless records
+    /// may wait instead) before it counts as failed. A transport failure (nothing answered: the connection pool has already tried
+    /// until `connect_timeout`) and an expired token (the delivery refreshes the credentials)
+    /// are not retried here; a shutdown ends the waits.
+    func sendRetrying(_ body: [UInt8], stream: String, retries limit: Int) async throws(KinesisError) -> PutRecordsResponse {
+        var retries = 0
+        while true {
+            do {
+                return try await client.send(body: body, stream: stream)
+            } catch {
+                guard retries < limit, case .service = error.kind, error.isRetryable, !error.isExpiredToken else {
+                    throw error
+                }
+                metrics.requestFailed(code: error.code ?? "\(error.kind)", stream: stream)
+                warn(
+                    "request.\(error.code ?? "transport")", "Kinesis request failed; retrying it",
+                    ["error": "\(error)", "retry": "\(retries + 1)"], stream: stream)
+                do {
+                    try await clock.sleep(for: .milliseconds(300 << retries))
+                } catch {
+                    throw KinesisError(.transport, message: "shutting down during a request retry", stream: stream, region: configuration.region)
+                }
+                retries += 1
+            }
+        }
+    }
+
+    /// The AWS SDK for Ruby's default `retry_limit`.
+    static let requestRetries = 3
+
+    /// With `adaptive_pacing`: the write capacity of `stream` from DescribeStreamSummary (its open
+    /// shards), so pacing starts before the first throttled answer; nil for an on-demand stream,
+    /// whose capacity follows its traffic, and when the call fails (the role may lack
+    /// `kinesis:DescribeStreamSummary`): then the rate is learned from throttled answers alone.
+    func capacity(of stream: String) async -> StreamCapacity? {
+        let known = pacers?.capacity(of: stream)
+        do {
+            let summary = try await KinesisStreamReader(client: client).describe(stream: stream)
+            guard summary.mode != "ON_DEMAND", summary.openShardCount > 0 else { return nil }
+            let capacity = StreamCapacity(openShards: summary.openShardCount)
+            if capacity != known {
+                logger.info(
+                    "adaptive_pacing: pacing to the stream's open shards",
+                    metadata: [
+                        "kinesis.stream": "\(stream)", "open_shards": "\(summary.openShardCount)",
+                        "records_per_second": "\(Int(capacity.records))", "bytes_per_second": "\(Int(capacity.bytes))",
+                    ])
+            }
+            return capacity
+        } catch {
+            if known == nil {
+                logger.info(
+                    "adaptive_pacing: the stream's shards could not be looked up; its rate is learned from throttled records",
+                    metadata: ["kinesis.stream": "\(stream)", "error": "\(error)"])
+            }
+            return known
         }
     }
 
@@ -163,5 +234,18 @@ extension KinesisSender {
         } else {
             logger.error("Kinesis request rejected", metadata: ["kinesis.stream": "\(stream)", "error": "\(error)"])
         }
+    }
+}
+
+/// When the destination last answered a request of an output (any flush thread's).
+final class LastAnswer: Sendable {
+    private let at = Atomic<Int64>(0)
+
+    func noteAnswer() { at.store(MonotonicClock.nanoseconds(), ordering: .relaxed) }
+
+    /// An answer came in the last 2 seconds.
+    var isRecent: Bool {
+        let last = at.load(ordering: .relaxed)
+        return last > 0 && MonotonicClock.nanoseconds() - last < 2_000_000_000
     }
 }

@@ -20,6 +20,8 @@ public struct KinesisSender: ChunkSender {
     let warnings: LogRateLimiter
     /// With `adaptive_pacing`: the learned rate of each stream.
     let pacers: ThroughputPacers?
+    /// When the destination last answered, across flush threads.
+    let lastAnswer = LastAnswer()
 
     public init(
         configuration: KinesisConfiguration, credentials: any CredentialProvider, httpClient: HTTPClient,

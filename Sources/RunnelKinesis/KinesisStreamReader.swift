@@ -20,6 +20,11 @@ public struct KinesisStreamReader: Sendable {
         client = KinesisClient(configuration: configuration, httpClient: httpClient, credentials: credentials)
     }
 
+    /// Through an output's client (its endpoint, credentials and timeout).
+    init(client: KinesisClient) {
+        self.client = client
+    }
+
     public var region: String { client.region }
 
     /// DescribeStreamSummary's answer.

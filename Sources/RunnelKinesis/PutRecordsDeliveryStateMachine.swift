@@ -154,18 +154,25 @@ struct PutRecordsDeliveryStateMachine {
         }
     }
 
-    /// The request out now got no answer, or an error answer.
-    mutating func requestFailed(_ error: KinesisError) -> Action {
+    /// Whether a retryable failure of the request out now would leave its records waiting
+    /// (deferred retries, and the destination is known to be up: it took records of this
+    /// attempt, or `destinationUp`) rather than end the attempt.
+    func failureWouldWait(destinationUp: Bool) -> Bool { deferRetries && (anyAccepted || destinationUp) }
+
+    /// The request out now got no answer, or an error answer. `destinationUp`: the destination
+    /// answered other requests just now (the sender's view across its flush threads).
+    mutating func requestFailed(_ error: KinesisError, destinationUp: Bool = false) -> Action {
         guard case .sending = state else { preconditionFailure("requestFailed(_:) while no request is out") }
         if error.isExpiredToken && !tokenRefreshed {
             tokenRefreshed = true
             state = .refreshing
             return .refreshCredentials
         }
-        if deferRetries, error.isRetryable, anyAccepted {
-            // The destination took records of this attempt: a passing failure (a 500 among
-            // successes). The request's records wait with the others, their attempts unchanged;
-            // an attempt that gets nothing through ends as a failure, for the buffer's backoff.
+        if error.isRetryable, failureWouldWait(destinationUp: destinationUp) {
+            // The destination takes records (of this attempt, or of others just now): a passing
+            // failure (a 500 among successes). The request's records wait with the others, their
+            // attempts unchanged; an attempt that gets nothing through while the destination
+            // answers nothing ends as a failure, for the buffer's backoff.
             for record in current {
                 let before = store.entries(of: record).reduce(0) { max($0, priorAttempts.attempts[$1] ?? 0) }
                 waiting.append((record, before))

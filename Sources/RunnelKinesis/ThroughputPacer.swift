@@ -13,10 +13,19 @@
 /// `ignoreFor` seconds (twice as long each time this is found again, up to 10 minutes) rather
 /// than slow down for nothing.
 ///
+/// A stream whose capacity is known (`know(_:now:)`, from DescribeStreamSummary's open shard
+/// count) is paced from the first request: at `headroom` of that capacity to begin with, learned
+/// as above from there, and never above it, in records and in bytes, even while throttling that
+/// does not follow the rate has pacing stopped.
+///
 /// A value that reads no clock: times are seconds on a monotonic scale, passed in.
 struct ThroughputPacer: Sendable, Equatable {
-    /// Records per second allowed, or nil: unpaced.
+    /// Records per second the learning allows, or nil: unpaced (but for a known capacity).
     private(set) var rate: Double?
+    /// What the stream's shards allow, when known.
+    private(set) var capacity: StreamCapacity?
+    /// The share of a known capacity the first requests are paced at.
+    static let headroom = 0.9
     let decrease: Double
     let increase: Double
     let settle: Double
@@ -25,6 +34,7 @@ struct ThroughputPacer: Sendable, Equatable {
     let floor: Double
 
     private var tokens = 0.0
+    private var byteTokens = 0.0
     private var refilledAt = 0.0
     private var increasedAt = 0.0
     private var decreasedAt = -Double.infinity
@@ -58,19 +68,48 @@ struct ThroughputPacer: Sendable, Equatable {
         ignoring = ignoreFor
     }
 
-    /// Takes `records` for a request to go at `now`; returns the seconds to wait before sending it.
-    mutating func reserve(_ records: Int, now: Double) -> Double {
-        guard let rate else { return 0 }
+    /// The records per second requests go at: the learned rate within the known capacity.
+    var pacedRate: Double? {
+        switch (rate, capacity) {
+        case (let rate?, let capacity?): min(rate, capacity.records)
+        case (let rate?, nil): rate
+        case (nil, let capacity?): capacity.records
+        case (nil, nil): nil
+        }
+    }
+
+    /// The stream's capacity, or nil when it is not known (an on-demand stream, or the lookup
+    /// was refused). The first time a capacity is known, pacing starts at `headroom` of it.
+    mutating func know(_ capacity: StreamCapacity?, now: Double) {
+        if let capacity, self.capacity == nil, rate == nil, now >= ignoreUntil {
+            rate = Self.headroom * capacity.records
+            base = rate!
+            increasedAt = now
+            refilledAt = now
+        }
+        self.capacity = capacity
+    }
+
+    /// Takes `records` of `bytes` for a request to go at `now`; returns the seconds to wait
+    /// before sending it.
+    mutating func reserve(_ records: Int, bytes: Int = 0, now: Double) -> Double {
+        guard let rate = pacedRate else { return 0 }
         refill(now, rate: rate)
         tokens -= Double(records)
-        return tokens >= 0 ? 0 : -tokens / rate
+        var wait = tokens >= 0 ? 0 : -tokens / rate
+        if let byteRate = capacity?.bytes {
+            byteTokens -= Double(bytes)
+            if byteTokens < 0 { wait = max(wait, -byteTokens / byteRate) }
+        }
+        return wait
     }
 
     /// A request that got no answer for its records (a whole-request failure) gives its records back.
-    mutating func refund(_ records: Int, now: Double) {
-        guard let rate else { return }
+    mutating func refund(_ records: Int, bytes: Int = 0, now: Double) {
+        guard let rate = pacedRate else { return }
         refill(now, rate: rate)
         tokens = min(rate * 0.2, tokens + Double(records))
+        if let byteRate = capacity?.bytes { byteTokens = min(byteRate * 0.2, byteTokens + Double(bytes)) }
     }
 
     /// An answer at `now`: `sent` records, of which `throttled` were refused for throughput, of
@@ -79,13 +118,14 @@ struct ThroughputPacer: Sendable, Equatable {
     mutating func answered(sent: Int, throttled: Int, now: Double, sentAt: Double? = nil) {
         recent.append(Sample(time: now, sent: sent, throttled: throttled))
         if let first = recent.first, now - first.time > 1 { recent.removeAll { now - $0.time > 1 } }
-        if let rate { refill(now, rate: rate) }
+        if let rate = pacedRate { refill(now, rate: rate) }
         if let sentAt, sentAt < decreasedAt { return }
         guard throttled > 0 else {
             if now >= decreasedAt + settle { cleanSinceCut = true }
             if var rate, now > increasedAt {
                 let cap = 2 * max(acceptedRate(now), floor)
                 rate = min(rate + base * increase * (now - increasedAt), max(rate, cap))
+                if let capacity { rate = min(rate, capacity.records) }
                 self.rate = rate
                 increasedAt = now
             }
@@ -118,7 +158,7 @@ struct ThroughputPacer: Sendable, Equatable {
 
     private mutating func cut(_ now: Double, share: Double) {
         let measured = acceptedRate(now)
-        let current = rate.map { min($0, max(measured, floor)) } ?? measured
+        let current = pacedRate.map { min($0, max(measured, floor)) } ?? measured
         let next = max(floor, current * decrease)
         rate = next
         base = next
@@ -150,31 +190,79 @@ struct ThroughputPacer: Sendable, Equatable {
 
     private mutating func refill(_ now: Double, rate: Double) {
         // A fifth of a second of burst at most.
-        tokens = min(rate * 0.2, tokens + rate * max(0, now - refilledAt))
+        let elapsed = max(0, now - refilledAt)
+        tokens = min(rate * 0.2, tokens + rate * elapsed)
+        if let byteRate = capacity?.bytes { byteTokens = min(byteRate * 0.2, byteTokens + byteRate * elapsed) }
         refilledAt = now
     }
 }
 
-/// One `ThroughputPacer` per stream of an output, shared by its flush threads.
+/// The write capacity of a provisioned stream: 1,000 records and 1 MiB per second for each open
+/// shard (Kinesis Data Streams developer guide, "Quotas and limits").
+struct StreamCapacity: Sendable, Equatable {
+    var records: Double
+    var bytes: Double
+
+    init(openShards: Int) {
+        records = 1_000 * Double(openShards)
+        bytes = 1_048_576 * Double(openShards)
+    }
+}
+
+/// One `ThroughputPacer` per stream of an output, shared by its flush threads, and the lookups
+/// of each stream's capacity.
 final class ThroughputPacers: Sendable {
     private let pacers = Mutex<[String: ThroughputPacer]>([:])
+    private let lookups = Mutex<[String: Lookup]>([:])
     private let now: @Sendable () -> Double
+    /// How often a stream's capacity is looked up again (a reshard changes it).
+    let lookupEvery: Double
 
-    init(now: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
+    private struct Lookup {
+        var task: Task<Void, Never>
+        var startedAt: Double
+        var done = false
+    }
+
+    init(lookupEvery: Double = 300, now: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
+        self.lookupEvery = lookupEvery
         self.now = now
     }
 
-    /// Seconds to wait before a request of `records` records to `stream` goes, and the time it
-    /// will go (to hand back with its answer).
-    func reserve(_ records: Int, stream: String) -> (wait: Double, sendsAt: Double) {
+    /// Before sending to `stream`: the first time, waits for `lookup` (the stream's capacity, nil
+    /// when unknown) so the first requests are already paced; later, looks again every
+    /// `lookupEvery` seconds in the background.
+    func prepare(stream: String, lookup: @escaping @Sendable () async -> StreamCapacity?) async {
         let time = now()
-        let wait = pacers.withLock { $0[stream, default: ThroughputPacer()].reserve(records, now: time) }
+        let pending: Task<Void, Never>? = lookups.withLock { table in
+            if let entry = table[stream] {
+                if !entry.done { return entry.task }
+                if time - entry.startedAt < lookupEvery { return nil }
+            }
+            let task = Task {
+                let capacity = await lookup()
+                let time = self.now()
+                self.pacers.withLock { $0[stream, default: ThroughputPacer()].know(capacity, now: time) }
+                self.lookups.withLock { $0[stream]?.done = true }
+            }
+            let first = table[stream] == nil
+            table[stream] = Lookup(task: task, startedAt: time)
+            return first ? task : nil
+        }
+        await pending?.value
+    }
+
+    /// Seconds to wait before a request of `records` records of `bytes` to `stream` goes, and
+    /// the time it will go (to hand back with its answer).
+    func reserve(_ records: Int, bytes: Int, stream: String) -> (wait: Double, sendsAt: Double) {
+        let time = now()
+        let wait = pacers.withLock { $0[stream, default: ThroughputPacer()].reserve(records, bytes: bytes, now: time) }
         return (wait, time + wait)
     }
 
-    func refund(_ records: Int, stream: String) {
+    func refund(_ records: Int, bytes: Int, stream: String) {
         let time = now()
-        pacers.withLock { $0[stream]?.refund(records, now: time) }
+        pacers.withLock { $0[stream]?.refund(records, bytes: bytes, now: time) }
     }
 
     func answered(sent: Int, throttled: Int, stream: String, sentAt: Double?) {
@@ -183,7 +271,10 @@ final class ThroughputPacers: Sendable {
     }
 
     /// The paced rate of `stream` (records per second), nil while unpaced.
-    func rate(of stream: String) -> Double? { pacers.withLock { $0[stream]?.rate } }
+    func rate(of stream: String) -> Double? { pacers.withLock { $0[stream]?.pacedRate } }
+
+    /// The known capacity of `stream`.
+    func capacity(of stream: String) -> StreamCapacity? { pacers.withLock { $0[stream]?.capacity } }
 }
 
 import RunnelCore

@@ -114,6 +114,20 @@ final class KinesisSink: Sendable {
         try await server.closeFuture.get()
     }
 
+    /// DescribeStreamSummary's answer (Kinesis API reference): an active stream, provisioned with
+    /// `--shards` shards, on demand without.
+    func streamSummary(body: ByteBuffer) -> [UInt8] {
+        let name = (try? JSONReader.decode(Array(body.readableBytesView)))?["StreamName"]?.stringValue ?? "stream"
+        let mode = shardCount == nil ? "ON_DEMAND" : "PROVISIONED"
+        var answer = Array("{\"StreamDescriptionSummary\":{\"StreamName\":".utf8)
+        JSONWriter.appendString(name, to: &answer)
+        answer += Array(
+            (",\"StreamARN\":\"arn:aws:kinesis:us-east-1:000000000000:stream/\(name)\",\"StreamStatus\":\"ACTIVE\","
+                + "\"StreamModeDetails\":{\"StreamMode\":\"\(mode)\"},\"OpenShardCount\":\(shardCount ?? 1),"
+                + "\"RetentionPeriodHours\":24,\"EncryptionType\":\"NONE\",\"ConsumerCount\":0}}").utf8)
+        return answer
+    }
+
     /// Handles one request body; returns the response body.
     func accept(target: String, body: ByteBuffer) -> [UInt8] {
         let now = Date().timeIntervalSince1970
@@ -340,6 +354,8 @@ final class KinesisSinkHandler: ChannelInboundHandler, @unchecked Sendable {
             } else if head.method == .GET && head.uri.hasPrefix("/samples") {
                 response = sink.samplesText()
                 contentType = "text/plain"
+            } else if (head.headers["X-Amz-Target"].first ?? "").hasSuffix(".DescribeStreamSummary") {
+                response = sink.streamSummary(body: body)
             } else if sink.isOutage() {
                 status = .serviceUnavailable
                 response = KinesisSink.serviceUnavailable

@@ -79,6 +79,17 @@ import Testing
         return false
     }
 
+    /// With `adaptive_pacing`, the sender asks the stream's open shards (4 at the fake endpoint)
+    /// before its first request, and paces from then on to what they take.
+    @Test func adaptivePacingStartsFromTheStreamsOpenShards() async throws {
+        let harness = try await Harness(["adaptive_pacing": "true"])
+        defer { harness.endpoint.stop() }
+        #expect(Self.isDelivered(await harness.sender.send(makeChunk(Self.records(10)))))
+        #expect(harness.sender.pacers?.capacity(of: "logs") == StreamCapacity(openShards: 4))
+        #expect(harness.sender.pacers?.rate(of: "logs") == ThroughputPacer.headroom * 4_000)
+        #expect(harness.endpoint.records.count == 10)
+    }
+
     @Test func fixedPartitionKeyIsEveryRecordsKey() async throws {
         let harness = try await Harness(["fixed_partition_key": "router"])
         defer { harness.endpoint.stop() }
@@ -218,18 +229,29 @@ import Testing
         #expect(harness.endpoint.records.isEmpty)
     }
 
+    /// A 5xx is retried in place as the AWS SDK for Ruby retries it (3 times, 0.3 s doubling):
+    /// a passing error costs a wait, not a trip through the buffer's retry.
+    @Test func serverErrorsAreRetriedAsTheSDKRetriesThem() async throws {
+        let harness = try await Harness(faults: .init(errorBurst: 3, errorStatus: 500))
+        defer { harness.endpoint.stop() }
+        #expect(Self.isDelivered(await harness.sender.send(makeChunk(Self.records(700)))))
+        #expect(harness.clock.sleeps == [.milliseconds(300), .milliseconds(600), .milliseconds(1200)])
+        #expect(harness.endpoint.records.count == 700)
+    }
+
+    /// Past the SDK's retries the request fails and the chunk goes back to the buffer.
     @Test func serverErrorBurstsGoBackToTheBufferWithoutLoss() async throws {
-        let harness = try await Harness(faults: .init(errorBurst: 2, errorStatus: 503))
+        let harness = try await Harness(faults: .init(errorBurst: 5, errorStatus: 503))
         defer { harness.endpoint.stop() }
         let results = await harness.deliverAll(makeChunk(Self.records(700)))
-        #expect(results.count == 3)
+        #expect(results.count == 2)
         if case .retry(let error) = results[0] { #expect(error.code == "ServiceUnavailable") } else { Issue.record("\(results[0])") }
         #expect(Self.isDelivered(results.last))
         #expect(harness.endpoint.records.count == 700)
     }
 
     @Test func serverErrorAfterAFirstRequestIsPartial() async throws {
-        let harness = try await Harness(faults: .init(errorBurst: 1, errorStatus: 500, errorBurstAfter: 1))
+        let harness = try await Harness(faults: .init(errorBurst: 4, errorStatus: 500, errorBurstAfter: 1))
         defer { harness.endpoint.stop() }
         let chunk = makeChunk(Self.records(700))
         let first = await harness.sender.send(chunk)

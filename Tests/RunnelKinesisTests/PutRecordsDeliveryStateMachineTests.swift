@@ -77,7 +77,8 @@ struct PutRecordsDeliveryStateMachineTests {
     /// What a driver does: answers each request with `answer`, finishes every wait at once, and
     /// returns every action up to and including `.done`.
     static func drive(
-        _ machine: inout Machine, jitter: Double = 0.5, answer: (_ request: Int, _ records: [Int]) -> Swift.Result<[Result], KinesisError>
+        _ machine: inout Machine, jitter: Double = 0.5, destinationUp: Bool = false,
+        answer: (_ request: Int, _ records: [Int]) -> Swift.Result<[Result], KinesisError>
     ) -> [Action] {
         var actions = [machine.start()]
         var requests = 0
@@ -86,7 +87,7 @@ struct PutRecordsDeliveryStateMachineTests {
             case .send(let records):
                 switch answer(requests, records) {
                 case .success(let results): actions.append(machine.received(results, jitter: { jitter }))
-                case .failure(let error): actions.append(machine.requestFailed(error))
+                case .failure(let error): actions.append(machine.requestFailed(error, destinationUp: destinationUp))
                 }
                 requests += 1
             case .wait: actions.append(machine.waited())
@@ -492,5 +493,21 @@ struct PutRecordsDeliveryStateMachineTests {
         #expect(Self.requests(ended) == [[0]])
         #expect(Self.outcome(ended)?.failure?.request?.code == "InternalFailure")
         #expect(Self.outcome(ended)?.deferred == nil)
+    }
+
+    /// While the destination answers other requests (the sender's other flush threads), a
+    /// whole-request failure on an attempt's first request waits with the deferred records too,
+    /// instead of ending the attempt.
+    @Test func aWholeRequestFailureWhileTheDestinationAnswersIsDeferred() {
+        var machine = Self.deferring(Self.store(count: 3), maxCount: 1)
+        #expect(machine.failureWouldWait(destinationUp: true))
+        #expect(!machine.failureWouldWait(destinationUp: false))
+        let actions = Self.drive(&machine, destinationUp: true) { request, records in
+            request == 0 ? .failure(Self.serviceError("InternalFailure", status: 500)) : .success(Self.answer(records))
+        }
+        #expect(Self.requests(actions) == [[0], [1], [2]])
+        #expect(Self.outcome(actions)?.failure == nil)
+        #expect(Self.outcome(actions)?.accepted == EntrySet([1, 2]))
+        #expect(Self.outcome(actions)?.deferred?.records == 1)
     }
 }

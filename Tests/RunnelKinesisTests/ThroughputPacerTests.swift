@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import RunnelKinesis
@@ -127,5 +128,84 @@ struct ThroughputPacerTests {
         for _ in 0..<100 { _ = pacer.reserve(500, now: 1) }
         for _ in 0..<100 { pacer.refund(500, now: 1) }
         #expect(pacer.reserve(1, now: 1) < 1 / rate + 1e-9)
+    }
+
+    /// A stream whose open shards are known is paced from the first request: even with sixteen
+    /// requests out at once, no burst of throttled records while the rate is learned.
+    @Test func aKnownCapacityIsPacedFromTheFirstRequest() {
+        var stream = SimulatedStream(capacity: 4_000)
+        var pacer = ThroughputPacer()
+        pacer.know(StreamCapacity(openShards: 4), now: 0)
+        #expect(pacer.pacedRate == ThroughputPacer.headroom * 4_000)
+        let run = Self.simulate(&stream, pacer: &pacer, seconds: 30, latency: 0.05, inFlight: 16)
+        let delivered = Double(run.accepted) / run.seconds
+        #expect(delivered >= 0.9 * 4_000, "delivered \(delivered)")
+        #expect(Double(run.throttled) <= 0.05 * Double(run.sent), "throttled \(run.throttled) of \(run.sent)")
+        #expect(pacer.pacedRate! <= 4_000)
+    }
+
+    /// Unpaced, the same producer has most of its first second's records throttled: what the
+    /// known capacity saves.
+    @Test func anUnknownCapacityIsLearnedFromThrottling() {
+        var stream = SimulatedStream(capacity: 4_000)
+        var pacer = ThroughputPacer()
+        let run = Self.simulate(&stream, pacer: &pacer, seconds: 1, latency: 0.05, inFlight: 16)
+        #expect(Double(run.throttled) >= 0.5 * Double(run.sent), "throttled \(run.throttled) of \(run.sent)")
+    }
+
+    /// A shard takes 1 MiB/s: requests of large records wait for their bytes, not their count.
+    @Test func aKnownCapacityBoundsTheBytes() {
+        var pacer = ThroughputPacer()
+        pacer.know(StreamCapacity(openShards: 1), now: 0)
+        var wait = 0.0
+        for _ in 0..<10 { wait = pacer.reserve(10, bytes: 1 << 20, now: 0) }
+        // 100 records are a tenth of a second of the shard's records, 10 MiB ten seconds of its bytes.
+        #expect(wait >= 9.9 && wait <= 10.1, "wait \(wait)")
+        pacer.refund(10, bytes: 5 << 20, now: 0)
+        #expect(pacer.reserve(0, bytes: 0, now: 0) < wait)
+    }
+
+    /// Refusals that do not follow the rate stop the learning, never the known capacity.
+    @Test func stoppedLearningStaysWithinTheKnownCapacity() {
+        var stream = SimulatedStream(capacity: .infinity, refusedShare: 0.3)
+        var pacer = ThroughputPacer()
+        pacer.know(StreamCapacity(openShards: 2), now: 0)
+        let run = Self.simulate(&stream, pacer: &pacer, seconds: 120)
+        #expect(pacer.rate == nil)
+        #expect(pacer.pacedRate == 2_000)
+        #expect(Double(run.sent) / run.seconds <= 2_000 * 1.05)
+    }
+
+    /// The first request to a stream waits for its capacity; later ones look again in the
+    /// background once `lookupEvery` has passed, keeping the capacity they know meanwhile.
+    @Test func pacersLookUpTheCapacityBeforeTheFirstRequest() async {
+        let clock = Mutex(0.0)
+        let lookups = Mutex(0)
+        let pacers = ThroughputPacers(lookupEvery: 60, now: { clock.withLock { $0 } })
+        let lookup: @Sendable () async -> StreamCapacity? = {
+            lookups.withLock { $0 += 1 }
+            try? await Task.sleep(for: .milliseconds(20))
+            return StreamCapacity(openShards: 3)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { await pacers.prepare(stream: "s", lookup: lookup) } }
+        }
+        #expect(lookups.withLock { $0 } == 1)
+        #expect(pacers.capacity(of: "s") == StreamCapacity(openShards: 3))
+        #expect(pacers.rate(of: "s") == ThroughputPacer.headroom * 3_000)
+        await pacers.prepare(stream: "s", lookup: lookup)
+        #expect(lookups.withLock { $0 } == 1)
+        // A reshard to 6 shards, seen by the next lookup, which the sender does not wait for.
+        clock.withLock { $0 = 61 }
+        await pacers.prepare(stream: "s") {
+            try? await Task.sleep(for: .milliseconds(50))
+            return StreamCapacity(openShards: 6)
+        }
+        #expect(pacers.capacity(of: "s") == StreamCapacity(openShards: 3))
+        for _ in 0..<500 where pacers.capacity(of: "s") != StreamCapacity(openShards: 6) { try? await Task.sleep(for: .milliseconds(10)) }
+        #expect(pacers.capacity(of: "s") == StreamCapacity(openShards: 6))
+        // An on-demand stream (or a refused lookup): no capacity, unpaced until throttled.
+        await pacers.prepare(stream: "other", lookup: { nil })
+        #expect(pacers.rate(of: "other") == nil)
     }
 }

@@ -8,6 +8,10 @@ public struct MessagePackReader {
     public var offset: Int
     /// Deepest array/map nesting `skipValue` and `readValue` accept.
     public var maxDepth: Int = 64
+    /// `readValue`: a str that is not valid UTF-8 becomes `.binary` (its bytes as sent) instead
+    /// of an error. Peers put random bytes in str: Fluent Bit's in_forward sends its HELO nonce
+    /// and auth salt that way.
+    public var invalidStringsAsBinary = false
 
     public init(bytes: UnsafeRawBufferPointer, offset: Int = 0) {
         self.bytes = bytes
@@ -323,7 +327,11 @@ public struct MessagePackReader {
             let i = try take(5)
             return .float(Float(bitPattern: bigEndian32(at: i + 1)))
         case .double: return .double(try readDouble())
-        case .string: return .string(try readString())
+        case .string:
+            guard invalidStringsAsBinary else { return .string(try readString()) }
+            let range = try readStringOrBinaryRange()
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
+            return String(validating: slice, as: UTF8.self).map(MessagePackValue.string) ?? .binary(Array(slice))
         case .binary: return .binary(try readBinary())
         case .array:
             let count = try readArrayHeader()

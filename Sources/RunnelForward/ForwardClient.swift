@@ -66,7 +66,7 @@ public struct ForwardClient: ~Copyable {
         guard let key = configuration.sharedKey else { return }
         var handshake = ForwardClientHandshake(
             selfHostname: configuration.selfHostname, sharedKey: key, username: configuration.username ?? "",
-            password: configuration.password ?? Secret(""), salt: ForwardInput.randomBytes(16))
+            password: configuration.password ?? Secret(""), salt: ForwardClientHandshake.newSalt())
         let ping = try handshake.ping(answering: try await next())
         try await outbound.write(ByteBuffer(bytes: ping))
         try handshake.verify(pong: try await next())

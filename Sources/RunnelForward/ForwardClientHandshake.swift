@@ -29,7 +29,8 @@ public struct ForwardClientHandshake: Sendable {
         writer.writeArrayHeader(count: 6)
         writer.write("PING")
         writer.write(selfHostname)
-        writer.writeBinary(salt)
+        // A str, as Fluentd's out_forward sends it: Fluent Bit's in_forward refuses any other type.
+        writer.writeString(utf8: salt)
         writer.write(ForwardDigest.sha512Hex([salt, Array(selfHostname.utf8), nonce, Array(sharedKey.reveal().utf8)]))
         if authSalt.isEmpty {
             writer.write("")
@@ -55,6 +56,12 @@ public struct ForwardClientHandshake: Sendable {
         guard ForwardDigest.constantTimeEquals(expected, parts[4].stringValue ?? "") else {
             throw ForwardError(.authenticationFailed(reason: "shared key mismatch in PONG"))
         }
+    }
+
+    /// A fresh salt as Fluentd's out_forward makes one (`SecureRandom.hex(16)`): 32 hex digits.
+    public static func newSalt() -> [UInt8] {
+        let digits = Array("0123456789abcdef".utf8)
+        return ForwardInput.randomBytes(16).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }
     }
 
     static func bytes(_ value: MessagePackValue?) -> [UInt8]? {

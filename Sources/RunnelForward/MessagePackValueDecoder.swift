@@ -17,6 +17,8 @@ public struct MessagePackValueDecoder: ByteToMessageDecoder {
         let found: (MessagePackValue, Int)? = try buffer.withUnsafeReadableBytes { bytes in
             guard case .complete(let length) = try scanner.scan(bytes) else { return nil }
             var reader = MessagePackReader(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<length]))
+            // A HELO's nonce and auth salt are random bytes, in a str from Fluent Bit: kept as sent.
+            reader.invalidStringsAsBinary = true
             return (try reader.readValue(), length)
         }
         guard let (value, length) = found else { return .needMoreData }

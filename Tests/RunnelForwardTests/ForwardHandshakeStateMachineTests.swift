@@ -1,3 +1,5 @@
+import NIOCore
+import NIOEmbedded
 import RunnelCore
 import Testing
 @testable import RunnelForward
@@ -90,6 +92,26 @@ import Testing
         #expect(throws: ForwardError(.authenticationFailed(reason: "shared key mismatch in PONG"))) {
             try client.verify(pong: MessagePackValue(decoding: forged))
         }
+    }
+
+    /// Fluent Bit's in_forward sends its HELO nonce as a str of random bytes, not valid UTF-8:
+    /// the client's decoder keeps them as sent and the PING's digest is over those bytes.
+    @Test func heloWithANonceOfRandomBytesInAStr() throws {
+        let nonce: [UInt8] = [0xff, 0xfe, 0x80, 0x00, 0xc3, 0x28, 0x41, 0x9a]
+        var helo: [UInt8] = [0x92, 0xa4] + Array("HELO".utf8) + [0x83, 0xa5] + Array("nonce".utf8) + [0xa0 | UInt8(nonce.count)] + nonce
+        helo += [0xa4] + Array("auth".utf8) + [0xa0] + [0xa9] + Array("keepalive".utf8) + [0xc3]
+        #expect(throws: MessagePackError.self) { try MessagePackValue(decoding: helo) }
+
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(MessagePackValueDecoder()))
+        try channel.writeInbound(ByteBuffer(bytes: helo))
+        let decoded = try #require(try channel.readInbound(as: MessagePackValue.self))
+        guard case .array(let parts) = decoded else { Issue.record("\(decoded)"); return }
+        #expect(parts[1]["nonce"] == .binary(nonce))
+
+        var client = ForwardClientHandshake(selfHostname: "runnel", sharedKey: Secret("k"), salt: [1, 2, 3])
+        let ping = try MessagePackValue(decoding: try client.ping(answering: decoded))
+        let digest = ForwardDigest.sha512Hex([[1, 2, 3], Array("runnel".utf8), nonce, Array("k".utf8)])
+        #expect(ping.arrayElement(3) == digest)
     }
 
     @Test func constantTimeComparison() {

@@ -85,7 +85,12 @@ final class RPCServer: Sendable {
         let okBody = Array(#"{"ok":true}"#.utf8)
         switch call.action {
         case .signal(let number):
-            kill(getpid(), number)
+            // After the answer is on its way: a stopping signal closes this server, and a caller
+            // of processes.killWorkers must still hear {"ok":true}.
+            Task {
+                try? await Task.sleep(for: .milliseconds(100))
+                kill(getpid(), number)
+            }
         case .flushThenSignal(let number):
             let outputs = pipeline.withLock { $0.outputs.map(\.plugin) }
             let logger = self.logger

@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "RunnelForward",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelCompression",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelCompression", "RunnelNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "RunnelSyslog",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelForward",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelForward", "RunnelNetwork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -145,11 +145,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // What every input that accepts connections shares: the accept loop that serves each
+        // connection in its own task and closes the ones a stopping listener never handed out.
+        .target(
+            name: "RunnelNetwork",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+
         // A small HTTP/1.1 server (routes by method and path to async handlers, optionally over
         // TLS), shared by the inputs that serve HTTP: the monitoring endpoints and in_http.
         .target(
             name: "RunnelHTTPServer",
             dependencies: [
+                "RunnelNetwork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -420,7 +431,7 @@ let package = Package(
         .testTarget(
             name: "RunnelHTTPServerTests",
             dependencies: [
-                "RunnelHTTPServer",
+                "RunnelHTTPServer", "RunnelTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

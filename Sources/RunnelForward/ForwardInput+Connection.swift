@@ -32,15 +32,12 @@ extension ForwardInput {
         let asyncChannel = try NIOAsyncChannel<ForwardFrame, ByteBuffer>(
             wrappingChannelSynchronously: channel,
             configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
-        let connection = ForwardConnection(channel: asyncChannel, gate: gate)
-        unserved.withLock { $0[ObjectIdentifier(channel)] = connection }
-        return connection
+        return acceptor.accepted(ForwardConnection(channel: asyncChannel, gate: gate))
     }
 
     /// Serves one connection until the client closes it, it misbehaves, or shutdown.
     func serve(_ connection: ForwardConnection) async {
         let channel = connection.channel.channel
-        unserved.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
         let remote = channel.remoteAddress
         let address = remote?.ipAddress ?? "unix"
         let peer = remote.map { "\($0)" } ?? "unix socket"

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import RunnelCore
+import RunnelNetwork
 import RunnelPipeline
 import ServiceLifecycle
 import Synchronization
@@ -26,9 +27,8 @@ public final class ForwardInput: InputPlugin, Sendable {
     private let bound = BoundAddress()
     /// The TCP listening socket, kept open across a reload to a configuration that listens there too.
     let lease: ListenerLease?
-    /// Connections accepted but not yet served. When the listener closes, NIO may drop a
-    /// connection its initializer had just set up; those are closed here, not left to deinit.
-    let unserved = Mutex<[ObjectIdentifier: ForwardConnection]>([:])
+    /// Serves accepted connections and closes those a stopping listener never handed out.
+    let acceptor = ConnectionAcceptor<ForwardConnection, ForwardFrame, ByteBuffer>(channel: { $0.channel })
 
     public init(
         configuration: ForwardInputConfiguration, sink: any EventSink, logger: Logger,
@@ -81,22 +81,7 @@ public final class ForwardInput: InputPlugin, Sendable {
         let heartbeat = try await startHeartbeat(address)
         bound.set(address)
         logger.info("listening for Forward connections", metadata: ["forward.address": "\(address)"])
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-        }
-        for connection in unserved.withLock({ pending in
-            defer { pending.removeAll() }; return Array(pending.values)
-        }) {
-            try? await connection.channel.executeThenClose { _, _ in }
-        }
+        try await acceptor.run(server) { connection in await self.serve(connection) }
         try? await heartbeat?.close()
         if case .unix(let path) = configuration.endpoint { unlink(path) }
         logger.info("Forward input stopped", metadata: ["forward.address": "\(address)"])

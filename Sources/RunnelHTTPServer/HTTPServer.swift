@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import RunnelNetwork
 import ServiceLifecycle
 
 /// A small HTTP/1.1 server: binds a host and port, routes each request by method and path to an
@@ -57,25 +58,19 @@ public struct HTTPServer: Sendable {
     /// Serves until graceful shutdown (or cancellation). `onBound` receives the address once it
     /// is listening. Throws `HTTPServerError` when it cannot listen (the port is taken, say).
     public func run(onBound: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
-        let server = try await bind()
+        let acceptor = Acceptor(channel: { $0 })
+        let server = try await bind(acceptor)
         if let address = server.channel.localAddress { onBound(address) }
         logger.debug("HTTP server listening", metadata: ["http.address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-        }
+        try await acceptor.run(server) { connection in await self.serve(connection) }
     }
 
-    private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never> {
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    typealias Acceptor = ConnectionAcceptor<Connection, HTTPServerRequestPart, HTTPServerResponsePart>
+
+    private func bind(_ acceptor: Acceptor) async throws -> NIOAsyncChannel<Connection, Never> {
         let (host, port, idleTimeout, tls) = (configuration.host, configuration.port, configuration.idleTimeout, configuration.tls)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>> = {
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = {
             channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
@@ -83,7 +78,7 @@ public struct HTTPServer: Sendable {
                 try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                 try sync.addHandler(HTTPQuiescingHandler())
                 try sync.configureHTTPServerPipeline()
-                return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                return acceptor.accepted(try Connection(wrappingChannelSynchronously: channel))
             }
         }
         do {
@@ -102,7 +97,7 @@ public struct HTTPServer: Sendable {
     }
 
     /// Serves one connection until the client closes it, asks to, or shutdown.
-    func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+    func serve(_ connection: Connection) async {
         let channel = connection.channel
         do {
             try await withGracefulShutdownHandler {

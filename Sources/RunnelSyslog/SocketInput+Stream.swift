@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import RunnelCore
 import RunnelForward
+import RunnelNetwork
 import ServiceLifecycle
 
 extension SocketInput {
@@ -30,22 +31,8 @@ extension SocketInput {
         let local = server.channel.localAddress!
         bound.set(local)
         logger.info("listening", metadata: metadata.merging(["socket.address": "\(local)"]) { $1 })
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            self.stopping.withLock { $0 = true }
-            server.channel.close(promise: nil)
-        }
-        for connection in unserved.withLock({ pending in
-            defer { pending.removeAll() }; return Array(pending.values)
-        }) {
-            try? await connection.channel.executeThenClose { _, _ in }
+        try await acceptor.run(server, onGracefulShutdown: { self.stopping.withLock { $0 = true } }) { connection in
+            await self.serve(connection)
         }
         logger.info("stopped", metadata: metadata)
     }
@@ -58,9 +45,7 @@ extension SocketInput {
             wrappingChannelSynchronously: channel,
             configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
         // Read now: a peer that sends and closes at once leaves a closed channel without addresses.
-        let accepted = StreamConnection(channel: connection, remote: channel.remoteAddress)
-        unserved.withLock { $0[ObjectIdentifier(channel)] = accepted }
-        return accepted
+        return acceptor.accepted(StreamConnection(channel: connection, remote: channel.remoteAddress))
     }
 
     /// Serves one connection until the peer closes it or shutdown. A message that is bad in any
@@ -68,7 +53,6 @@ extension SocketInput {
     func serve(_ accepted: StreamConnection) async {
         let connection = accepted.channel
         let channel = connection.channel
-        unserved.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
         let remote = accepted.remote
         let peer = remote.map { "\($0)" } ?? "unknown"
         let source = await source(remote)

@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import RunnelCore
 import RunnelForward
+import RunnelNetwork
 import RunnelPipeline
 import ServiceLifecycle
 import Synchronization
@@ -28,8 +29,8 @@ public final class SocketInput<Interpreter: MessageInterpreter>: InputPlugin, Se
     let bound = BoundAddress()
     /// The TCP listening socket, kept open across a reload to a configuration that listens there too.
     let lease: ListenerLease?
-    /// Connections accepted but not yet served, closed at shutdown if NIO dropped them unserved.
-    let unserved = Mutex<[ObjectIdentifier: StreamConnection]>([:])
+    /// Serves accepted connections and closes those a stopping listener never handed out.
+    let acceptor = ConnectionAcceptor<StreamConnection, ByteBuffer, ByteBuffer>(channel: { $0.channel })
     let stopping = Mutex(false)
 
     public init(

@@ -39,6 +39,36 @@ public func waitForPort(_ port: Int, seconds: Double = 60) async -> Bool {
     return false
 }
 
+/// A blocking TCP socket connected to 127.0.0.1:`port`, or nil when the connection is refused;
+/// the caller closes it.
+public func connectLoopback(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var address = loopback(port: port)
+    let connected =
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    if connected { return fd }
+    close(fd)
+    return nil
+}
+
+/// True when the peer closes (or resets) connected socket `fd` within `seconds`, skipping
+/// anything it sends first; false when it is still open then.
+public func peerCloses(_ fd: Int32, within seconds: Int) -> Bool {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var scratch = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = recv(fd, &scratch, scratch.count, 0)
+        if count > 0 { continue }
+        if count == 0 { return true }
+        if errno == EINTR { continue }
+        return errno != EAGAIN && errno != EWOULDBLOCK
+    }
+}
+
 private func loopback(port: Int) -> sockaddr_in {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)

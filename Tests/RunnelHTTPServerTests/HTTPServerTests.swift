@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycleTestKit
 import Synchronization
+import RunnelTestSupport
 import Testing
 
 @testable import RunnelHTTPServer
@@ -197,6 +198,33 @@ import Testing
                 #expect(response.body == "done\n")
                 #expect(response.header("Connection") == "close")
                 #expect(try await client.waitForClose())
+            }
+        }
+    }
+
+    /// Clients that connect while the server stops: each connection the server accepted, served
+    /// or not yet, is closed, and the process goes on. (A connection NIO had accepted but not yet
+    /// handed out when the listener closed used to be dropped unfinished, which traps: it brought
+    /// runnel down on a SIGUSR2 reload while a probe connected.)
+    final class Sockets: Sendable {
+        let connected = Mutex<[Int32]>([])
+    }
+
+    @Test func connectionsArrivingAsItStopsAreClosed() async throws {
+        for _ in 0..<10 {
+            let sockets = Sockets()
+            try await withHTTPServer(Self.router()) { port, trigger in
+                await Task.detached {
+                    for index in 0..<60 {
+                        if index == 20 { trigger.triggerGracefulShutdown() }
+                        guard let fd = connectLoopback(port: port) else { continue }
+                        sockets.connected.withLock { $0.append(fd) }
+                    }
+                }.value
+            }
+            for fd in sockets.connected.withLock({ $0 }) {
+                #expect(peerCloses(fd, within: 10), "a connection accepted as the server stopped was left open")
+                close(fd)
             }
         }
     }

@@ -39,7 +39,7 @@ public struct ForwardClient: ~Copyable {
         let channel: NIOAsyncChannel<MessagePackValue, ByteBuffer>
         switch configuration.endpoint {
         case .tcp(let host, let port):
-            channel = try await bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
+            channel = try await bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connect(host: host, port: port, channelInitializer: initializer)
         case .unix(let path):
             channel = try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)

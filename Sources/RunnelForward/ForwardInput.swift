@@ -96,7 +96,7 @@ public final class ForwardInput: InputPlugin, Sendable {
             address = try SocketAddress.makeAddressResolvingHost(host, port: port)
             bootstrap =
                 bootstrap
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.socketOption(.so_keepalive), value: configuration.sendKeepalivePacket ? 1 : 0)
             if let lease {
                 let backlog = Int32(clamping: configuration.backlog)

@@ -85,7 +85,7 @@ public struct HTTPServer: Sendable {
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: configuration.backlog)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             if let listeningSocket = configuration.listeningSocket {
                 return try await bootstrap.bind(try listeningSocket(), childChannelInitializer: initializer)
             }

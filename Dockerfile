@@ -20,7 +20,8 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product runnel \
-    && install -D -m 0755 "$(swift build -c release --show-bin-path)/runnel" /out/usr/bin/runnel
+    && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/runnel" /out/usr/bin/runnel \
+    && strip --strip-debug /out/usr/bin/runnel
 
 FROM debian:bookworm-slim
 # hadolint ignore=DL3008

@@ -8,61 +8,103 @@ extension KinesisStreamsInput {
     /// with every other instance (Runnel or KCL application) that reads the stream with that table.
     /// Every `failover_time / 3` the held leases are renewed, the table scanned and leases taken
     /// (`LeaseTaker`); after each emit the shard's checkpoint is written to its lease, which
-    /// fails, and the shard is dropped, when another instance took the lease meanwhile.
+    /// fails, and the shard is dropped, when another instance took the lease meanwhile. On the
+    /// way out (shutdown, or an error that restarts the cycle) the leases still held are released.
     func readLeased(_ table: LeaseTable, _ settings: KinesisStreamsInputConfiguration.LeaseSettings) async throws {
         let owner = settings.workerID
         try await retrying { pause in
             try await table.ensureExists()
-            var follower = try await ShardFollower(
-                reader: reader, stream: configuration.streamName, position: configuration.initPosition, follow: true, leased: true)
-            var taker = LeaseTaker(owner: owner, failover: settings.failover)
             var held: [String: Lease] = [:]
-            var parsers: [String: any LineParser] = [:]
-            var nextCycle = ContinuousClock.now
-            var nextSync = ContinuousClock.now
-            logger.info(
-                "reading Kinesis stream under leases",
-                metadata: ["kinesis.stream": "\(configuration.streamName)", "lease.table": "\(table.table)", "lease.owner": "\(owner)"])
-            while !Task.isCancelled {
-                if ContinuousClock.now >= nextCycle {
-                    nextCycle = ContinuousClock.now + .milliseconds(Int64(settings.failover * 1000 / 3))
-                    var leases = try await table.leases()
-                    if ContinuousClock.now >= nextSync {
-                        nextSync = ContinuousClock.now + .seconds(60)
-                        if try await createMissingLeases(table, existing: leases) { leases = try await table.leases() }
-                    }
-                    try await renewAndTake(table, leases: leases, taker: &taker, held: &held, owner: owner)
-                    try await follower.assign(held.mapValues { position(of: $0) })
-                }
-                let (records, ended) = try await follower.round()
-                if !records.isEmpty {
-                    try await emit(records, parsers: &parsers)
-                    var last: [String: StreamRecord] = [:]
-                    for record in records { last[record.shardID] = record }
-                    for (shard, record) in last {
-                        let sub = Int64(record.subSequenceNumber ?? 0)
-                        if try await table.checkpoint(shard, owner: owner, sequenceNumber: record.sequenceNumber, subSequenceNumber: sub) == nil {
-                            lost(shard, &held)
-                            try await follower.assign(held.mapValues { position(of: $0) })
-                        } else {
-                            held[shard]?.checkpoint = record.sequenceNumber
-                        }
-                    }
-                }
-                if ended {
-                    for shard in follower.finished where held[shard] != nil {
-                        _ = try await table.checkpoint(shard, owner: owner, sequenceNumber: Lease.shardEnd)
-                        held[shard] = nil
-                        nextCycle = .now  // its children may be taken now
-                    }
-                }
-                if records.isEmpty && !ended {
-                    let untilCycle = nextCycle - ContinuousClock.now
-                    try? await Task.sleep(for: min(.seconds(1), max(.milliseconds(50), untilCycle)))
-                }
-                pause = .seconds(1)
+            do {
+                try await readLeased(table, settings, held: &held, pause: &pause)
+            } catch {
+                await release(Array(held.keys), table: table, owner: owner)
+                throw error
             }
+            await release(Array(held.keys), table: table, owner: owner)
         }
+    }
+
+    private func readLeased(
+        _ table: LeaseTable, _ settings: KinesisStreamsInputConfiguration.LeaseSettings, held: inout [String: Lease], pause: inout Duration
+    ) async throws {
+        let owner = settings.workerID
+        var follower = try await ShardFollower(
+            reader: reader, stream: configuration.streamName, position: configuration.initPosition, follow: true, leased: true)
+        var taker = LeaseTaker(owner: owner, failover: settings.failover)
+        var parsers: [String: any LineParser] = [:]
+        var nextCycle = ContinuousClock.now
+        var nextSync = ContinuousClock.now
+        logger.info(
+            "reading Kinesis stream under leases",
+            metadata: ["kinesis.stream": "\(configuration.streamName)", "lease.table": "\(table.table)", "lease.owner": "\(owner)"])
+        while !Task.isCancelled {
+            if ContinuousClock.now >= nextCycle {
+                nextCycle = ContinuousClock.now + .milliseconds(Int64(settings.failover * 1000 / 3))
+                var leases = try await table.leases()
+                if ContinuousClock.now >= nextSync {
+                    nextSync = ContinuousClock.now + .seconds(60)
+                    if try await createMissingLeases(table, existing: leases) { leases = try await table.leases() }
+                }
+                try await renewAndTake(table, leases: leases, taker: &taker, held: &held, owner: owner)
+                try await follower.assign(held.mapValues { position(of: $0) })
+            }
+            let (records, ended) = try await follower.round()
+            if !records.isEmpty {
+                try await emit(records, parsers: &parsers)
+                var last: [String: StreamRecord] = [:]
+                for record in records { last[record.shardID] = record }
+                for (shard, record) in last {
+                    let sub = Int64(record.subSequenceNumber ?? 0)
+                    if try await table.checkpoint(shard, owner: owner, sequenceNumber: record.sequenceNumber, subSequenceNumber: sub) == nil {
+                        lost(shard, &held)
+                        try await follower.assign(held.mapValues { position(of: $0) })
+                    } else {
+                        held[shard]?.checkpoint = record.sequenceNumber
+                    }
+                }
+            }
+            if ended {
+                for shard in follower.finished where held[shard] != nil {
+                    _ = try await table.checkpoint(shard, owner: owner, sequenceNumber: Lease.shardEnd)
+                    held[shard] = nil
+                    nextCycle = .now  // its children may be taken now
+                }
+            }
+            if records.isEmpty && !ended {
+                let untilCycle = nextCycle - ContinuousClock.now
+                try? await Task.sleep(for: min(.seconds(1), max(.milliseconds(50), untilCycle)))
+            }
+            pause = .seconds(1)
+        }
+    }
+
+    /// Releases `shards`' leases (`LeaseTable.release`), each checkpoint already written after its
+    /// last emit. It runs in a task of its own, since the input's task is cancelled by then, and
+    /// gives up after 5 s: a lease not released expires after `failover_time` all the same.
+    func release(_ shards: [String], table: LeaseTable, owner: String) async {
+        guard !shards.isEmpty else { return }
+        let logger = logger
+        let releasing = Task {
+            var released = 0
+            for shard in shards {
+                do {
+                    if try await table.release(shard, owner: owner) != nil { released += 1 }
+                } catch {
+                    logger.warning(
+                        "cannot release a lease; another instance takes it after failover_time",
+                        metadata: ["kinesis.shard": "\(shard)", "error": "\(error)"])
+                }
+            }
+            return released
+        }
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(5))
+            releasing.cancel()
+        }
+        let released = await releasing.value
+        deadline.cancel()
+        logger.info("leases released", metadata: ["lease.released": "\(released)", "lease.held": "\(shards.count)"])
     }
 
     func lost(_ shard: String, _ held: inout [String: Lease]) {

@@ -183,6 +183,16 @@ public struct LeaseTable: Sendable {
             values: [(":owner", Self.s(owner)), (":one", Self.n(1)), (":seen", Self.n(lease.counter))])
     }
 
+    /// Gives up a lease `owner` holds, as the KCL's `evictLease` does (the owner removed, the
+    /// counter bumped), so that another instance takes it at its next scan of the table instead of
+    /// waiting `failover_time` for it to expire; the checkpoint stays. nil when it was no longer
+    /// `owner`'s.
+    public func release(_ key: String, owner: String) async throws -> Lease? {
+        try await update(
+            key, set: "SET leaseCounter = leaseCounter + :one REMOVE leaseOwner", condition: "leaseOwner = :owner",
+            values: [(":one", Self.n(1)), (":owner", Self.s(owner))])
+    }
+
     /// Records how far `owner` got in the lease's shard; nil when the lease is no longer its own.
     public func checkpoint(_ key: String, owner: String, sequenceNumber: String, subSequenceNumber: Int64 = 0) async throws -> Lease? {
         try await update(

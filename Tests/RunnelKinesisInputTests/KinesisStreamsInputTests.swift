@@ -236,7 +236,7 @@ func motoInput(
         print("ok")
         """
 
-    static func input(_ moto: MotoServer, worker: String, sink: RecordingSink) throws -> KinesisStreamsInput {
+    static func input(_ moto: MotoServer, worker: String, sink: RecordingSink, failover: String = "2s") throws -> KinesisStreamsInput {
         try motoInput(
             moto, stream: "shared", tag: "shared",
             more: """
@@ -244,7 +244,7 @@ func motoInput(
                     @type dynamodb
                     table runnel-leases
                     endpoint \(moto.endpoint)
-                    failover_time 2s
+                    failover_time \(failover)
                     worker_id \(worker)
                   </storage>
                 """, id: worker, sink: sink)
@@ -297,6 +297,53 @@ func motoInput(
         #expect(after.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.allSatisfy { $0.contains(" worker-b ") }, "\(after.output)")
         // At least once: nothing lost; what A read but had not checkpointed may come twice.
         #expect(Set(all()) == Set(0..<60).union(100..<120))
+    }
+}
+
+extension KinesisLeaseMotoTests {
+    /// A stopping instance releases its leases as the KCL's `evictLease` does: the table shows
+    /// them unowned, their counters bumped and their checkpoints kept, and another instance takes
+    /// them at its first scan, well before `failover_time` (a minute here) would expire them.
+    @Test(.enabled(if: KinesisStreamsInputMotoTests.python != nil, "needs python3 with moto and boto3"))
+    func aStoppingInstanceReleasesItsLeasesToTheNext() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let python = KinesisStreamsInputMotoTests.python!
+        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "create", "0", "40"]).status == 0)
+        func leaseRows() async throws -> (text: String, rows: [[String]]) {
+            let table = try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "leases", "0", "0"])
+            return (table.output, table.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.map { $0.split(separator: " ").map(String.init) })
+        }
+        let sinkA = RecordingSink()
+        let a = try Self.input(moto, worker: "worker-a", sink: sinkA, failover: "60s")
+        let runningA = Task { try await a.run() }
+        try await waitUntil("A reads every record holding the four leases", timeout: 120, every: .milliseconds(500)) {
+            let rows = try await leaseRows().rows
+            return Set(KinesisStreamsInputMotoTests.seqs(sinkA)).count == 40 && rows.count == 4
+                && rows.allSatisfy { $0[1] == "worker-a" && $0[3].allSatisfy(\.isNumber) }
+        }
+        let before = try await leaseRows().rows
+        runningA.cancel()
+        _ = await runningA.result
+
+        let (text, released) = try await leaseRows()
+        #expect(released.count == 4 && released.allSatisfy { $0[1] == "-" }, "every lease unowned: \(text)")
+        for row in released {
+            let earlier = try #require(before.first { $0[0] == row[0] })
+            #expect(Int(row[2])! > Int(earlier[2])!, "the counter moved: \(text)")
+            let checkpointKept = row[3] == earlier[3] || row[3].allSatisfy { $0.isNumber }
+            #expect(checkpointKept, "the checkpoint stayed: \(text)")
+        }
+
+        let sinkB = RecordingSink()
+        let b = try Self.input(moto, worker: "worker-b", sink: sinkB, failover: "60s")
+        let runningB = Task { try await b.run() }
+        defer { runningB.cancel() }
+        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "put", "40", "10"]).status == 0)
+        try await waitUntil("B takes the released leases and reads what comes next", timeout: 30, every: .milliseconds(200)) {
+            Set(KinesisStreamsInputMotoTests.seqs(sinkB)).isSuperset(of: 40..<50)
+        }
+        #expect(KinesisStreamsInputMotoTests.seqs(sinkB).allSatisfy { $0 >= 40 }, "B starts at A's checkpoints: \(KinesisStreamsInputMotoTests.seqs(sinkB))")
     }
 }
 

@@ -1,11 +1,14 @@
 import Logging
 import NIOCore
 import NIOPosix
+import RunnelForward
 
 /// out_forward's heartbeat timer: every `heartbeat_interval` it ticks the pool's health state
-/// machines, then probes every server: a TCP connection closed at once (`transport`, `tcp`; no
-/// data is sent, as Fluentd sends none) or a one-byte datagram that in_forward answers (`udp`).
-/// An answer is a heartbeat. Runs until its task is cancelled.
+/// machines, then probes every server: a connection over the data transport, closed once it is
+/// established (`transport`, `tcp`: TLS with `transport tls`, and the shared-key handshake with
+/// `<security>`, as Fluentd's `send_heartbeat` does; no data is sent, as Fluentd sends none), or
+/// a one-byte datagram that in_forward answers (`udp`). An answer is a heartbeat; a probe that has
+/// none within `heartbeat_interval` (at least a second) fails. Runs until its task is cancelled.
 struct ForwardHeartbeater: Sendable {
     let configuration: ForwardOutputConfiguration
     let pool: ForwardServerPool
@@ -46,11 +49,14 @@ struct ForwardHeartbeater: Sendable {
                 try await datagrams.writeAndFlush(envelope)
                 return
             }
+            // A plain TCP probe would look like a broken client to a TLS or shared-key server
+            // (Fluentd logs "unexpected eof" for each, Fluent Bit a handshake error).
             let timeout = max(configuration.heartbeatInterval, .seconds(1))
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(TimeAmount(configuration.connectTimeout.map { min($0, timeout) } ?? timeout))
-                .connect(host: address, port: server.port).get()
-            try? await channel.close()
+            var client = try await ForwardChunkSender.client(configuration, server: index, pool: pool)
+            client.connectTimeout = client.connectTimeout.map { min($0, timeout) } ?? timeout
+            try await withDeadline(phase: ForwardSendPhase(), send: timeout, ack: timeout) { [client] in
+                try await ForwardClient.withConnection(client) { _ in }
+            }
             pool.heartbeatArrived(index)
         } catch {
             logger.trace("Heartbeat failed", metadata: ["forward.server": "\(server.name)", "error": "\(error)"])

@@ -54,4 +54,47 @@ import Testing
             #expect(events.map(\.time) == [EventTime(seconds: 1_796_187_984, nanoseconds: 500_000_000), EventTime(seconds: 1_796_187_985)])
         }
     }
+
+    /// rsyslog's TLS driver (rsyslog-gnutls), when installed.
+    static let rsyslogTLS =
+        FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")
+        || FileManager.default.fileExists(atPath: "/usr/lib/rsyslog/lmnsd_gtls.so")
+
+    /// A real rsyslogd forwarding over TLS (its gtls driver, checking the server's certificate
+    /// and name against the CA, octet-counted RFC 5424), as a relay to a TLS syslog collector is
+    /// set up; util-linux's logger feeds it over plain TCP on loopback.
+    @Test(.enabled(if: TestCertificates.openssl != nil && rsyslogTLS, "needs openssl and rsyslog-gnutls"))
+    func rsyslogForwardsOverTLS() async throws {
+        let directory = try TestCertificates.make()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        @Sendable func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let sink = RecordingSink()
+        let made = try SocketInputConfiguration.syslog(
+            source(
+                ["tag": "tls", "frame_type": "octet_count", "message_format": "rfc5424"],
+                [ConfigElement("transport", "tls", ["cert_path": path("server.pem"), "private_key_path": path("server.key")])]))
+        try await withSocketInput(made, sink: sink) { port in
+            let rsyslogPort = try freePort()
+            let rsyslogd = try Rsyslogd(
+                configuration: """
+                    global(DefaultNetstreamDriverCAFile="\(path("ca.pem"))")
+                    module(load="imtcp")
+                    input(type="imtcp" address="127.0.0.1" port="\(rsyslogPort)")
+                    if $programname == "secureapp" then {
+                        action(type="omfwd" target="127.0.0.1" port="\(port)" protocol="tcp" TCP_Framing="octet-counted"
+                               StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"
+                               StreamDriverPermittedPeers="localhost" template="RSYSLOG_SyslogProtocol23Format")
+                    }
+
+                    """)
+            defer { rsyslogd.stop() }
+            guard await waitForPort(rsyslogPort) else { throw TestFailure("rsyslogd does not listen on \(rsyslogPort)") }
+            try logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=5151", "-t", "secureapp", "-p", "auth.warning"], "over tls")
+            try logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=5152", "-t", "secureapp", "-p", "daemon.notice"], "and again")
+            let events = try await sink.events(count: 2)
+            #expect(events.map(\.tag) == ["tls.auth.warn", "tls.daemon.notice"])
+            #expect(events.map { $0.record["message"] } == [.string(" over tls"), .string(" and again")])
+            #expect(events.map { $0.record["pid"] } == [.string("5151"), .string("5152")])
+        }
+    }
 }

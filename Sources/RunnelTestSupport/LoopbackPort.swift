@@ -76,3 +76,12 @@ private func loopback(port: Int) -> sockaddr_in {
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     return address
 }
+
+/// Runs `body` on a thread of its own and returns what it returns: for blocking calls (sockets,
+/// child processes) that must not hold one of the few threads async code shares, among them the
+/// server under test's.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

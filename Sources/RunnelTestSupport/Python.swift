@@ -49,11 +49,6 @@ public enum Python {
     /// `run` on a thread of its own, so the wait for the child holds none of the few threads
     /// that async code (the server under test among it) shares.
     public static func runDetached(_ python: String, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try run(python, arguments, stdin: stdin) })
-            }
-            thread.start()
-        }
+        try await onOwnThread { try run(python, arguments, stdin: stdin) }
     }
 }

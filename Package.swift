@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "RunnelSyslog",
             dependencies: [
-                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelForward", "RunnelNetwork",
+                "RunnelCore", "RunnelConfig", "RunnelPipeline", "RunnelParsers", "RunnelForward", "RunnelNetwork", "RunnelFormat",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

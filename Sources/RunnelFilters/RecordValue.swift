@@ -4,22 +4,7 @@ import RunnelFormat
 /// Ruby's view of record values, as the plugins ported here read them.
 enum RecordValue {
     /// Ruby's `to_s`: strings as they are, nil empty, numbers in decimal, hashes and arrays inspected.
-    static func toS(_ value: MessagePackValue?) -> String {
-        guard let value else { return "" }
-        switch value {
-        case .nil: return ""
-        case .string(let s): return s
-        case .binary(let b): return String(decoding: b, as: UTF8.self)
-        default:
-            var writer = MessagePackWriter()
-            writer.write(value)
-            var out: [UInt8] = []
-            MessagePackReader.withReader(writer.bytes) { reader in
-                try? RubyText.appendToS(from: &reader, to: &out)
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
-    }
+    static func toS(_ value: MessagePackValue?) -> String { RubyText.toS(value) }
 
     /// The text of a string field, nil for anything else (Ruby methods that need a String).
     static func text(_ value: MessagePackValue?) -> String? {

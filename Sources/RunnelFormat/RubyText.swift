@@ -2,6 +2,25 @@ import RunnelCore
 
 /// Ruby's `to_s` and `inspect` of decoded MessagePack values, as Fluentd's text formatters print them.
 public enum RubyText {
+    /// Ruby's `to_s` of a record value: strings as they are, nil empty, numbers in decimal,
+    /// hashes and arrays inspected.
+    public static func toS(_ value: MessagePackValue?) -> String {
+        guard let value else { return "" }
+        switch value {
+        case .nil: return ""
+        case .string(let s): return s
+        case .binary(let b): return String(decoding: b, as: UTF8.self)
+        default:
+            var writer = MessagePackWriter()
+            writer.write(value)
+            var out: [UInt8] = []
+            MessagePackReader.withReader(writer.bytes) { reader in
+                try? appendToS(from: &reader, to: &out)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
     /// `value.to_s`: strings as they are, numbers in decimal, nil empty, hashes and arrays inspected.
     public static func appendToS(from reader: inout MessagePackReader, to out: inout [UInt8]) throws {
         switch try reader.peekType() {

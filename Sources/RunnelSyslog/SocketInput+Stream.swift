@@ -55,6 +55,16 @@ extension SocketInput {
         let channel = connection.channel
         let remote = accepted.remote
         let peer = remote.map { "\($0)" } ?? "unknown"
+        if let allowed = configuration.allowedClients {
+            let address = remote?.ipAddress ?? "unknown"
+            guard allowed.contains(where: { $0.contains(address) }) else {
+                problems.log(
+                    logger, level: .warning, "\(configuration.name) input: anonymous client '\(address)' denied", reason: "client_denied",
+                    metadata: ["socket.peer": "\(peer)"])
+                try? await connection.executeThenClose { _, _ in }
+                return
+            }
+        }
         let source = await source(remote)
         var framer = MessageFramer(framing: configuration.framing, limit: configuration.streamMessageLimit)
         var interpreter = self.interpreter

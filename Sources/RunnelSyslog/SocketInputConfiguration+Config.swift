@@ -1,3 +1,4 @@
+import NIOCore
 import RunnelConfig
 import RunnelForward
 import RunnelParsers
@@ -28,16 +29,13 @@ import RunnelParsers
 /// | `include_source_host` / `source_host_key` | bool / string | false / `source_host` | syslog | same: the sender's address under `source_host_key` |
 /// | `emit_unmatched_lines` | bool | false | syslog | same: `{"unmatched_line": message}` under `tag.unmatched` |
 /// | `blocking_timeout` | time | 0.5 | all | accepted, has no meaning here |
+/// | `<security>` `<client>` `host` / `network` | section | none | tcp | same: a connection from an address no `<client>` covers is closed with a warning (`anonymous client 'ADDR' denied`); `host` is resolved at start-up |
+/// | `<extract>` `tag_key`, `keep_tag_key` | section | none | tcp, udp | same: the event's tag from that field, the field removed unless `keep_tag_key`; `time_key` and the time parameters are checked and, as in Fluentd, change nothing |
 extension SocketInputConfiguration {
     /// `<source> @type tcp`.
     public static func tcp(_ element: ConfigElement) throws -> (SocketInputConfiguration, LineInterpreter) {
         let tag = try element.requiredString("tag")
         let parser = try requiredParser(element)
-        guard element.element(named: "security") == nil else {
-            throw ConfigError(
-                .invalidValue, at: element.element(named: "security")!.location,
-                "\(element.title): <security> (client address restriction) is not supported by Runnel's tcp input; restrict clients with a firewall")
-        }
         let keys = try sourceKeys(element, oldHostnameKey: "source_host_key")
         var configuration = SocketInputConfiguration(
             name: "tcp", bind: element.string("bind", default: "0.0.0.0"), port: try port(element, default: 5170),
@@ -45,8 +43,9 @@ extension SocketInputConfiguration {
             resolveHostname: keys.hostnameKey != nil, needsHostname: keys.hostnameKey != nil,
             sendKeepalivePacket: try element.bool("send_keepalive_packet", default: false))
         if let limit = try positiveSize(element, "message_length_limit") { configuration.streamMessageLimit = limit }
+        configuration.allowedClients = try allowedClients(element)
         _ = try element.time("blocking_timeout")
-        return (configuration, LineInterpreter(parser: parser, tag: tag, sourceKeys: keys))
+        return (configuration, LineInterpreter(parser: parser, tag: tag, sourceKeys: keys, extract: try extract(element)))
     }
 
     /// `<source> @type udp`.
@@ -61,7 +60,7 @@ extension SocketInputConfiguration {
         let limit = try positiveSize(element, "message_length_limit")
         configuration.datagramLimit = try positiveSize(element, "body_size_limit") ?? limit ?? 4096
         _ = try element.time("blocking_timeout")
-        return (configuration, LineInterpreter(parser: parser, tag: tag, sourceKeys: keys))
+        return (configuration, LineInterpreter(parser: parser, tag: tag, sourceKeys: keys, extract: try extract(element)))
     }
 
     /// `<source> @type syslog`.
@@ -100,6 +99,58 @@ extension SocketInputConfiguration {
             severityKey: element.string("severity_key") ?? element.string("priority_key"), facilityKey: element.string("facility_key"),
             emitUnmatchedLines: try element.bool("emit_unmatched_lines", default: false), sourceKeys: keys)
         return (configuration, interpreter)
+    }
+
+    /// in_tcp's `<security>`: one `<client>` or more, each a `host` (resolved now, as Fluentd
+    /// resolves it at start-up) or a `network` (an address or CIDR network).
+    static func allowedClients(_ element: ConfigElement) throws -> [IPNetwork]? {
+        guard let security = element.element(named: "security") else { return nil }
+        let clients = security.elements(named: "client")
+        guard !clients.isEmpty else {
+            throw ConfigError(.missingParameter, at: security.location, "\(security.title): at least one <client> with host or network is required")
+        }
+        return try clients.map { client in
+            let host = client.string("host")
+            let network = client.string("network")
+            switch (host, network) {
+            case (nil, nil):
+                throw ConfigError(.missingParameter, at: client.location, "\(client.title): either of 'host' and 'network' must be specified")
+            case (.some, .some):
+                throw ConfigError(.invalidValue, at: client.location, "\(client.title): both of 'host' and 'network' are specified")
+            case (let host?, nil):
+                if let address = IPNetwork(host), !host.contains("/") { return address }
+                guard let resolved = try? SocketAddress.makeAddressResolvingHost(host, port: 0), let ip = resolved.ipAddress,
+                    let address = IPNetwork(ip)
+                else { throw client.rejected("host", "host '\(host)' cannot be resolved") }
+                return address
+            case (nil, let network?):
+                guard let parsed = IPNetwork(network) else {
+                    throw client.invalid("network", network, expected: "an address or CIDR network such as 192.168.0.0/16")
+                }
+                return parsed
+            }
+        }
+    }
+
+    /// in_tcp's and in_udp's `<extract>` (Fluentd's extract helper). `tag_key` takes each event's
+    /// tag from that field (removed unless `keep_tag_key`). `time_key`, `keep_time_key`,
+    /// `time_type` and `time_format` are read and checked; as in Fluentd they change nothing,
+    /// because a parsed message always has its time by then.
+    static func extract(_ element: ConfigElement) throws -> LineInterpreter.Extract? {
+        guard let section = element.element(named: "extract") else { return nil }
+        _ = try section.enumeration("time_type", default: ExtractTimeType.float)
+        _ = try section.bool("keep_time_key", default: false)
+        _ = section.string("time_key")
+        _ = section.string("time_format")
+        _ = section.string("timezone")
+        _ = try section.bool("localtime")
+        _ = try section.bool("utc")
+        guard let tagKey = section.string("tag_key") else { return nil }
+        return LineInterpreter.Extract(tagKey: tagKey, keepTagKey: try section.bool("keep_tag_key", default: false))
+    }
+
+    enum ExtractTimeType: String, CaseIterable {
+        case float, unixtime, string
     }
 
     enum FrameType: String, CaseIterable {

@@ -35,6 +35,8 @@ public struct SocketInputConfiguration: Sendable {
     /// TCP: SO_KEEPALIVE on accepted connections (`send_keepalive_packet`).
     public var sendKeepalivePacket: Bool
     public var backlog: Int
+    /// TCP: the clients let in (in_tcp's `<security>` `<client>`s); nil lets everyone in.
+    public var allowedClients: [IPNetwork]?
 
     public init(
         name: String, bind: String = "0.0.0.0", port: Int, transport: Transport, framing: MessageFramer.Framing = .delimiter([0x0A]),

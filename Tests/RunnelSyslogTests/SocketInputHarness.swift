@@ -120,6 +120,25 @@ func sendTCP(port: Int, _ pieces: [[UInt8]]) async throws {
     }
 }
 
+/// Sends one datagram to 127.0.0.1:`port`.
+func sendUDP(port: Int, _ bytes: [UInt8]) throws {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket(): errno \(errno)") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    let sent = bytes.withUnsafeBytes { buffer in
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+    guard sent == bytes.count else { throw TestFailure("sendto: \(sent) of \(bytes.count) bytes, errno \(errno)") }
+}
+
 /// A real rsyslogd with its own configuration, work directory and pid file in a temporary
 /// directory: no system paths, no imuxsock (only the modules its configuration loads), in the
 /// foreground (`-n`) so that it is this process's child and `stop()` ends it.

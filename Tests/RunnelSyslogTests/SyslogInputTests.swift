@@ -152,6 +152,60 @@ import Testing
         }
     }
 
+    /// in_tcp's `<extract>`: the tag from a field, which leaves the record unless `keep_tag_key`.
+    @Test(arguments: [false, true]) func tcpInputTakesTheTagFromAField(keep: Bool) async throws {
+        let sink = RecordingSink()
+        let made = try SocketInputConfiguration.tcp(
+            source(
+                ["tag": "app.default"],
+                [ConfigElement("parse", "", ["@type": "json"]), ConfigElement("extract", "", ["tag_key": "route", "keep_tag_key": "\(keep)"])]))
+        try await withSocketInput(made, sink: sink) { port in
+            try await sendTCP(port: port, [Array("{\"route\":\"app.billing\",\"n\":1}\n{\"n\":2}\n{\"route\":7,\"n\":3}\n".utf8)])
+            let events = try await sink.events(count: 3)
+            #expect(events.map(\.tag) == ["app.billing", "app.default", "7"])
+            #expect(
+                events.map(\.record)
+                    == (keep
+                        ? [.record(["route": "app.billing", "n": 1]), .record(["n": 2]), .record(["route": 7, "n": 3])]
+                        : [.record(["n": 1]), .record(["n": 2]), .record(["n": 3])]))
+        }
+    }
+
+    /// in_udp's `<extract>` too.
+    @Test func udpInputTakesTheTagFromAField() async throws {
+        let sink = RecordingSink()
+        let made = try SocketInputConfiguration.udp(
+            source(["tag": "udp.default"], [ConfigElement("parse", "", ["@type": "json"]), ConfigElement("extract", "", ["tag_key": "t"])]))
+        try await withSocketInput(made, sink: sink) { port in
+            try sendUDP(port: port, Array("{\"t\":\"udp.routed\",\"v\":\"a\"}".utf8))
+            let events = try await sink.events(count: 1)
+            #expect(events.map(\.tag) == ["udp.routed"])
+            #expect(events.first?.record == .record(["v": "a"]))
+        }
+    }
+
+    /// in_tcp's `<security>`: a connection from an address no `<client>` covers is closed with a
+    /// warning and emits nothing; one from an allowed address is read.
+    @Test func tcpInputLetsInOnlyTheClientsItLists() async throws {
+        for (clients, allowed) in [([("network", "10.0.0.0/8")], false), ([("network", "10.0.0.0/8"), ("host", "127.0.0.1")], true)] {
+            let sink = RecordingSink()
+            let logs = LogCapture()
+            let security = ConfigElement("security", "", [:], children: clients.map { key, value in ConfigElement("client", "", [key: value]) })
+            let made = try SocketInputConfiguration.tcp(
+                source(["tag": "guarded"], [ConfigElement("parse", "", ["@type": "none"]), security]))
+            try await withSocketInput(made, sink: sink, logs: logs) { port in
+                try? await sendTCP(port: port, [Array("hello\n".utf8)])
+                if allowed {
+                    #expect(try await sink.events(count: 1).map(\.record) == [.record(["message": "hello"])])
+                } else {
+                    let denied = try await polled(timeout: 30, { logs.count(.warning, containing: "anonymous client '127.0.0.1' denied") }, until: { $0 > 0 })
+                    #expect(denied == 1)
+                    #expect(sink.events.isEmpty)
+                }
+            }
+        }
+    }
+
     @Test func udpInputTakesEachDatagram() async throws {
         let sink = RecordingSink()
         let made = try SocketInputConfiguration.udp(

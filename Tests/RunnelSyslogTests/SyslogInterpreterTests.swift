@@ -1,5 +1,6 @@
 import RunnelConfig
 import RunnelCore
+import RunnelForward
 import RunnelParsers
 import Testing
 
@@ -111,5 +112,32 @@ import Testing
         let (udpInput, _) = try SocketInputConfiguration.udp(
             ConfigElement("source", "", ["tag": "t", "receive_buffer_size": "1m"], children: [ConfigElement("parse", "", ["@type": "none"])]))
         #expect(udpInput.port == 5160 && udpInput.datagramLimit == 4096 && udpInput.removeNewline && udpInput.receiveBufferSize == 1_048_576)
+    }
+
+    @Test func tcpSecurityAndExtractSectionsAreChecked() throws {
+        func tcp(_ children: [ConfigElement]) throws -> (SocketInputConfiguration, LineInterpreter) {
+            try SocketInputConfiguration.tcp(
+                ConfigElement("source", "", ["tag": "t"], children: [ConfigElement("parse", "", ["@type": "none"])] + children))
+        }
+        func security(_ clients: [(String, String)]...) -> ConfigElement {
+            ConfigElement(
+                "security", "", [:],
+                children: clients.map { pairs in
+                    ConfigElement(
+                        name: "client", parameters: pairs.map { ConfigParameter(key: $0.0, value: $0.1, location: .synthesized) }, children: [])
+                })
+        }
+        let (allowing, _) = try tcp([security([("host", "127.0.0.1")], [("network", "192.168.0.0/16")])])
+        #expect(allowing.allowedClients == [IPNetwork("127.0.0.1")!, IPNetwork("192.168.0.0/16")!])
+        #expect(try tcp([]).0.allowedClients == nil)
+        for bad in [
+            security(), security([]), security([("host", "127.0.0.1"), ("network", "10.0.0.0/8")]),
+            security([("network", "10.0.0.0/33")]), security([("host", "no-such-host.invalid")]),
+        ] {
+            #expect(throws: ConfigError.self) { try tcp([bad]) }
+        }
+        #expect(try tcp([ConfigElement("extract", "", ["tag_key": "k"])]).1.extract == LineInterpreter.Extract(tagKey: "k"))
+        #expect(try tcp([ConfigElement("extract", "", ["time_key": "t", "time_type": "unixtime"])]).1.extract == nil)
+        #expect(throws: ConfigError.self) { try tcp([ConfigElement("extract", "", ["tag_key": "k", "time_type": "epoch"])]) }
     }
 }

@@ -12,7 +12,8 @@ extension PipelineDirectory {
             (plugin as? any PluginStatusReporting)?.monitorStatus() ?? []
         }
         for input in pipeline.inputs {
-            var monitored = MonitoredPlugin(id: input.id, category: "input", type: input.type, status: status(input.plugin))
+            var monitored = MonitoredPlugin(
+                id: input.id, category: "input", type: input.type, status: status(input.plugin) + (input.emitMetrics?.monitorStatus ?? []))
             if withTailFiles, let tail = input.plugin as? any TailedFilesReporting {
                 monitored.tailFiles = await tail.tailedFiles()
                 monitored.tailCounters = tail.tailedFileCounts

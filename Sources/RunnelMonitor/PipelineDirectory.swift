@@ -16,7 +16,9 @@ final class PipelineDirectory: Sendable {
     func pluginsJSON(includeConfig: Bool, includeRetry: Bool = false) -> [UInt8] {
         var plugins: [MessagePackValue] = []
         guard let pipeline = pipeline.withLock({ $0 }) else { return Array("{\"plugins\":[]}".utf8) }
-        func entry(id: String, category: String, type: String, element: ConfigElement, plugin: Any) -> MessagePackValue {
+        func entry(
+            id: String, category: String, type: String, element: ConfigElement, plugin: Any, metrics: InputEmitMetrics? = nil
+        ) -> MessagePackValue {
             var pairs: [MessagePackPair] = [
                 .init(key: "plugin_id", value: .string(id)),
                 .init(key: "plugin_category", value: .string(category)),
@@ -36,9 +38,13 @@ final class PipelineDirectory: Sendable {
                     pairs.append(.init(key: .string(key), value: value))
                 }
             }
+            for (key, value) in metrics?.monitorStatus ?? [] { pairs.append(.init(key: .string(key), value: value)) }
             return .map(pairs)
         }
-        for input in pipeline.inputs { plugins.append(entry(id: input.id, category: "input", type: input.type, element: input.element, plugin: input.plugin)) }
+        for input in pipeline.inputs {
+            plugins.append(
+                entry(id: input.id, category: "input", type: input.type, element: input.element, plugin: input.plugin, metrics: input.emitMetrics))
+        }
         for filter in pipeline.filters {
             plugins.append(entry(id: filter.id, category: "filter", type: filter.type, element: filter.element, plugin: filter.plugin))
         }

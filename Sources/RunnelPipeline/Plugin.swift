@@ -146,6 +146,10 @@ public struct SystemConfiguration: Sendable {
     /// own parameter says otherwise.
     public var filePermission: UInt16 = 0o644
     public var dirPermission: UInt16 = 0o755
+    /// `enable_input_metrics`: inputs count what they emit (`emit_records` in monitor_agent).
+    public var enableInputMetrics = false
+    /// `enable_size_metrics`: and its size (`emit_size`).
+    public var enableSizeMetrics = false
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case text, json

@@ -10,6 +10,8 @@ public struct Pipeline: Sendable {
         public var type: String
         public var plugin: P
         public var element: ConfigElement
+        /// An input's emit counts, with `<system> enable_input_metrics`.
+        public var emitMetrics: InputEmitMetrics? = nil
     }
 
     /// The configuration tree it was built from.

@@ -67,10 +67,12 @@ public struct PipelineBuilder: Sendable {
                 }
                 guard let factory = registry.inputs[type] else { throw unknownType(type, kind: "input", element: element, known: registry.inputs.keys) }
                 let id = state.pluginID(element, type: type)
-                let context = makeContext(
-                    element, id: id, router: LabelSink(name: target, table: table), table: table, labels: labelNames, system: system, state: &state)
+                let metrics = system.enableInputMetrics ? InputEmitMetrics(countsSize: system.enableSizeMetrics) : nil
+                var router: any EventSink = LabelSink(name: target, table: table)
+                if let metrics { router = CountingSink(next: router, metrics: metrics) }
+                let context = makeContext(element, id: id, router: router, table: table, labels: labelNames, system: system, state: &state)
                 let plugin = try factory(context)
-                state.inputs.append(.init(id: id, type: type, plugin: plugin, element: element))
+                state.inputs.append(.init(id: id, type: type, plugin: plugin, element: element, emitMetrics: metrics))
                 graph.append("<source> \(type) (\(id)) -> \(target == RouterTable.rootName ? "top level" : "label " + target)")
             }
         }
@@ -270,9 +272,11 @@ extension SystemConfiguration {
         processName = element.string("process_name")
         filePermission = try element.permission("file_permission", default: filePermission)
         dirPermission = try element.permission("dir_permission", default: dirPermission)
+        enableInputMetrics = try element.bool("enable_input_metrics", default: false)
+        enableSizeMetrics = try element.bool("enable_size_metrics", default: false)
         for key in [
             "suppress_repeated_stacktrace", "emit_error_log_interval", "ignore_repeated_log_interval", "suppress_config_dump", "without_source",
-            "log_event_verbose", "enable_input_metrics", "enable_size_metrics",
+            "log_event_verbose",
         ] {
             element.markUsed(key)
         }

@@ -39,10 +39,10 @@ public func waitForPort(_ port: Int, seconds: Double = 60) async -> Bool {
     return false
 }
 
-/// A blocking TCP socket connected to 127.0.0.1:`port`, or nil when the connection is refused;
-/// the caller closes it.
-public func connectLoopback(port: Int) -> Int32? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+/// A blocking TCP socket connected to 127.0.0.1:`port` (a UDP one aimed there with `datagram`),
+/// or nil when the connection is refused; the caller closes it.
+public func connectLoopback(port: Int, datagram: Bool = false) -> Int32? {
+    let fd = socket(AF_INET, Int32((datagram ? SOCK_DGRAM : SOCK_STREAM).rawValue), 0)
     guard fd >= 0 else { return nil }
     var address = loopback(port: port)
     let connected =

@@ -106,6 +106,7 @@ import Testing
         defer { server.channel.close(promise: nil) }
         let sender = Self.sender(port: server.port, ack: false)
         for _ in 0..<2 { _ = await sender.send(ForwardChunkSenderTests.chunk()) }
-        try await waitUntil("both connections arrive", timeout: 120) { server.connections == 2 }
+        try await waitUntil("both connections arrive", timeout: 120) { server.connections >= 2 }
+        #expect(server.connections == 2)
     }
 }

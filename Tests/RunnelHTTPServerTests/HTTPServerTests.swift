@@ -202,34 +202,6 @@ import Testing
         }
     }
 
-    /// Clients that connect while the server stops: each connection the server accepted, served
-    /// or not yet, is closed, and the process goes on. (A connection NIO had accepted but not yet
-    /// handed out when the listener closed used to be dropped unfinished, which traps: it brought
-    /// runnel down on a SIGUSR2 reload while a probe connected.)
-    final class Sockets: Sendable {
-        let connected = Mutex<[Int32]>([])
-    }
-
-    @Test func connectionsArrivingAsItStopsAreClosed() async throws {
-        for _ in 0..<5 {
-            let sockets = Sockets()
-            try await withHTTPServer(Self.router()) { port, trigger in
-                // Blocking connects, on a thread of their own.
-                try await onOwnThread {
-                    for index in 0..<40 {
-                        if index == 15 { trigger.triggerGracefulShutdown() }
-                        guard let fd = connectLoopback(port: port) else { continue }
-                        sockets.connected.withLock { $0.append(fd) }
-                    }
-                }
-            }
-            let fds = sockets.connected.withLock { $0 }
-            let open = try await onOwnThread { fds.filter { !peerCloses($0, within: 10) }.count }
-            fds.forEach { close($0) }
-            #expect(open == 0, "connections accepted as the server stopped and left open: \(open) of \(fds.count)")
-        }
-    }
-
     /// A connection that sends nothing is closed after `idleTimeout`. (It sends no request: on a
     /// loaded machine a request could arrive just after so short a timeout, and find it closed.)
     @Test func idleConnectionsAreClosedAfterTheTimeout() async throws {
@@ -290,6 +262,41 @@ import Testing
         guard case .notFound = router.match(HTTPRequest(method: .GET, uri: "/b")) else {
             Issue.record("/b has no route")
             return
+        }
+    }
+}
+
+/// The server stopping while clients connect. A suite of its own, with a longer time limit than
+/// HTTPServerTests': its rounds of start, connect and stop wait on threads that a busy test
+/// process (all of CI's suites at once) hands out slowly.
+@Suite(.timeLimit(.minutes(5))) struct HTTPServerStopTests {
+    static func router() -> HTTPRouter { HTTPServerTests.router() }
+
+    /// Clients that connect while the server stops: each connection the server accepted, served
+    /// or not yet, is closed, and the process goes on. (A connection NIO had accepted but not yet
+    /// handed out when the listener closed used to be dropped unfinished, which traps: it brought
+    /// runnel down on a SIGUSR2 reload while a probe connected.)
+    final class Sockets: Sendable {
+        let connected = Mutex<[Int32]>([])
+    }
+
+    @Test func connectionsArrivingAsItStopsAreClosed() async throws {
+        for _ in 0..<3 {
+            let sockets = Sockets()
+            try await withHTTPServer(Self.router()) { port, trigger in
+                // Blocking connects, on a thread of their own.
+                try await onOwnThread {
+                    for index in 0..<40 {
+                        if index == 15 { trigger.triggerGracefulShutdown() }
+                        guard let fd = connectLoopback(port: port) else { continue }
+                        sockets.connected.withLock { $0.append(fd) }
+                    }
+                }
+            }
+            let fds = sockets.connected.withLock { $0 }
+            let open = try await onOwnThread { fds.filter { !peerCloses($0, within: 10) }.count }
+            fds.forEach { close($0) }
+            #expect(open == 0, "connections accepted as the server stopped and left open: \(open) of \(fds.count)")
         }
     }
 }

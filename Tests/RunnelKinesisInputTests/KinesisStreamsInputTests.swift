@@ -236,6 +236,13 @@ func motoInput(
         print("ok")
         """
 
+    /// The lease table as moto holds it: its text, and per lease its key, owner ("-" for none),
+    /// counter, checkpoint, checkpoint sub-sequence number and owner switches.
+    static func leaseRows(_ moto: MotoServer, python: String) async throws -> (text: String, rows: [[String]]) {
+        let table = try await Python.runDetached(python, ["-c", script, moto.endpoint, "leases", "0", "0"])
+        return (table.output, table.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.map { $0.split(separator: " ").map(String.init) })
+    }
+
     static func input(_ moto: MotoServer, worker: String, sink: RecordingSink, failover: String = "2s") throws -> KinesisStreamsInput {
         try motoInput(
             moto, stream: "shared", tag: "shared",
@@ -266,10 +273,7 @@ func motoInput(
             runningB.cancel()
         }
         func all() -> [Int64] { KinesisStreamsInputMotoTests.seqs(sinkA) + KinesisStreamsInputMotoTests.seqs(sinkB) }
-        func leaseRows() async throws -> (text: String, rows: [[String]]) {
-            let table = try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "leases", "0", "0"])
-            return (table.output, table.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.map { $0.split(separator: " ").map(String.init) })
-        }
+        func leaseRows() async throws -> (text: String, rows: [[String]]) { try await Self.leaseRows(moto, python: python) }
         try await waitUntil("every record is read and the leases are split two and two", timeout: 120, every: .milliseconds(500)) {
             let rows = try await leaseRows().rows
             return Set(all()).count == 40 && rows.filter { $0[1] == "worker-a" }.count == 2 && rows.filter { $0[1] == "worker-b" }.count == 2
@@ -310,10 +314,7 @@ extension KinesisLeaseMotoTests {
         defer { moto.stop() }
         let python = KinesisStreamsInputMotoTests.python!
         #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "create", "0", "40"]).status == 0)
-        func leaseRows() async throws -> (text: String, rows: [[String]]) {
-            let table = try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "leases", "0", "0"])
-            return (table.output, table.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.map { $0.split(separator: " ").map(String.init) })
-        }
+        func leaseRows() async throws -> (text: String, rows: [[String]]) { try await Self.leaseRows(moto, python: python) }
         let sinkA = RecordingSink()
         let a = try Self.input(moto, worker: "worker-a", sink: sinkA, failover: "60s")
         let runningA = Task { try await a.run() }

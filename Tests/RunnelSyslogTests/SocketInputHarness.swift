@@ -102,17 +102,8 @@ func hostName(short: Bool) -> String {
 /// Connects to 127.0.0.1:`port`, sends each piece as its own write (a pause between lets them
 /// arrive as separate reads), then closes.
 func sendTCP(port: Int, _ pieces: [[UInt8]]) async throws {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket(): errno \(errno)") }
+    guard let fd = connectLoopback(port: port) else { throw TestFailure("connect(127.0.0.1:\(port)): errno \(errno)") }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw TestFailure("connect(127.0.0.1:\(port)): errno \(errno)") }
     for piece in pieces {
         let sent = piece.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == piece.count else { throw TestFailure("send: \(sent) of \(piece.count) bytes, errno \(errno)") }
@@ -122,21 +113,10 @@ func sendTCP(port: Int, _ pieces: [[UInt8]]) async throws {
 
 /// Sends one datagram to 127.0.0.1:`port`.
 func sendUDP(port: Int, _ bytes: [UInt8]) throws {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket(): errno \(errno)") }
+    guard let fd = connectLoopback(port: port, datagram: true) else { throw TestFailure("socket(): errno \(errno)") }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    let sent = bytes.withUnsafeBytes { buffer in
-        withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(fd, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-    }
-    guard sent == bytes.count else { throw TestFailure("sendto: \(sent) of \(bytes.count) bytes, errno \(errno)") }
+    let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    guard sent == bytes.count else { throw TestFailure("send: \(sent) of \(bytes.count) bytes, errno \(errno)") }
 }
 
 /// A real rsyslogd with its own configuration, work directory and pid file in a temporary

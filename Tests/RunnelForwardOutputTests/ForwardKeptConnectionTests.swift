@@ -41,6 +41,9 @@ import Testing
         configuration.requireAckResponse = ack
         configuration.ackResponseTimeout = .seconds(1)
         configuration.sendTimeout = .seconds(30)
+        // A failed send takes the one server out of the rotation, and the next send then opens
+        // nothing: give connecting room on a machine that every suite at once keeps busy.
+        configuration.connectTimeout = .seconds(60)
         var logger = Logger(label: "forward-output-test")
         logger.logLevel = .critical
         return ForwardChunkSender(configuration: configuration, pool: ForwardServerPool(configuration: configuration, logger: logger), logger: logger)
@@ -105,8 +108,9 @@ import Testing
         let server = try await CountingServer()
         defer { server.channel.close(promise: nil) }
         let sender = Self.sender(port: server.port, ack: false)
-        for _ in 0..<2 { _ = await sender.send(ForwardChunkSenderTests.chunk()) }
-        try await waitUntil("both connections arrive", timeout: 120) { server.connections >= 2 }
+        var results: [String] = []
+        for _ in 0..<2 { results.append("\(await sender.send(ForwardChunkSenderTests.chunk()))") }
+        try await waitUntil("both connections arrive (sends: \(results))", timeout: 120) { server.connections >= 2 }
         #expect(server.connections == 2)
     }
 }

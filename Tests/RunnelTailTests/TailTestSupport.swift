@@ -53,7 +53,7 @@ struct RunningTail {
     /// Waits until the tailer has completed two passes after now (so one began after the call).
     /// Throws when it has not: a test going on regardless would rotate files away before the
     /// tailer saw them and report a loss that is only a slow machine.
-    func passCompleted(timeout: Double = 60) async throws {
+    func passCompleted(timeout: Double = 180) async throws {
         let target = plugin.completedTicks.load(ordering: .relaxed) + 2
         let deadline = Date().addingTimeInterval(timeout)
         while plugin.completedTicks.load(ordering: .relaxed) < target {

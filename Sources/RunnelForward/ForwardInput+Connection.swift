@@ -29,10 +29,12 @@ extension ForwardInput {
                 timeout: .nanoseconds(Int64(configuration.frameTimeout * 1e9)), progress: progress, gate: gate))
         try sync.addHandler(ByteToMessageHandler(ForwardFrameDecoder(options: configuration.decodingOptions)))
         try sync.addHandler(ForwardFrameCompletionHandler(progress: progress))
-        let asyncChannel = try NIOAsyncChannel<ForwardFrame, ByteBuffer>(
-            wrappingChannelSynchronously: channel,
-            configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
-        return acceptor.accepted(ForwardConnection(channel: asyncChannel, gate: gate))
+        return try acceptor.accepted(channel) {
+            let asyncChannel = try NIOAsyncChannel<ForwardFrame, ByteBuffer>(
+                wrappingChannelSynchronously: channel,
+                configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
+            return ForwardConnection(channel: asyncChannel, gate: gate)
+        }
     }
 
     /// Serves one connection until the client closes it, it misbehaves, or shutdown.

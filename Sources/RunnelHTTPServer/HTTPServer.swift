@@ -78,7 +78,7 @@ public struct HTTPServer: Sendable {
                 try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                 try sync.addHandler(HTTPQuiescingHandler())
                 try sync.configureHTTPServerPipeline()
-                return acceptor.accepted(try Connection(wrappingChannelSynchronously: channel))
+                return try acceptor.accepted(channel) { try Connection(wrappingChannelSynchronously: channel) }
             }
         }
         do {

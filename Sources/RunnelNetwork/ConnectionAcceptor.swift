@@ -11,9 +11,10 @@ import Synchronization
 /// there, and an `NIOAsyncChannel` dropped before its writer is finished traps ("Deinited
 /// NIOAsyncWriter without calling finish()", in release builds too) once the connection turns
 /// active: a client connecting at the moment of a reload or a stop would bring the process down.
-/// So the initializer hands each connection to `accepted(_:)`, which holds it until its task
-/// takes it; whatever was never taken is closed when the listener stops, and one accepted after
-/// that is closed at once.
+/// So the initializer has `accepted(_:_:)` make the connection, which is held until its task
+/// takes it; whatever was never taken is closed when the listener stops, and a connection
+/// accepted after that is refused before it is made: the initializer fails and NIO closes the
+/// socket then and there.
 public final class ConnectionAcceptor<Connection: Sendable, Inbound: Sendable, Outbound: Sendable>: Sendable {
     private struct State {
         var waiting: [ObjectIdentifier: Connection] = [:]
@@ -29,15 +30,16 @@ public final class ConnectionAcceptor<Connection: Sendable, Inbound: Sendable, O
         asyncChannel = channel
     }
 
-    /// Called by the child channel initializer with the connection it returns.
-    public func accepted(_ connection: Connection) -> Connection {
-        let key = ObjectIdentifier(asyncChannel(connection).channel)
-        let stopped = state.withLock { state in
-            if !state.stopped { state.waiting[key] = connection }
-            return state.stopped
+    /// Called by the child channel initializer of `channel`: makes its connection with `make` and
+    /// holds it, or throws `ListenerStopped` once the listener has stopped.
+    public func accepted(_ channel: any Channel, _ make: () throws -> Connection) throws -> Connection {
+        let key = ObjectIdentifier(channel)
+        return try state.withLock { state in
+            if state.stopped { throw ListenerStopped() }
+            let connection = try make()
+            state.waiting[key] = connection
+            return connection
         }
-        if stopped { Task { await close(connection) } }
-        return connection
     }
 
     /// Accepts until graceful shutdown, calling `serve` for each connection in its own task, and
@@ -88,4 +90,9 @@ public final class ConnectionAcceptor<Connection: Sendable, Inbound: Sendable, O
     private func close(_ connection: Connection) async {
         try? await asyncChannel(connection).executeThenClose { _, _ in }
     }
+}
+
+/// A connection arrived after its listener stopped; it is closed unserved.
+public struct ListenerStopped: Error, CustomStringConvertible {
+    public var description: String { "the listener has stopped; connection closed" }
 }

@@ -41,11 +41,13 @@ extension SocketInput {
         if let sslContext {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
         }
-        let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-            wrappingChannelSynchronously: channel,
-            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
-        // Read now: a peer that sends and closes at once leaves a closed channel without addresses.
-        return acceptor.accepted(StreamConnection(channel: connection, remote: channel.remoteAddress))
+        return try acceptor.accepted(channel) {
+            let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                wrappingChannelSynchronously: channel,
+                configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+            // Read now: a peer that sends and closes at once leaves a closed channel without addresses.
+            return StreamConnection(channel: connection, remote: channel.remoteAddress)
+        }
     }
 
     /// Serves one connection until the peer closes it or shutdown. A message that is bad in any

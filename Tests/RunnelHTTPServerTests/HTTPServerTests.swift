@@ -294,7 +294,7 @@ import Testing
                 }
             }
             let fds = sockets.connected.withLock { $0 }
-            let open = try await onOwnThread { fds.filter { !peerCloses($0, within: 10) }.count }
+            let open = try await onOwnThread { fds.filter { !peerCloses($0, within: 30) }.count }
             fds.forEach { close($0) }
             #expect(open == 0, "connections accepted as the server stopped and left open: \(open) of \(fds.count)")
         }

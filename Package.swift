@@ -431,11 +431,12 @@ let package = Package(
         .testTarget(
             name: "RunnelHTTPServerTests",
             dependencies: [
-                "RunnelHTTPServer", "RunnelTestSupport",
+                "RunnelHTTPServer", "RunnelNetwork", "RunnelTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

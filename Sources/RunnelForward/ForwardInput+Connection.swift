@@ -13,7 +13,7 @@ import ServiceLifecycle
 #endif
 
 extension ForwardInput {
-    /// Builds a connection's pipeline on its event loop.
+    /// Builds a connection's pipeline on its event loop (through the acceptor's initializer).
     func setUpConnection(_ channel: any Channel) throws -> ForwardConnection {
         let gate = ForwardConnectionGate()
         let progress = ForwardFrameProgress()
@@ -29,12 +29,10 @@ extension ForwardInput {
                 timeout: .nanoseconds(Int64(configuration.frameTimeout * 1e9)), progress: progress, gate: gate))
         try sync.addHandler(ByteToMessageHandler(ForwardFrameDecoder(options: configuration.decodingOptions)))
         try sync.addHandler(ForwardFrameCompletionHandler(progress: progress))
-        return try acceptor.accepted(channel) {
-            let asyncChannel = try NIOAsyncChannel<ForwardFrame, ByteBuffer>(
-                wrappingChannelSynchronously: channel,
-                configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
-            return ForwardConnection(channel: asyncChannel, gate: gate)
-        }
+        let asyncChannel = try NIOAsyncChannel<ForwardFrame, ByteBuffer>(
+            wrappingChannelSynchronously: channel,
+            configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
+        return ForwardConnection(channel: asyncChannel, gate: gate)
     }
 
     /// Serves one connection until the client closes it, it misbehaves, or shutdown.

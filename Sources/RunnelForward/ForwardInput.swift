@@ -101,17 +101,13 @@ public final class ForwardInput: InputPlugin, Sendable {
             if let lease {
                 let backlog = Int32(clamping: configuration.backlog)
                 let socket = try lease.socket(backlog: backlog) { try ListeningSocket.open(address, backlog: backlog) }
-                return try await bootstrap.bind(socket) { channel in
-                    channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
-                }
+                return try await bootstrap.bind(socket, childChannelInitializer: acceptor.initializer(setUpConnection))
             }
         case .unix(let path):
             try UnixSocketFile.removeStale(path)
             address = try SocketAddress(unixDomainSocketPath: path)
         }
-        return try await bootstrap.bind(to: address) { channel in
-            channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
-        }
+        return try await bootstrap.bind(to: address, childChannelInitializer: acceptor.initializer(setUpConnection))
     }
 
     private func startHeartbeat(_ address: SocketAddress) async throws -> (any Channel)? {

@@ -70,16 +70,13 @@ public struct HTTPServer: Sendable {
 
     private func bind(_ acceptor: Acceptor) async throws -> NIOAsyncChannel<Connection, Never> {
         let (host, port, idleTimeout, tls) = (configuration.host, configuration.port, configuration.idleTimeout, configuration.tls)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = {
-            channel in
-            channel.eventLoop.makeCompletedFuture {
-                let sync = channel.pipeline.syncOperations
-                if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
-                try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                try sync.addHandler(HTTPQuiescingHandler())
-                try sync.configureHTTPServerPipeline()
-                return try acceptor.accepted(channel) { try Connection(wrappingChannelSynchronously: channel) }
-            }
+        let initializer = acceptor.initializer { channel in
+            let sync = channel.pipeline.syncOperations
+            if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+            try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+            try sync.addHandler(HTTPQuiescingHandler())
+            try sync.configureHTTPServerPipeline()
+            return try Connection(wrappingChannelSynchronously: channel)
         }
         do {
             let bootstrap = ServerBootstrap(group: group)

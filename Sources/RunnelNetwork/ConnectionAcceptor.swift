@@ -11,10 +11,9 @@ import Synchronization
 /// there, and an `NIOAsyncChannel` dropped before its writer is finished traps ("Deinited
 /// NIOAsyncWriter without calling finish()", in release builds too) once the connection turns
 /// active: a client connecting at the moment of a reload or a stop would bring the process down.
-/// So the initializer has `accepted(_:_:)` make the connection, which is held until its task
-/// takes it; whatever was never taken is closed when the listener stops, and a connection
-/// accepted after that is refused before it is made: the initializer fails and NIO closes the
-/// socket then and there.
+/// So `initializer(_:)` makes each connection and holds it until its task takes it; whatever was
+/// never taken is closed when the listener stops, and a connection accepted after that is refused
+/// before it is made and closed then and there, on its event loop.
 public final class ConnectionAcceptor<Connection: Sendable, Inbound: Sendable, Outbound: Sendable>: Sendable {
     private struct State {
         var waiting: [ObjectIdentifier: Connection] = [:]
@@ -30,13 +29,28 @@ public final class ConnectionAcceptor<Connection: Sendable, Inbound: Sendable, O
         asyncChannel = channel
     }
 
-    /// Called by the child channel initializer of `channel`: makes its connection with `make` and
-    /// holds it, or throws `ListenerStopped` once the listener has stopped.
-    public func accepted(_ channel: any Channel, _ make: () throws -> Connection) throws -> Connection {
+    /// The child channel initializer of the listener: `setUp` builds each accepted channel's
+    /// pipeline and connection on its event loop, and the connection is held until its task takes
+    /// it. A channel that fails to set up, or arrives once the listener has stopped, is closed
+    /// here: NIO leaves a channel whose initializer failed unregistered and open.
+    public func initializer(
+        _ setUp: @escaping @Sendable (any Channel) throws -> Connection
+    ) -> @Sendable (any Channel) -> EventLoopFuture<Connection> {
+        { channel in
+            do {
+                return channel.eventLoop.makeSucceededFuture(try self.accepted(channel, setUp))
+            } catch {
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
+    }
+
+    private func accepted(_ channel: any Channel, _ setUp: (any Channel) throws -> Connection) throws -> Connection {
         let key = ObjectIdentifier(channel)
         return try state.withLock { state in
             if state.stopped { throw ListenerStopped() }
-            let connection = try make()
+            let connection = try setUp(channel)
             state.waiting[key] = connection
             return connection
         }

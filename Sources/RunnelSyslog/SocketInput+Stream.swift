@@ -17,13 +17,9 @@ extension SocketInput {
                 .childChannelOption(.socketOption(.so_keepalive), value: configuration.sendKeepalivePacket ? 1 : 0)
             if let lease {
                 let socket = try lease.socket(backlog: backlog) { try ListeningSocket.open(address, backlog: backlog) }
-                server = try await bootstrap.bind(socket) { channel in
-                    channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
-                }
+                server = try await bootstrap.bind(socket, childChannelInitializer: acceptor.initializer(setUpConnection))
             } else {
-                server = try await bootstrap.bind(to: address) { channel in
-                    channel.eventLoop.makeCompletedFuture { try self.setUpConnection(channel) }
-                }
+                server = try await bootstrap.bind(to: address, childChannelInitializer: acceptor.initializer(setUpConnection))
             }
         } catch {
             throw bindFailed(error)
@@ -41,13 +37,11 @@ extension SocketInput {
         if let sslContext {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
         }
-        return try acceptor.accepted(channel) {
-            let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                wrappingChannelSynchronously: channel,
-                configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
-            // Read now: a peer that sends and closes at once leaves a closed channel without addresses.
-            return StreamConnection(channel: connection, remote: channel.remoteAddress)
-        }
+        let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+            wrappingChannelSynchronously: channel,
+            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+        // Read now: a peer that sends and closes at once leaves a closed channel without addresses.
+        return StreamConnection(channel: connection, remote: channel.remoteAddress)
     }
 
     /// Serves one connection until the peer closes it or shutdown. A message that is bad in any

@@ -13,7 +13,7 @@ public enum Python {
         }
         var resolved: [String] = []
         for candidate in found {
-            guard let result = try? run(candidate, ["-c", "import sys; print(sys.executable)"]), result.status == 0 else { continue }
+            guard let result = try? Program.runBlocking(candidate, ["-c", "import sys; print(sys.executable)"]), result.status == 0 else { continue }
             let executable = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
             if !resolved.contains(executable) { resolved.append(executable) }
         }
@@ -23,32 +23,14 @@ public enum Python {
     /// The first python3 that imports every one of `modules`, or nil.
     public static func first(importing modules: [String]) -> String? {
         candidates.first { candidate in
-            modules.isEmpty || (try? run(candidate, ["-c", "import " + modules.joined(separator: ", ")]).status) == 0
+            modules.isEmpty || (try? Program.runBlocking(candidate, ["-c", "import " + modules.joined(separator: ", ")]).status) == 0
         }
     }
 
-    /// Runs `python` with `arguments` to completion, `stdin` as its input; returns status and stdout.
+    /// Runs `python` with `arguments` to completion, `stdin` as its input; returns status and
+    /// stdout. The wait holds no thread that async code shares (see `Program`).
     @discardableResult
-    public static func run(_ python: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readToEndRetrying()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    /// `run` on a thread of its own, so the wait for the child holds none of the few threads
-    /// that async code (the server under test among it) shares.
-    public static func runDetached(_ python: String, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, output: String) {
-        try await onOwnThread { try run(python, arguments, stdin: stdin) }
+    public static func run(_ python: String, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, output: String) {
+        try await Program.run(python, arguments, stdin: stdin)
     }
 }

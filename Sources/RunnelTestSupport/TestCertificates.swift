@@ -6,7 +6,7 @@ public enum TestCertificates {
     public static let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Writes ca.pem, server.pem, server.key, client.pem and client.key into a new directory.
-    public static func make() throws -> URL {
+    public static func make() async throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runnel-tls-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = """
@@ -19,12 +19,8 @@ public enum TestCertificates {
             openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=client 2>/dev/null
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("openssl could not make the test certificates") }
+        let made = try await Program.run("/bin/sh", ["-c", script], standardError: .merged)
+        guard made.status == 0 else { throw TestFailure("openssl could not make the test certificates: \(made.output)") }
         return directory
     }
 }

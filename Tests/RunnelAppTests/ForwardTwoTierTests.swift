@@ -202,7 +202,7 @@ import Testing
     }
 
     @Test(.enabled(if: TestCertificates.openssl != nil)) func tlsDeliversEveryEvent() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { try? FileManager.default.removeItem(at: certificates) }
         let directory = certificates.path
         try await run(

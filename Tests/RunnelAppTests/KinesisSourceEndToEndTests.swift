@@ -46,7 +46,7 @@ import Testing
     func oneStreamIntoAnotherAcrossARestart() async throws {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
-        #expect(try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "create", "0", "30"]).status == 0)
+        #expect(try await Python.run(Self.python!, ["-c", Self.script, moto.endpoint, "create", "0", "30"]).status == 0)
         let state = try TemporaryDirectory(prefix: "runnel-kinesis-source")
         let environment = [
             "RUNNEL_STATE_DIR": state.path, "RUNNEL_SOURCE_STREAM": "orders", "RUNNEL_STREAM": "copied", "RUNNEL_KINESIS_ENDPOINT": moto.endpoint,
@@ -68,7 +68,7 @@ import Testing
         #expect(await first.wait(seconds: 60) == 0, "\(first.log)")
 
         // Restarted: only the orders written since are read again.
-        #expect(try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "put", "30", "10"]).status == 0)
+        #expect(try await Python.run(Self.python!, ["-c", Self.script, moto.endpoint, "put", "30", "10"]).status == 0)
         let second = try TestProcess(Paths.runnel, ["-c", config], environment: environment)
         defer { Task { await second.stop() } }
         try await waitUntil("40 orders are copied", timeout: 120, every: .milliseconds(500)) { try await Set(orders(copied())).count >= 40 }
@@ -99,7 +99,7 @@ import Testing
         let moto = try await MotoServer.start()
         defer { moto.stop() }
         let python = KinesisSourceEndToEndTests.python!
-        #expect(try await Python.runDetached(python, ["-c", KinesisSourceEndToEndTests.script, moto.endpoint, "create", "0", "0"]).status == 0)
+        #expect(try await Python.run(python, ["-c", KinesisSourceEndToEndTests.script, moto.endpoint, "create", "0", "0"]).status == 0)
         let state = try TemporaryDirectory(prefix: "runnel-kinesis-crash")
         let environment = [
             "RUNNEL_STATE_DIR": state.path, "RUNNEL_SOURCE_STREAM": "orders", "RUNNEL_STREAM": "copied", "RUNNEL_KINESIS_ENDPOINT": moto.endpoint,
@@ -107,7 +107,7 @@ import Testing
         ]
         let config = Paths.packageRoot.appendingPathComponent("conf.d/kinesis-source.conf").path
         let total = 300
-        let writing = Task { try await Python.runDetached(python, ["-c", Self.writer, moto.endpoint, "0", String(total)]) }
+        let writing = Task { try await Python.run(python, ["-c", Self.writer, moto.endpoint, "0", String(total)]) }
         for loop in 0..<4 {
             let runnel = try TestProcess(Paths.runnel, ["-c", config], environment: environment)
             try await Task.sleep(for: .milliseconds(1200 + 300 * loop))
@@ -133,7 +133,7 @@ import Testing
     func checkNamesAMissingStreamAndPassesAnExistingOne() async throws {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
-        let created = try await Python.runDetached(
+        let created = try await Python.run(
             KinesisSourceEndToEndTests.python!, ["-c", KinesisSourceEndToEndTests.script, moto.endpoint, "create", "0", "0"])
         #expect(created.status == 0, "\(created.output)")
         let state = try TemporaryDirectory(prefix: "runnel-kinesis-check")
@@ -271,7 +271,7 @@ extension Data {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
         let python = KinesisSourceEndToEndTests.python!
-        #expect(try await Python.runDetached(python, ["-c", Self.setup, moto.endpoint, "create", "0", "40"]).status == 0)
+        #expect(try await Python.run(python, ["-c", Self.setup, moto.endpoint, "create", "0", "40"]).status == 0)
         let work = try TemporaryDirectory(prefix: "runnel-kinesis-leases")
         var processes: [String: TestProcess] = [:]
         func start(_ worker: String) throws -> TestProcess {
@@ -284,13 +284,13 @@ extension Data {
         processes["b"] = try start("b")
         defer { for process in processes.values { Task { await process.stop() } } }
         func owners() async throws -> String {
-            try await Python.runDetached(python, ["-c", Self.setup, moto.endpoint, "owners", "0", "0"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            try await Python.run(python, ["-c", Self.setup, moto.endpoint, "owners", "0", "0"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         try await waitUntil("the leases are split two and two", timeout: 120, every: .milliseconds(500)) { try await owners() == "a a b b" }
 
         processes["a"]!.signal(SIGKILL)
         _ = await processes["a"]!.wait(seconds: 30)
-        #expect(try await Python.runDetached(python, ["-c", Self.setup, moto.endpoint, "put", "40", "40"]).status == 0)
+        #expect(try await Python.run(python, ["-c", Self.setup, moto.endpoint, "put", "40", "40"]).status == 0)
         try await waitUntil("b holds every lease", timeout: 120, every: .milliseconds(500)) { try await owners() == "b b b b" }
         // a comes back on its own state: what its buffer held goes out; it takes back its share.
         processes["a"] = try start("a")

@@ -46,7 +46,7 @@ import Testing
     func listDescribeSampleAndTail() async throws {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
-        let setup = try await Python.runDetached(Self.python!, ["-c", Self.setupScript, moto.endpoint, "create"])
+        let setup = try await Python.run(Self.python!, ["-c", Self.setupScript, moto.endpoint, "create"])
         #expect(setup.status == 0, "\(setup.output)")
 
         let list = try await streams(moto, ["list", "--json"])
@@ -102,7 +102,7 @@ import Testing
             unsetting: ["AWS_PROFILE", "AWS_SESSION_TOKEN"])
         defer { Task { await tail.stop() } }
         try await Task.sleep(for: .seconds(2))
-        let put = try await Python.runDetached(Self.python!, ["-c", Self.setupScript, moto.endpoint, "put"])
+        let put = try await Python.run(Self.python!, ["-c", Self.setupScript, moto.endpoint, "put"])
         #expect(put.status == 0, "\(put.output)")
         for _ in 0..<600 where !tail.log.contains("arrived while tailing") { try await Task.sleep(for: .milliseconds(100)) }
         #expect(tail.log.contains(#""data":"arrived while tailing""#), "\(tail.log)")

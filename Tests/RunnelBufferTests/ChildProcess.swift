@@ -70,11 +70,15 @@ struct ChildProcess {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
-    /// Waits for the child to exit; returns the raw wait status.
-    func wait() -> Int32 {
+    /// Waits for the child to exit; returns the raw wait status. Polls, so that the wait (a
+    /// drain takes seconds) holds none of the threads the other tests' async code shares.
+    func exited() async -> Int32 {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return status
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { return status }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }

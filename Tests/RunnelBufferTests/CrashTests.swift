@@ -125,7 +125,7 @@ import RunnelTestSupport
         }
 
         let drain = try ChildProcess.spawn(probe, ["drain", dir, "\(iterations)", "\(seed)", durable ? "1" : "0"], outputPath: output)
-        let status = drain.wait()
+        let status = await drain.exited()
         #expect(status == 0, "drain exited with wait status \(status): \(drain.output)")
         #expect(drain.output.contains("drained queue=0 bytes=0"), "\(drain.output)")
 

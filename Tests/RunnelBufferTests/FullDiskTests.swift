@@ -147,12 +147,12 @@ struct TinyDisk {
         let dir = directory.path
         let output = dir + "/probe.out"
         let fill = try ChildProcess.spawn(probe, ["fill", dir, "0", "7", "0", "\(200 * 1024)"], outputPath: output)
-        let fillStatus = fill.wait()
+        let fillStatus = await fill.exited()
         #expect(fillStatus == 0, "fill exited with wait status \(fillStatus): \(fill.output)")
         #expect(fill.output.contains("fill refused"), "\(fill.output)")
 
         let drain = try ChildProcess.spawn(probe, ["drain", dir, "1", "7", "0"], outputPath: output)
-        let drainStatus = drain.wait()
+        let drainStatus = await drain.exited()
         #expect(drainStatus == 0, "drain exited with wait status \(drainStatus): \(drain.output)")
         #expect(drain.output.contains("drained queue=0 bytes=0"), "\(drain.output)")
 

@@ -40,7 +40,7 @@ import Testing
         configuration.keepaliveTimeout = idle
         configuration.requireAckResponse = ack
         configuration.ackResponseTimeout = .seconds(1)
-        configuration.sendTimeout = .seconds(30)
+        configuration.sendTimeout = .seconds(120)
         // A failed send takes the one server out of the rotation, and the next send then opens
         // nothing: give connecting room on a machine that every suite at once keeps busy.
         configuration.connectTimeout = .seconds(60)

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ForwardTLSTests {
     @Test(.enabled(if: TestCertificates.openssl != nil, "the openssl command is not installed"))
     func tlsWithSharedKeyAndClientCertificate() async throws {
-        let directory = try TestCertificates.make()
+        let directory = try await TestCertificates.make()
         defer { try? FileManager.default.removeItem(at: directory) }
         @Sendable func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let sink = CapturingSink()

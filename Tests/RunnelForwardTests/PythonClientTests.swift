@@ -15,26 +15,12 @@ import Testing
     }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readToEndRetrying()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Program.runBlocking("/usr/bin/env", ["python3"] + arguments, standardError: .merged)
     }
 
-    /// Runs the script off the cooperative pool (it blocks while the subprocess runs).
+    /// Runs the script off the cooperative pool (see `Program`).
     static func runScript(_ name: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let path = clients.appendingPathComponent(name).path
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try run([path] + arguments) })
-            }
-        }
+        try await Program.run("/usr/bin/env", ["python3", clients.appendingPathComponent(name).path] + arguments, standardError: .merged)
     }
 
     @Test(

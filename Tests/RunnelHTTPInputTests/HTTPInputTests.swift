@@ -52,7 +52,7 @@ let clientPython = Python.first(importing: ["requests", "cloudevents.core.v1.eve
 
 /// Runs a Python client program against `port`; returns what it printed (a JSON document).
 func runClient(_ script: String, port: Int, _ extra: [String] = []) async throws -> MessagePackValue {
-    let result = try await Python.runDetached(clientPython!, ["-c", script, String(port)] + extra)
+    let result = try await Python.run(clientPython!, ["-c", script, String(port)] + extra)
     guard result.status == 0 else { throw TestFailure("the Python client exited \(result.status): \(result.output)") }
     return try JSONReader.decode(result.output)
 }
@@ -141,7 +141,7 @@ struct HTTPInputTests {
 
     @Test(.enabled(if: TestCertificates.openssl != nil, "the openssl command is not installed"))
     func transportTLS() async throws {
-        let directory = try TestCertificates.make()
+        let directory = try await TestCertificates.make()
         defer { try? FileManager.default.removeItem(at: directory) }
         @Sendable func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let sink = HTTPTestSink()

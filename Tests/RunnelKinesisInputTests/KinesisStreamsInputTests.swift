@@ -172,7 +172,7 @@ func motoInput(
     func readsEveryShardCheckpointsAndResumesWithoutRereading() async throws {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
-        let created = try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "create", "0", "20"])
+        let created = try await Python.run(Self.python!, ["-c", Self.script, moto.endpoint, "create", "0", "20"])
         #expect(created.status == 0, "\(created.output)")
         let directory = try TemporaryDirectory(prefix: "runnel-kinesis-input")
         let checkpoint = directory.path("cp.json")
@@ -201,7 +201,7 @@ func motoInput(
         #expect(saved?.sequenceNumbers.count == 2, "\(String(describing: saved))")
 
         // Started again from the checkpoints: only what was written since is read.
-        let more = try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, "put", "20", "5"])
+        let more = try await Python.run(Self.python!, ["-c", Self.script, moto.endpoint, "put", "20", "5"])
         #expect(more.status == 0, "\(more.output)")
         let again = RecordingSink()
         let second = try Self.input(moto, checkpoint: checkpoint, sink: again, errors: RecordingSink())
@@ -239,7 +239,7 @@ func motoInput(
     /// The lease table as moto holds it: its text, and per lease its key, owner ("-" for none),
     /// counter, checkpoint, checkpoint sub-sequence number and owner switches.
     static func leaseRows(_ moto: MotoServer, python: String) async throws -> (text: String, rows: [[String]]) {
-        let table = try await Python.runDetached(python, ["-c", script, moto.endpoint, "leases", "0", "0"])
+        let table = try await Python.run(python, ["-c", script, moto.endpoint, "leases", "0", "0"])
         return (table.output, table.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.map { $0.split(separator: " ").map(String.init) })
     }
 
@@ -262,7 +262,7 @@ func motoInput(
         let moto = try await MotoServer.start()
         defer { moto.stop() }
         let python = KinesisStreamsInputMotoTests.python!
-        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "create", "0", "40"]).status == 0)
+        #expect(try await Python.run(python, ["-c", Self.script, moto.endpoint, "create", "0", "40"]).status == 0)
         let (sinkA, sinkB) = (RecordingSink(), RecordingSink())
         let a = try Self.input(moto, worker: "worker-a", sink: sinkA)
         let b = try Self.input(moto, worker: "worker-b", sink: sinkB)
@@ -279,7 +279,7 @@ func motoInput(
             return Set(all()).count == 40 && rows.filter { $0[1] == "worker-a" }.count == 2 && rows.filter { $0[1] == "worker-b" }.count == 2
         }
         // Written while the leases are split: each instance reads its own shards' records.
-        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "put", "100", "20"]).status == 0)
+        #expect(try await Python.run(python, ["-c", Self.script, moto.endpoint, "put", "100", "20"]).status == 0)
         try await waitUntil("the records written while split are read", timeout: 120, every: .milliseconds(200)) {
             Set(all()).isSuperset(of: 100..<120)
         }
@@ -293,11 +293,11 @@ func motoInput(
         // A stops (its leases are no longer renewed); B takes them over and reads what comes next.
         runningA.cancel()
         _ = await runningA.result
-        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "put", "40", "20"]).status == 0)
+        #expect(try await Python.run(python, ["-c", Self.script, moto.endpoint, "put", "40", "20"]).status == 0)
         try await waitUntil("B reads the records written after A stopped", timeout: 120, every: .milliseconds(200)) {
             Set(KinesisStreamsInputMotoTests.seqs(sinkB)).isSuperset(of: 40..<60)
         }
-        let after = try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "leases", "0", "0"])
+        let after = try await Python.run(python, ["-c", Self.script, moto.endpoint, "leases", "0", "0"])
         #expect(after.output.split(separator: "\n").filter { $0.hasPrefix("shardId-") }.allSatisfy { $0.contains(" worker-b ") }, "\(after.output)")
         // At least once: nothing lost; what A read but had not checkpointed may come twice.
         #expect(Set(all()) == Set(0..<60).union(100..<120))
@@ -313,7 +313,7 @@ extension KinesisLeaseMotoTests {
         let moto = try await MotoServer.start()
         defer { moto.stop() }
         let python = KinesisStreamsInputMotoTests.python!
-        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "create", "0", "40"]).status == 0)
+        #expect(try await Python.run(python, ["-c", Self.script, moto.endpoint, "create", "0", "40"]).status == 0)
         func leaseRows() async throws -> (text: String, rows: [[String]]) { try await Self.leaseRows(moto, python: python) }
         let sinkA = RecordingSink()
         let a = try Self.input(moto, worker: "worker-a", sink: sinkA, failover: "60s")
@@ -340,7 +340,7 @@ extension KinesisLeaseMotoTests {
         let b = try Self.input(moto, worker: "worker-b", sink: sinkB, failover: "60s")
         let runningB = Task { try await b.run() }
         defer { runningB.cancel() }
-        #expect(try await Python.runDetached(python, ["-c", Self.script, moto.endpoint, "put", "40", "10"]).status == 0)
+        #expect(try await Python.run(python, ["-c", Self.script, moto.endpoint, "put", "40", "10"]).status == 0)
         try await waitUntil("B takes the released leases and reads what comes next", timeout: 30, every: .milliseconds(200)) {
             Set(KinesisStreamsInputMotoTests.seqs(sinkB)).isSuperset(of: 40..<50)
         }
@@ -378,7 +378,7 @@ extension KinesisLeaseMotoTests {
         let directory = try TemporaryDirectory(prefix: "runnel-kinesis-avro")
         let schemaPath = directory.path("click.avsc")
         try Data(Self.schema.utf8).write(to: URL(fileURLWithPath: schemaPath))
-        let written = try await Python.runDetached(Self.python!, ["-c", Self.script, moto.endpoint, schemaPath])
+        let written = try await Python.run(Self.python!, ["-c", Self.script, moto.endpoint, schemaPath])
         #expect(written.status == 0, "\(written.output)")
         let (sink, errors) = (RecordingSink(), RecordingSink())
         let input = try motoInput(

@@ -46,7 +46,7 @@ import Testing
     static let python = Python.first(importing: ["aws_kinesis_agg"])
 
     @Test(.enabled(if: python != nil, "needs python3 with aws-kinesis-agg (scripts/requirements-test.txt)"))
-    func awsKinesisAggAggregatesSplitWithTheirKeys() throws {
+    func awsKinesisAggAggregatesSplitWithTheirKeys() async throws {
         let script = """
             import base64, sys
             from aws_kinesis_agg.aggregator import RecordAggregator
@@ -58,7 +58,7 @@ import Testing
             print(key)
             print(base64.b64encode(data).decode())
             """
-        let result = try Python.run(Self.python!, ["-c", script])
+        let result = try await Python.run(Self.python!, ["-c", script])
         #expect(result.status == 0, "\(result.output)")
         let lines = result.output.split(separator: "\n").map(String.init)
         let data = Array(Data(base64Encoded: lines[1])!)

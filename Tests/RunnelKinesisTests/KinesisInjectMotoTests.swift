@@ -15,7 +15,7 @@ import Testing
     func eachRecordCarriesItsOwnTagThroughABufferWithoutChunkKeys() async throws {
         let moto = try await KinesisMotoTests.Moto(python: KinesisMotoTests.python!)
         defer { moto.server.stop() }
-        try moto.createStream("mixed", shards: 2)
+        try await moto.createStream("mixed", shards: 2)
         let inject = ConfigElement(
             name: "inject", argument: "",
             parameters: [
@@ -45,7 +45,7 @@ import Testing
         #expect(buffer.status.stageLength == 1)
         await buffer.flushNow()
         #expect(buffer.status.totalBytes == 0)
-        let stored = try moto.read("mixed").map { String(decoding: $0.data, as: UTF8.self) }
+        let stored = try await moto.read("mixed").map { String(decoding: $0.data, as: UTF8.self) }
         #expect(stored.count == 12)
         #expect(Set(stored) == Set(expected.keys))
     }

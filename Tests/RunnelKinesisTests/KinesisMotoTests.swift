@@ -60,14 +60,14 @@ import Testing
             server = try await MotoServer.start(python: python)
         }
 
-        func createStream(_ name: String, shards: Int) throws {
-            let result = try Python.run(python, ["-c", KinesisMotoTests.clientScript, "create", url, name, "\(shards)"])
+        func createStream(_ name: String, shards: Int) async throws {
+            let result = try await Python.run(python, ["-c", KinesisMotoTests.clientScript, "create", url, name, "\(shards)"])
             guard result.status == 0 else { throw TestFailure("create_stream failed") }
         }
 
         /// Every record of the stream: (shard, sequence number, partition key, data).
-        func read(_ stream: String, deaggregate: Bool = false) throws -> [(shard: String, seq: String, key: String, data: [UInt8])] {
-            let result = try Python.run(
+        func read(_ stream: String, deaggregate: Bool = false) async throws -> [(shard: String, seq: String, key: String, data: [UInt8])] {
+            let result = try await Python.run(
                 python, ["-c", KinesisMotoTests.clientScript, deaggregate ? "read-deaggregated" : "read", url, stream])
             guard result.status == 0, let list = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: String]]
             else { throw TestFailure("reading the stream failed") }
@@ -104,7 +104,7 @@ import Testing
     func everyRecordArrivesWithExactDataAndKeys() async throws {
         let moto = try await Moto(python: Self.python!)
         defer { moto.server.stop() }
-        try moto.createStream("logs", shards: 8)
+        try await moto.createStream("logs", shards: 8)
         let sender = try moto.sender(["stream_name": "${tag}", "partition_key": "$.ctx.user"])
 
         // 1,203 small records: three requests (500, 500, 203); one oversized record dropped.
@@ -122,7 +122,7 @@ import Testing
         }
         #expect(Self.isDelivered(await sender.send(makeChunk(big, tag: "logs"))))
 
-        let stored = try moto.read("logs")
+        let stored = try await moto.read("logs")
         #expect(stored.count == 1203 + 9)
         #expect(Set(stored.map(\.shard)).count > 1)
         var expected: [String: String] = [:]  // data -> key
@@ -157,15 +157,15 @@ import Testing
     func aggregatedRecordsDeaggregateIntoTheOriginals() async throws {
         let moto = try await Moto(python: Self.pythonWithAgg!)
         defer { moto.server.stop() }
-        try moto.createStream("agg", shards: 4)
+        try await moto.createStream("agg", shards: 4)
         let sender = try moto.sender(["stream_name": "agg", "batch_request_max_size": "32k"], kind: .streamsAggregated)
         let records: [MessagePackValue] = (0..<2000).map { .record(["seq": .uint(UInt64($0)), "message": .string("aggregated event \($0)")]) }
         #expect(Self.isDelivered(await sender.send(makeChunk(records))))
 
-        let raw = try moto.read("agg")
+        let raw = try await moto.read("agg")
         #expect(raw.count > 1)
         #expect(raw.allSatisfy { $0.data.count + $0.key.utf8.count <= 32 << 10 && $0.key.count == 32 })
-        let users = try moto.read("agg", deaggregate: true)
+        let users = try await moto.read("agg", deaggregate: true)
         #expect(users.count == 2000)
         let decoded = Set(users.map { String(decoding: $0.data, as: UTF8.self) })
         #expect(decoded == Set((0..<2000).map { "{\"seq\":\($0),\"message\":\"aggregated event \($0)\"}\n" }))

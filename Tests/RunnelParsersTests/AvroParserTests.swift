@@ -33,7 +33,7 @@ import Testing
         """#
 
     /// Records written by fastavro: `datums` one base64 line each, or one container file.
-    static func write(_ mode: String, count: Int, codec: String = "null") throws -> [String] {
+    static func write(_ mode: String, count: Int, codec: String = "null") async throws -> [String] {
         let script = """
             import base64, io, json, sys, datetime
             import fastavro
@@ -55,7 +55,7 @@ import Testing
                 fastavro.writer(out, schema, [record(i) for i in range(count)], codec=codec, sync_interval=200)
                 print(base64.b64encode(out.getvalue()).decode())
             """
-        let result = try Python.run(Self.python!, ["-c", script, mode, String(count), codec], stdin: Self.schema)
+        let result = try await Python.run(Self.python!, ["-c", script, mode, String(count), codec], stdin: Self.schema)
         guard result.status == 0 else { throw TestFailure(result.output) }
         return result.output.split(separator: "\n").map(String.init)
     }
@@ -91,9 +91,9 @@ import Testing
     }
 
     @Test(.enabled(if: python != nil, "needs python3 with fastavro"))
-    func datumsInTheWritersSchema() throws {
+    func datumsInTheWritersSchema() async throws {
         var parser = try AvroParser(ConfigElement("parse", "", ["@type": "avro", "avro_schema": Self.schema, "time_key": "none"]))
-        for (i, line) in try Self.write("datums", count: 12).enumerated() {
+        for (i, line) in try await Self.write("datums", count: 12).enumerated() {
             let (outcome, events) = Self.parse(&parser, line)
             #expect(outcome == .emitted)
             #expect(events.count == 1)
@@ -105,9 +105,9 @@ import Testing
     }
 
     @Test(.enabled(if: python != nil, "needs python3 with fastavro"), arguments: ["null", "deflate"])
-    func objectContainerFilesNeedNoSchemaParameter(codec: String) throws {
+    func objectContainerFilesNeedNoSchemaParameter(codec: String) async throws {
         var parser = try AvroParser(ConfigElement("parse", "", ["@type": "avro", "time_key": "none"]))
-        let file = try Self.write("file", count: 40, codec: codec)
+        let file = try await Self.write("file", count: 40, codec: codec)
         let (outcome, events) = Self.parse(&parser, file[0])
         #expect(outcome == .emitted)
         #expect(events.count == 40)
@@ -119,9 +119,9 @@ import Testing
     }
 
     @Test(.enabled(if: python != nil, "needs python3 with fastavro"))
-    func whatDoesNotDecodeIsUnmatchedAndEmitsNothing() throws {
+    func whatDoesNotDecodeIsUnmatchedAndEmitsNothing() async throws {
         var parser = try AvroParser(ConfigElement("parse", "", ["@type": "avro", "avro_schema": Self.schema]))
-        let line = try Self.write("datums", count: 1)[0]
+        let line = try await Self.write("datums", count: 1)[0]
         var bytes = Array(Data(base64Encoded: line)!)
         for cut in [1, bytes.count / 2, bytes.count - 1] {
             let (outcome, events) = Self.parse(&parser, Data(bytes.prefix(cut)).base64EncodedString())
@@ -129,7 +129,7 @@ import Testing
         }
         bytes.append(0)
         #expect(Self.parse(&parser, Data(bytes).base64EncodedString()).0 == .unmatched, "a byte after the datum")
-        var file = Array(Data(base64Encoded: try Self.write("file", count: 30)[0])!)
+        var file = Array(Data(base64Encoded: try await Self.write("file", count: 30)[0])!)
         file[file.count - 3] ^= 0xff
         #expect(Self.parse(&parser, Data(file).base64EncodedString()).1.isEmpty, "a damaged sync marker: nothing from the file")
         var schemaless = try AvroParser(ConfigElement("parse", "", ["@type": "avro"]))

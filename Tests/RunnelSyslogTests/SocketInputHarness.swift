@@ -70,25 +70,17 @@ func testGracefulShutdownRunning<Interpreter: MessageInterpreter>(
     }
 }
 
-/// Runs a program to completion; throws with its output unless it exits 0.
-func runProgram(_ path: String, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let text = String(decoding: output.fileHandleForReading.readToEndRetrying(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TestFailure("\(path) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+/// Runs a program to completion (see `Program`); throws with its output unless it exits 0.
+func runProgram(_ path: String, _ arguments: [String]) async throws {
+    let result = try await Program.run(path, arguments, standardError: .merged)
+    guard result.status == 0 else {
+        throw TestFailure("\(path) \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)")
     }
 }
 
 /// util-linux's logger sending one message to 127.0.0.1:`port`.
-func logger(port: Int, _ options: [String], _ message: String) throws {
-    try runProgram("/usr/bin/logger", ["--server", "127.0.0.1", "--port", "\(port)"] + options + ["--", message])
+func logger(port: Int, _ options: [String], _ message: String) async throws {
+    try await runProgram("/usr/bin/logger", ["--server", "127.0.0.1", "--port", "\(port)"] + options + ["--", message])
 }
 
 /// This machine's name as logger writes it: RFC 5424 the full name, RFC 3164 up to the first dot.
@@ -128,14 +120,14 @@ final class Rsyslogd {
     let process = Process()
 
     /// `configuration` is the rest of rsyslog.conf after the `global(workDirectory=...)` line.
-    init(configuration: String) throws {
+    init(configuration: String) async throws {
         directory = try TemporaryDirectory(prefix: "runnel-rsyslogd")
         let conf = try directory.write("rsyslog.conf", "global(workDirectory=\"\(directory.path)\")\n" + configuration)
         process.executableURL = URL(fileURLWithPath: Self.path)
         process.arguments = ["-f", conf, "-i", directory.path("rsyslogd.pid"), "-n"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try runProgram(Self.path, ["-N1", "-f", conf])  // rsyslogd's own configuration check
+        try await runProgram(Self.path, ["-N1", "-f", conf])  // rsyslogd's own configuration check
         try process.run()
     }
 

@@ -22,7 +22,7 @@ import Testing
             source(["tag": "syslog", "severity_key": "severity", "facility_key": "facility", "source_address_key": "from"]))
         let start = Date()
         try await withSocketInput(made, sink: sink) { port in
-            try logger(port: port, ["--udp", "--rfc3164", "--id=4242", "-t", "myapp", "-p", "local0.warning"], "hello over udp")
+            try await logger(port: port, ["--udp", "--rfc3164", "--id=4242", "-t", "myapp", "-p", "local0.warning"], "hello over udp")
             let events = try await sink.events(count: 1)
             #expect(events.map(\.tag) == ["syslog.local0.warn"])
             #expect(
@@ -43,7 +43,7 @@ import Testing
         let start = Date()
         try await withSocketInput(made, sink: sink) { port in
             for text in ["first message", "second message"] {
-                try logger(
+                try await logger(
                     port: port, ["--tcp", "--octet-count", "--rfc5424=notq", "--msgid", "ID7", "--id=4242", "-t", "myapp", "-p", "local4.notice"],
                     text)
             }
@@ -66,7 +66,7 @@ import Testing
         let sink = RecordingSink()
         let made = try SocketInputConfiguration.syslog(source(["tag": "sys", "protocol_type": "tcp"]))
         try await withSocketInput(made, sink: sink) { port in
-            try logger(port: port, ["--tcp", "--rfc3164", "-t", "cron", "-p", "cron.debug"], "job ran")
+            try await logger(port: port, ["--tcp", "--rfc3164", "-t", "cron", "-p", "cron.debug"], "job ran")
             let events = try await sink.events(count: 1)
             #expect(events.map(\.tag) == ["sys.cron.debug"])
             #expect(events.first?.record == .record(["host": .string(hostName(short: true)), "ident": .string("cron"), "message": .string("job ran")]))
@@ -98,7 +98,7 @@ import Testing
             source(["tag": "relay", "frame_type": "octet_count", "message_format": "rfc5424"], [ConfigElement("transport", "tcp", [:])]))
         try await withSocketInput(made, sink: sink) { port in
             let rsyslogPort = try freePort()
-            let rsyslogd = try Rsyslogd(
+            let rsyslogd = try await Rsyslogd(
                 configuration: """
                     module(load="imtcp")
                     input(type="imtcp" address="127.0.0.1" port="\(rsyslogPort)")
@@ -110,8 +110,8 @@ import Testing
                     """)
             defer { rsyslogd.stop() }
             guard await waitForPort(rsyslogPort) else { throw TestFailure("rsyslogd does not listen on \(rsyslogPort)") }
-            try logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=4242", "-t", "myapp", "-p", "local3.err"], "through rsyslog")
-            try logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=4243", "-t", "myapp", "-p", "mail.info"], "second one")
+            try await logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=4242", "-t", "myapp", "-p", "local3.err"], "through rsyslog")
+            try await logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=4243", "-t", "myapp", "-p", "mail.info"], "second one")
             let events = try await sink.events(count: 2)
             #expect(events.map(\.tag) == ["relay.local3.err", "relay.mail.info"])
             // rsyslog's msg property keeps the space after "myapp[4242]:", and Fluentd keeps it
@@ -211,7 +211,7 @@ import Testing
         let made = try SocketInputConfiguration.udp(
             source(["tag": "udp.raw", "source_address_key": "from"], [ConfigElement("parse", "", ["@type": "none"])]))
         try await withSocketInput(made, sink: sink) { port in
-            try logger(port: port, ["--udp", "--rfc5424=notime,notq,nohost", "--id=4242", "-t", "myapp", "-p", "user.notice"], "hello udp")
+            try await logger(port: port, ["--udp", "--rfc5424=notime,notq,nohost", "--id=4242", "-t", "myapp", "-p", "user.notice"], "hello udp")
             let events = try await sink.events(count: 1)
             #expect(events.map(\.tag) == ["udp.raw"])
             #expect(events.first?.record == .record(["message": .string("<13>1 - - myapp 4242 - - hello udp"), "from": .string("127.0.0.1")]))
@@ -223,7 +223,7 @@ import Testing
         let made = try SocketInputConfiguration.udp(
             source(["tag": "udp.raw", "message_length_limit": "16"], [ConfigElement("parse", "", ["@type": "none"])]))
         try await withSocketInput(made, sink: sink) { port in
-            try logger(port: port, ["--udp", "--rfc5424=notime,notq,nohost", "-t", "myapp", "-p", "user.notice"], "a long message")
+            try await logger(port: port, ["--udp", "--rfc5424=notime,notq,nohost", "-t", "myapp", "-p", "user.notice"], "a long message")
             let events = try await sink.events(count: 1)
             #expect(events.first?.record == .record(["message": .string("<13>1 - - myapp ")]))
         }

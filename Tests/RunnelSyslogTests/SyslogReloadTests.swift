@@ -26,11 +26,11 @@ import Testing
             configuration: try SocketInputConfiguration.syslog(section()).0, interpreter: try SocketInputConfiguration.syslog(section()).1,
             sink: new, logger: LogCapture().logger(), listeners: listeners)
         try await withSocketInput(try SocketInputConfiguration.syslog(section()), sink: old, listeners: listeners) { _ in
-            try logger(port: port, options, "to the old pipeline")
+            try await logger(port: port, options, "to the old pipeline")
             _ = try await old.events(count: 1)
         }
         #expect(listeners.isOpen(address))
-        try logger(port: port, options, "between the two")
+        try await logger(port: port, options, "between the two")
         try await testGracefulShutdownRunning(next) { _ in
             let events = try await new.events(count: 1)
             #expect(events.map(\.record["message"]) == [.string("between the two")])

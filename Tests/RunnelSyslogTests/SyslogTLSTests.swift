@@ -9,24 +9,15 @@ import Testing
 /// in_syslog with `<transport tls>`, the sender being the openssl command's TLS client.
 @Suite struct SyslogTLSTests {
     /// Sends `text` to 127.0.0.1:`port` over TLS, checking the server certificate against `ca`.
-    static func sendTLS(port: Int, ca: String, _ text: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestCertificates.openssl!)
-        process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error", "-servername", "localhost"]
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("openssl s_client exited \(process.terminationStatus)") }
+    static func sendTLS(port: Int, ca: String, _ text: String) async throws {
+        let arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error", "-servername", "localhost"]
+        let result = try await Program.run(TestCertificates.openssl!, arguments, stdin: text)
+        guard result.status == 0 else { throw TestFailure("openssl s_client exited \(result.status)") }
     }
 
     @Test(.enabled(if: TestCertificates.openssl != nil, "the openssl command is not installed"))
     func octetCountedMessagesOverTLS() async throws {
-        let directory = try TestCertificates.make()
+        let directory = try await TestCertificates.make()
         defer { try? FileManager.default.removeItem(at: directory) }
         @Sendable func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let sink = RecordingSink()
@@ -37,7 +28,7 @@ import Testing
         let first = "<86>1 2026-12-02T05:06:24.5Z web sshd 812 - - Accepted publickey"
         let second = "<38>1 2026-12-02T05:06:25Z web sshd 812 AUTH [meta a=\"1\"] session opened"
         try await withSocketInput(made, sink: sink) { port in
-            try Self.sendTLS(port: port, ca: path("ca.pem"), "\(first.utf8.count) \(first)\(second.utf8.count) \(second)")
+            try await Self.sendTLS(port: port, ca: path("ca.pem"), "\(first.utf8.count) \(first)\(second.utf8.count) \(second)")
             let events = try await sink.events(count: 2)
             #expect(events.map(\.tag) == ["secure.authpriv.info", "secure.auth.info"])
             #expect(
@@ -65,7 +56,7 @@ import Testing
     /// set up; util-linux's logger feeds it over plain TCP on loopback.
     @Test(.enabled(if: TestCertificates.openssl != nil && rsyslogTLS, "needs openssl and rsyslog-gnutls"))
     func rsyslogForwardsOverTLS() async throws {
-        let directory = try TestCertificates.make()
+        let directory = try await TestCertificates.make()
         defer { try? FileManager.default.removeItem(at: directory) }
         @Sendable func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let sink = RecordingSink()
@@ -75,7 +66,7 @@ import Testing
                 [ConfigElement("transport", "tls", ["cert_path": path("server.pem"), "private_key_path": path("server.key")])]))
         try await withSocketInput(made, sink: sink) { port in
             let rsyslogPort = try freePort()
-            let rsyslogd = try Rsyslogd(
+            let rsyslogd = try await Rsyslogd(
                 configuration: """
                     global(DefaultNetstreamDriverCAFile="\(path("ca.pem"))")
                     module(load="imtcp")
@@ -89,8 +80,8 @@ import Testing
                     """)
             defer { rsyslogd.stop() }
             guard await waitForPort(rsyslogPort) else { throw TestFailure("rsyslogd does not listen on \(rsyslogPort)") }
-            try logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=5151", "-t", "secureapp", "-p", "auth.warning"], "over tls")
-            try logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=5152", "-t", "secureapp", "-p", "daemon.notice"], "and again")
+            try await logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=5151", "-t", "secureapp", "-p", "auth.warning"], "over tls")
+            try await logger(port: rsyslogPort, ["--tcp", "--rfc3164", "--id=5152", "-t", "secureapp", "-p", "daemon.notice"], "and again")
             let events = try await sink.events(count: 2)
             #expect(events.map(\.tag) == ["tls.auth.warn", "tls.daemon.notice"])
             #expect(events.map { $0.record["message"] } == [.string(" over tls"), .string(" and again")])

@@ -66,7 +66,13 @@ enum JournalWriter {
     }
 
     /// Appends `entries` to the journal file `path` (created if missing).
-    static func append(_ entries: [TestEntry], to path: String) throws {
+    /// The wait is on a thread of its own (see `Program`).
+    static func append(_ entries: [TestEntry], to path: String) async throws {
+        let bytes = Data(export(entries))
+        try await onOwnThread { try write(bytes, to: path) }
+    }
+
+    private static func write(_ bytes: Data, to path: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: remoteBinary)
         process.arguments = ["--output=\(path)", "-"]
@@ -75,7 +81,7 @@ enum JournalWriter {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        input.fileHandleForWriting.write(Data(export(entries)))
+        input.fileHandleForWriting.write(bytes)
         try input.fileHandleForWriting.close()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
@@ -84,17 +90,9 @@ enum JournalWriter {
     }
 
     /// The `__CURSOR` of every entry of `path`, as journalctl prints them: an oracle for stored cursors.
-    static func cursors(of path: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
-        process.arguments = ["--file=\(path)", "-o", "export", "--no-pager"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readToEndRetrying()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n")
+    static func cursors(of path: String) async throws -> [String] {
+        let exported = try await Program.run("/usr/bin/journalctl", ["--file=\(path)", "-o", "export", "--no-pager"])
+        return exported.output.split(separator: "\n")
             .filter { $0.hasPrefix("__CURSOR=") }.map { String($0.dropFirst("__CURSOR=".count)) }
     }
 }

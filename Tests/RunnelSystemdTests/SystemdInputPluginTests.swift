@@ -31,7 +31,7 @@ struct SystemdInputPluginTests {
 
     @Test func readFromHeadReadsEveryEntryInOrderWithTheEntryTime() async throws {
         let dir = try TemporaryDirectory()
-        try JournalWriter.append(entries("h", 0..<5, extra: { _ in [("_SYSTEMD_UNIT", "kubelet.service")] }), to: dir.path + "/system.journal")
+        try await JournalWriter.append(entries("h", 0..<5, extra: { _ in [("_SYSTEMD_UNIT", "kubelet.service")] }), to: dir.path + "/system.journal")
         let sink = CollectingSink()
         let input = RunningInput(try configuration(dir), sink: sink)
         let got = try await sink.wait { $0.count >= 5 }
@@ -48,13 +48,13 @@ struct SystemdInputPluginTests {
     @Test func readFromTailReadsTheNewestEntryThenWhatIsAppended() async throws {
         let dir = try TemporaryDirectory()
         let file = dir.path + "/system.journal"
-        try JournalWriter.append(entries("t", 0..<4), to: file)
+        try await JournalWriter.append(entries("t", 0..<4), to: file)
         let sink = CollectingSink()
         let input = RunningInput(try configuration(dir, head: false), sink: sink)
         // fluent-plugin-systemd seeks to the tail and steps back so the newest entry is read
         // (test/plugin/test_in_systemd.rb, test_reading_from_the_journal_tail: one event).
         _ = try await sink.wait { $0.count >= 1 }
-        try JournalWriter.append(entries("t", 4..<7), to: file)
+        try await JournalWriter.append(entries("t", 4..<7), to: file)
         let got = try await sink.wait { $0.count >= 4 }
         try await input.stop()
         #expect(got == ["t-3"] + messages("t", 4..<7))
@@ -75,13 +75,13 @@ struct SystemdInputPluginTests {
     func matches(_ matches: String, _ expected: [String]) async throws {
         let dir = try TemporaryDirectory()
         let units = ["kubelet.service", "docker.service", "containerd.service", "kubelet.service", "docker.service", "kubelet.service"]
-        try JournalWriter.append(
+        try await JournalWriter.append(
             entries("m", 0..<6, extra: { [("_SYSTEMD_UNIT", units[$0]), ("_PID", "\($0 == 3 ? 7 : 100 + $0)")] }), to: dir.path + "/system.journal")
         let sink = CollectingSink()
         let input = RunningInput(try configuration(dir, matches: matches), sink: sink)
         _ = try await sink.wait { $0.count >= expected.count }
         // Then one entry that matches every case, so that nothing further is pending when we stop.
-        try JournalWriter.append(
+        try await JournalWriter.append(
             entries("m", 6..<7, extra: { _ in [("_SYSTEMD_UNIT", "kubelet.service"), ("_PID", "7")] })
                 + entries("m", 7..<8, extra: { _ in [("_SYSTEMD_UNIT", "docker.service")] }), to: dir.path + "/system.journal")
         let all = try await sink.wait { $0.contains("m-6") || $0.contains("m-7") }
@@ -94,20 +94,20 @@ struct SystemdInputPluginTests {
         let dir = try TemporaryDirectory()
         let file = dir.path + "/system.journal"
         let storage = dir.path + "/pos/cursor.json"
-        try JournalWriter.append(entries("c", 0..<3), to: file)
+        try await JournalWriter.append(entries("c", 0..<3), to: file)
         let first = CollectingSink()
         var input = RunningInput(try configuration(dir, storage: storage), sink: first)
         _ = try await first.wait { $0.count >= 3 }
         try await input.stop()
         // storage_local's file: {"journal": "<cursor of the last entry emitted>"}, the cursor journalctl prints.
         let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: storage))) as? [String: String])
-        #expect(saved == ["journal": try JournalWriter.cursors(of: file)[2]])
+        #expect(saved == ["journal": try await JournalWriter.cursors(of: file)[2]])
 
-        try JournalWriter.append(entries("c", 3..<6), to: file)
+        try await JournalWriter.append(entries("c", 3..<6), to: file)
         let second = CollectingSink()
         input = RunningInput(try configuration(dir, storage: storage), sink: second)
         let got = try await second.wait { $0.count >= 3 }
-        try JournalWriter.append(entries("c", 6..<8), to: file)
+        try await JournalWriter.append(entries("c", 6..<8), to: file)
         let more = try await second.wait { $0.count >= 5 }
         try await input.stop()
         #expect(got.prefix(3) == ArraySlice(messages("c", 3..<6)))
@@ -119,9 +119,9 @@ struct SystemdInputPluginTests {
         let dir = try TemporaryDirectory()
         let file = dir.path + "/system.journal"
         let storage = dir.path + "/cursor.json"
-        try JournalWriter.append(entries("f", 0..<5), to: file)
+        try await JournalWriter.append(entries("f", 0..<5), to: file)
         // A node migrated from Fluentd: JSON.generate({"journal" => cursor}) after the third entry.
-        let cursor = try JournalWriter.cursors(of: file)[2]
+        let cursor = try await JournalWriter.cursors(of: file)[2]
         try Data("{\"journal\":\"\(cursor)\"}".utf8).write(to: URL(fileURLWithPath: storage))
         let sink = CollectingSink()
         var input = RunningInput(try configuration(dir, head: false, storage: storage), sink: sink)
@@ -141,20 +141,20 @@ struct SystemdInputPluginTests {
         let dir = try TemporaryDirectory()
         let file = dir.path + "/system.journal"
         let storage = dir.path + "/state"  // not .json: a directory holding worker0/storage.json, as storage_local
-        try JournalWriter.append(entries("p", 0..<2), to: file)
+        try await JournalWriter.append(entries("p", 0..<2), to: file)
         let sink = CollectingSink()
         let input = RunningInput(try configuration(dir, storage: storage, persistent: false), sink: sink)
         _ = try await sink.wait { $0.count >= 2 }
         try await input.stop()
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: storage + "/worker0/storage.json"))) as? [String: String]
-        #expect(saved == ["journal": try JournalWriter.cursors(of: file)[1]])
+        #expect(saved == ["journal": try await JournalWriter.cursors(of: file)[1]])
     }
 
     @Test func binaryFieldsArriveByteForByte() async throws {
         let dir = try TemporaryDirectory()
         let binary: [UInt8] = [0x00, 0xff, 0x0a, 0x41, 0xc3]
         let multiline = Array("first line\nsecond line ✓".utf8)
-        try JournalWriter.append(
+        try await JournalWriter.append(
             [TestEntry(realtime: 1_700_000_000_000_000, binary: [("MESSAGE", multiline), ("BLOB", binary)])], to: dir.path + "/system.journal")
         let sink = CollectingSink()
         let input = RunningInput(try configuration(dir), sink: sink)
@@ -167,7 +167,7 @@ struct SystemdInputPluginTests {
 
     @Test func entryOptionsApplyToJournalEntries() async throws {
         let dir = try TemporaryDirectory()
-        try JournalWriter.append(entries("e", 0..<1, extra: { _ in [("_PID", "42"), ("_COMM", "kubelet")] }), to: dir.path + "/system.journal")
+        try await JournalWriter.append(entries("e", 0..<1, extra: { _ in [("_PID", "42"), ("_COMM", "kubelet")] }), to: dir.path + "/system.journal")
         var configuration = try configuration(dir)
         configuration.entry = EntryMapping(
             fieldMap: [("MESSAGE", ["log"]), ("_PID", ["process"]), ("_COMM", ["process"])],
@@ -186,7 +186,7 @@ struct SystemdInputPluginTests {
     @Test func aSingleJournalFileCanBeThePath() async throws {
         let dir = try TemporaryDirectory()
         let file = dir.path + "/one.journal"
-        try JournalWriter.append(entries("s", 0..<3), to: file)
+        try await JournalWriter.append(entries("s", 0..<3), to: file)
         var configuration = try configuration(dir)
         configuration.path = file
         let sink = CollectingSink()
@@ -204,7 +204,7 @@ struct SystemdInputPluginTests {
         let input = RunningInput(configuration, sink: sink)
         try await Task.sleep(for: .milliseconds(300))
         try FileManager.default.createDirectory(atPath: dir.path + "/later", withIntermediateDirectories: true)
-        try JournalWriter.append(entries("l", 0..<2), to: dir.path + "/later/system.journal")
+        try await JournalWriter.append(entries("l", 0..<2), to: dir.path + "/later/system.journal")
         let got = try await sink.wait { $0.count >= 2 }
         try await input.stop()
         #expect(got == messages("l", 0..<2))

@@ -105,6 +105,25 @@ public struct ChunkToSend: Sendable {
         }
     }
 
+    /// `forEachPendingEntry` for a `body` that reads each record to its end (a formatter): the
+    /// walk goes on where `body` left the reader, so each record is walked once, not skipped
+    /// first to find its end. `body` must leave the reader just after the record.
+    public func forEachPendingEntryConsuming(_ body: (Int, EventTime, inout MessagePackReader) throws -> Void) throws {
+        var position = 0
+        let delivered = self.delivered
+        try MessagePackReader.withReader(entries) { reader in
+            while !reader.isAtEnd {
+                let current = indices?[position] ?? firstIndex + position
+                if delivered.contains(current) {
+                    try reader.skipValue()
+                } else {
+                    try reader.readEntryConsuming { time, record in try body(current, time, &record) }
+                }
+                position += 1
+            }
+        }
+    }
+
     /// Calls `body` with the (chunk) index and the encoded bytes of each entry not yet delivered.
     public func forEachPendingEntryBytes(_ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         var position = 0

@@ -65,6 +65,20 @@ extension MessagePackReader {
         offset = entryEnd
     }
 
+    /// Reads one `[time, record]` entry for a `body` that reads the record to its end, and
+    /// leaves `self` where `body` left its reader: the record is walked once.
+    public mutating func readEntryConsuming(_ body: (EventTime, inout MessagePackReader) throws -> Void) throws {
+        let entryStart = offset
+        let elements = try readArrayHeader()
+        guard elements == 2 else {
+            offset = entryStart
+            throw MessagePackError.unexpectedType(expected: "[time, record] entry", found: .array, offset: entryStart)
+        }
+        let time = try readEventTime()
+        guard try peekType() == .map else { throw unexpected("record (map)") }
+        try body(time, &self)
+    }
+
     /// Reads one `[time, record]` entry and returns where its time and its record (a map) lie,
     /// for code that copies them as they are.
     public mutating func readEntryRanges() throws -> (time: Range<Int>, record: Range<Int>) {

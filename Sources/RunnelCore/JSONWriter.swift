@@ -266,6 +266,23 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// Whether `appendString` would write `bytes` other than as they are between quotes: some
+    /// byte is below 0x20, a quote, a backslash or 0x80 and above.
+    public static func needsEscape(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index + 8 <= count {
+            if needsEscape(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { return true }
+            index += 8
+        }
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte >= 0x80 { return true }
+            index += 1
+        }
+        return false
+    }
+
     /// Whether any byte of `word` is below 0x20, a quote, a backslash or 0x80 and above.
     @inline(__always)
     static func needsEscape(_ word: UInt64) -> Bool {

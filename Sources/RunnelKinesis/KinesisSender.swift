@@ -86,17 +86,25 @@ public struct KinesisSender: ChunkSender {
         let limit = min(configuration.maxRecordSize, configuration.batchRequestMaxSize)
         let aggregated = configuration.kind == .streamsAggregated
         let aggregateKeyCount = configuration.fixedPartitionKey?.utf8.count ?? 32
-        try chunk.forEachPendingEntry { index, time, reader in
+        try chunk.forEachPendingEntryConsuming { index, time, walk in
+            let reader = walk
             let dataStart = store.bytes.count
             do {
-                try formatter.append(tag: tag, time: time, record: reader, to: &store.bytes)
+                // The formatter leaves `walk` after the record. When it throws, the walk skips the
+                // record from its start; one that cannot even be skipped ends the walk, as it did
+                // when records were skipped before formatting.
+                try formatter.append(tag: tag, time: time, consuming: &walk, to: &store.bytes)
             } catch let skip as RecordFormatter.Skip {
+                walk = reader
+                try walk.skipValue()
                 if case .keyNotFound(let key) = skip {
                     dropRecord(index, reason: "key_not_found", detail: "key '\(key)' doesn't exist", reader: reader, stream: stream)
                 }
                 dropped.insert(index)
                 return
             } catch let error as MessagePackError {
+                walk = reader
+                try walk.skipValue()
                 dropRecord(index, reason: "invalid", detail: "\(error)", reader: reader, stream: stream)
                 dropped.insert(index)
                 return

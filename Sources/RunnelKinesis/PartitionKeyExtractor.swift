@@ -71,16 +71,28 @@ public struct PartitionKeyExtractor: Sendable {
         return fallback
     }
 
-    /// 32 lower-case hex digits, like Ruby's `SecureRandom.hex(16)`.
+    /// 32 lower-case hex digits, like Ruby's `SecureRandom.hex(16)`: each 32 random bits spread
+    /// to a nibble per byte and turned into digits eight at a time, appended at once.
     public mutating func appendRandom(to out: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        for _ in 0..<2 {
-            var word = random.next()
-            for _ in 0..<16 {
-                out.append(digits.utf8Start[Int(word & 15)])
-                word >>= 4
-            }
-        }
+        let first = random.next()
+        let second = random.next()
+        var digits = (
+            Self.hexDigits(UInt32(truncatingIfNeeded: first)), Self.hexDigits(UInt32(truncatingIfNeeded: first >> 32)),
+            Self.hexDigits(UInt32(truncatingIfNeeded: second)), Self.hexDigits(UInt32(truncatingIfNeeded: second >> 32))
+        )
+        withUnsafeBytes(of: &digits) { out.append(contentsOf: $0) }
+    }
+
+    /// The eight hex digits of `value`, one per byte (lowest nibble in the lowest byte).
+    @inline(__always)
+    static func hexDigits(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value)
+        x = (x | x << 16) & 0x0000_FFFF_0000_FFFF
+        x = (x | x << 8) & 0x00FF_00FF_00FF_00FF
+        x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F
+        // 0...9 -> '0'..., 10...15 -> 'a'... ('a' is '0' + 10 + 39).
+        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        return (x &+ 0x3030_3030_3030_3030 &+ letters &* 39).littleEndian
     }
 }
 

@@ -6,30 +6,85 @@ import RunnelCore
 /// `{"StreamName":"s","Records":[{"Data":"<base64>","PartitionKey":"k"},...]}`
 /// `{"DeliveryStreamName":"s","Records":[{"Data":"<base64>"},...]}`
 enum PutRecordsRequest {
+    /// Writes the body through one pointer into space reserved for its largest possible size
+    /// (a key escaped in full), then trims: no per-append capacity or uniqueness check, no
+    /// per-record zero fill.
     static func writeBody(
         kind: KinesisOutputKind, streamName: String, records: [Int], store: RecordStore, into out: inout [UInt8]
     ) {
+        let streams = kind != .firehose
+        let prefix = streams ? streamsPrefix : firehosePrefix
+        var head = prefix
+        JSONWriter.appendString(streamName, to: &head)
+        head.append(contentsOf: recordsOpen)
+        var bound = head.count + closing.count
+        for index in records {
+            let record = store.records[index]
+            bound += dataOpen.count + Base64.encodedCount(record.data.count) + 2
+            if streams { bound += keyOpen.count + record.key.count * 6 + 2 }
+        }
         out.removeAll(keepingCapacity: true)
-        var estimate = 64 + streamName.utf8.count
-        for index in records { estimate += store.records[index].data.count * 4 / 3 + store.records[index].key.count + 40 }
-        out.reserveCapacity(estimate)
-        out.append(contentsOf: kind == .firehose ? firehosePrefix : streamsPrefix)
-        JSONWriter.appendString(streamName, to: &out)
-        out.append(contentsOf: recordsOpen)
-        store.bytes.withUnsafeBytes { arena in
-            for (position, index) in records.enumerated() {
-                let record = store.records[index]
-                out.append(contentsOf: position == 0 ? dataOpenFirst : dataOpen)
-                Base64.append(UnsafeRawBufferPointer(rebasing: arena[record.data]), to: &out)
-                out.append(UInt8(ascii: "\""))
-                if kind != .firehose {
-                    out.append(contentsOf: keyOpen)
-                    JSONWriter.appendString(UnsafeRawBufferPointer(rebasing: arena[record.key]), to: &out)
+        out.append(contentsOf: repeatElement(0, count: bound))
+        let written = out.withUnsafeMutableBytes { body -> Int in
+            store.bytes.withUnsafeBytes { arena in
+                var cursor = BodyCursor(base: body.baseAddress!)
+                cursor.copy(head)
+                for (position, index) in records.enumerated() {
+                    let record = store.records[index]
+                    cursor.copy(position == 0 ? dataOpenFirst : dataOpen)
+                    cursor.offset += Base64.encode(UnsafeRawBufferPointer(rebasing: arena[record.data]), into: cursor.pointer)
+                    cursor.byte(UInt8(ascii: "\""))
+                    if streams {
+                        cursor.copy(keyOpen)
+                        cursor.jsonString(UnsafeRawBufferPointer(rebasing: arena[record.key]))
+                    }
+                    cursor.byte(UInt8(ascii: "}"))
                 }
-                out.append(UInt8(ascii: "}"))
+                cursor.copy(closing)
+                return cursor.offset
             }
         }
-        out.append(contentsOf: closing)
+        out.removeSubrange(written...)
+    }
+
+    /// A write position in a body whose space is already reserved.
+    struct BodyCursor {
+        let base: UnsafeMutableRawPointer
+        var offset = 0
+
+        var pointer: UnsafeMutableRawPointer { base + offset }
+
+        @inline(__always)
+        mutating func byte(_ value: UInt8) {
+            base.storeBytes(of: value, toByteOffset: offset, as: UInt8.self)
+            offset += 1
+        }
+
+        @inline(__always)
+        mutating func copy(_ bytes: UnsafeRawBufferPointer) {
+            guard let source = bytes.baseAddress else { return }
+            (base + offset).copyMemory(from: source, byteCount: bytes.count)
+            offset += bytes.count
+        }
+
+        @inline(__always)
+        mutating func copy(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { copy($0) }
+        }
+
+        /// A JSON string: the bytes as they are when none needs escaping (random and most
+        /// field keys), else escaped as `JSONWriter.appendString` does.
+        mutating func jsonString(_ bytes: UnsafeRawBufferPointer) {
+            if !JSONWriter.needsEscape(bytes) {
+                byte(UInt8(ascii: "\""))
+                copy(bytes)
+                byte(UInt8(ascii: "\""))
+                return
+            }
+            var escaped: [UInt8] = []
+            JSONWriter.appendString(bytes, to: &escaped)
+            copy(escaped)
+        }
     }
 
     static let streamsPrefix = Array(#"{"StreamName":"#.utf8)
@@ -41,40 +96,56 @@ enum PutRecordsRequest {
     static let closing = Array("]}".utf8)
 }
 
-/// Standard base64 with padding (RFC 4648 section 4), appended to a byte buffer.
+/// Standard base64 with padding (RFC 4648 section 4).
 enum Base64 {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encodedCount(_ count: Int) -> Int { (count + 2) / 3 * 4 }
 
     static func append(_ input: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let inputCount = input.count
-        guard inputCount > 0 else { return }
+        guard input.count > 0 else { return }
         let start = out.count
-        let outputCount = encodedCount(inputCount)
-        out.append(contentsOf: repeatElement(0, count: outputCount))
-        out.withUnsafeMutableBufferPointer { buffer in
-            alphabet.withUnsafeBufferPointer { table in
-                var o = start
-                var i = 0
-                while i + 3 <= inputCount {
-                    let value = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-                    buffer[o] = table[Int(value >> 18)]
-                    buffer[o + 1] = table[Int(value >> 12 & 63)]
-                    buffer[o + 2] = table[Int(value >> 6 & 63)]
-                    buffer[o + 3] = table[Int(value & 63)]
-                    i += 3
-                    o += 4
+        out.append(contentsOf: repeatElement(0, count: encodedCount(input.count)))
+        out.withUnsafeMutableBytes { buffer in _ = encode(input, into: buffer.baseAddress! + start) }
+    }
+
+    /// Writes the encoding of `input` at `output` (which has room for `encodedCount`); returns
+    /// how many bytes it wrote. Six input bytes become eight characters per step, stored at once.
+    static func encode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) -> Int {
+        let inputCount = input.count
+        guard inputCount > 0 else { return 0 }
+        return alphabet.withUnsafeBufferPointer { table in
+            var o = 0
+            var i = 0
+            while i + 8 <= inputCount {
+                let word = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                var characters: UInt64 = 0
+                for k in 0..<8 {
+                    characters |= UInt64(table[Int(truncatingIfNeeded: word >> UInt64(58 - 6 * k)) & 63]) << UInt64(8 * k)
                 }
-                let rest = inputCount - i
-                if rest > 0 {
-                    let value = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
-                    buffer[o] = table[Int(value >> 18)]
-                    buffer[o + 1] = table[Int(value >> 12 & 63)]
-                    buffer[o + 2] = rest == 2 ? table[Int(value >> 6 & 63)] : UInt8(ascii: "=")
-                    buffer[o + 3] = UInt8(ascii: "=")
-                }
+                output.storeBytes(of: characters.littleEndian, toByteOffset: o, as: UInt64.self)
+                i += 6
+                o += 8
             }
+            while i + 3 <= inputCount {
+                let value = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                output.storeBytes(of: table[Int(value >> 18)], toByteOffset: o, as: UInt8.self)
+                output.storeBytes(of: table[Int(value >> 12 & 63)], toByteOffset: o + 1, as: UInt8.self)
+                output.storeBytes(of: table[Int(value >> 6 & 63)], toByteOffset: o + 2, as: UInt8.self)
+                output.storeBytes(of: table[Int(value & 63)], toByteOffset: o + 3, as: UInt8.self)
+                i += 3
+                o += 4
+            }
+            let rest = inputCount - i
+            if rest > 0 {
+                let value = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
+                output.storeBytes(of: table[Int(value >> 18)], toByteOffset: o, as: UInt8.self)
+                output.storeBytes(of: table[Int(value >> 12 & 63)], toByteOffset: o + 1, as: UInt8.self)
+                output.storeBytes(of: rest == 2 ? table[Int(value >> 6 & 63)] : UInt8(ascii: "="), toByteOffset: o + 2, as: UInt8.self)
+                output.storeBytes(of: UInt8(ascii: "="), toByteOffset: o + 3, as: UInt8.self)
+                o += 4
+            }
+            return o
         }
     }
 }

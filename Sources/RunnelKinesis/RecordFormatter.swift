@@ -75,6 +75,29 @@ public struct RecordFormatter: Sendable {
         }
     }
 
+    /// `append` that leaves `record` just after the record: the JSON format (the default) walks
+    /// it once while writing; every other setting formats as `append` does, then skips it.
+    public mutating func append(tag: String, time: EventTime, consuming record: inout MessagePackReader, to out: inout [UInt8]) throws {
+        guard compression == .none, dataKey == nil, inject == nil, format.kind == .json else {
+            try append(tag: tag, time: time, record: record, to: &out)
+            try record.skipValue()
+            return
+        }
+        let start = out.count
+        do {
+            try JSONWriter.appendValue(from: &record, to: &out)
+        } catch {
+            out.removeSubrange(start...)
+            throw error
+        }
+        if format.addNewline { out.append(0x0a) }
+        if chompRecord { RecordFormatter.chomp(&out, from: start) }
+        if appendNewLine {
+            RecordFormatter.chomp(&out, from: start)
+            out.append(0x0a)
+        }
+    }
+
     mutating func appendUncompressed(tag: String, time: EventTime, record: MessagePackReader, to out: inout [UInt8]) throws {
         if let dataKey {
             var reader = record

@@ -48,6 +48,20 @@ import Testing
         #expect(a.count == 32 && b.count == 32 && a != b)
     }
 
+    @Test func hexDigitsAreEachNibbleInLowerCase() {
+        for value: UInt32 in [0, 0x0123_4567, 0x89ab_cdef, 0xffff_ffff, 0xdead_beef, 0x1000_000a] {
+            let word = PartitionKeyExtractor.hexDigits(value)
+            let text = withUnsafeBytes(of: word) { String(decoding: $0, as: UTF8.self) }
+            // Lowest nibble first: the reversed text is the value's hex.
+            let hex = String(value, radix: 16)
+            #expect(String(text.reversed()) == String(repeating: "0", count: 8 - hex.count) + hex, "\(value)")
+        }
+        var extractor = PartitionKeyExtractor(accessor: nil)
+        var keys: [UInt8] = []
+        for _ in 0..<64 { extractor.appendRandom(to: &keys) }
+        #expect(Set(keys) == Set("0123456789abcdef".utf8))
+    }
+
     @Test func accessorSyntax() {
         #expect(RecordAccessor("$.a.b")?.path == ["a", "b"])
         #expect(RecordAccessor("plain.name")?.path == ["plain.name"])

@@ -92,15 +92,9 @@ public struct ChunkToSend: Sendable {
 
     /// Calls `body` with the (chunk) index, time and record reader of each entry not yet delivered.
     public func forEachPendingEntry(_ body: (Int, EventTime, inout MessagePackReader) throws -> Void) throws {
-        var position = 0
-        let delivered = self.delivered
-        try MessagePackReader.withReader(entries) { reader in
-            while !reader.isAtEnd {
-                let current = indices?[position] ?? firstIndex + position
-                try reader.readEntry { time, record in
-                    if !delivered.contains(current) { try body(current, time, &record) }
-                }
-                position += 1
+        try walkEntries { index, pending, reader in
+            try reader.readEntry { time, record in
+                if pending { try body(index, time, &record) }
             }
         }
     }
@@ -109,32 +103,33 @@ public struct ChunkToSend: Sendable {
     /// walk goes on where `body` left the reader, so each record is walked once, not skipped
     /// first to find its end. `body` must leave the reader just after the record.
     public func forEachPendingEntryConsuming(_ body: (Int, EventTime, inout MessagePackReader) throws -> Void) throws {
-        var position = 0
-        let delivered = self.delivered
-        try MessagePackReader.withReader(entries) { reader in
-            while !reader.isAtEnd {
-                let current = indices?[position] ?? firstIndex + position
-                if delivered.contains(current) {
-                    try reader.skipValue()
-                } else {
-                    try reader.readEntryConsuming { time, record in try body(current, time, &record) }
-                }
-                position += 1
+        try walkEntries { index, pending, reader in
+            if pending {
+                try reader.readEntryConsuming { time, record in try body(index, time, &record) }
+            } else {
+                try reader.skipValue()
             }
         }
     }
 
     /// Calls `body` with the (chunk) index and the encoded bytes of each entry not yet delivered.
     public func forEachPendingEntryBytes(_ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        try walkEntries { index, pending, reader in
+            let start = reader.offset
+            try reader.skipValue()
+            if pending { try body(index, UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.offset])) }
+        }
+    }
+
+    /// Calls `step` at each entry with its (chunk) index and whether it is still pending; `step`
+    /// moves the reader past the entry.
+    private func walkEntries(_ step: (Int, Bool, inout MessagePackReader) throws -> Void) throws {
         var position = 0
         let delivered = self.delivered
-        try entries.withUnsafeBytes { raw in
-            var reader = MessagePackReader(bytes: raw)
+        try MessagePackReader.withReader(entries) { reader in
             while !reader.isAtEnd {
-                let current = indices?[position] ?? firstIndex + position
-                let start = reader.offset
-                try reader.skipValue()
-                if !delivered.contains(current) { try body(current, UnsafeRawBufferPointer(rebasing: raw[start..<reader.offset])) }
+                let index = indices?[position] ?? firstIndex + position
+                try step(index, !delivered.contains(index), &reader)
                 position += 1
             }
         }

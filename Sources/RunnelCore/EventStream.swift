@@ -68,15 +68,8 @@ extension MessagePackReader {
     /// Reads one `[time, record]` entry for a `body` that reads the record to its end, and
     /// leaves `self` where `body` left its reader: the record is walked once.
     public mutating func readEntryConsuming(_ body: (EventTime, inout MessagePackReader) throws -> Void) throws {
-        let entryStart = offset
-        let elements = try readArrayHeader()
-        guard elements == 2 else {
-            offset = entryStart
-            throw MessagePackError.unexpectedType(expected: "[time, record] entry", found: .array, offset: entryStart)
-        }
-        let time = try readEventTime()
-        guard try peekType() == .map else { throw unexpected("record (map)") }
-        try body(time, &self)
+        let head = try readEntryHead()
+        try body(head.time, &self)
     }
 
     /// Reads one `[time, record]` entry and returns where its time and its record (a map) lie,
@@ -87,6 +80,14 @@ extension MessagePackReader {
     }
 
     private mutating func readEntryParts() throws -> (time: EventTime, timeRange: Range<Int>, record: Range<Int>) {
+        let head = try readEntryHead()
+        let recordStart = offset
+        try skipValue()
+        return (head.time, head.timeRange, recordStart..<offset)
+    }
+
+    /// The array header and time of an entry, leaving `self` at its record (a map).
+    private mutating func readEntryHead() throws -> (time: EventTime, timeRange: Range<Int>) {
         let entryStart = offset
         let elements = try readArrayHeader()
         guard elements == 2 else {
@@ -97,8 +98,6 @@ extension MessagePackReader {
         let time = try readEventTime()
         let timeEnd = offset
         guard try peekType() == .map else { throw unexpected("record (map)") }
-        let recordStart = offset
-        try skipValue()
-        return (time, timeStart..<timeEnd, recordStart..<offset)
+        return (time, timeStart..<timeEnd)
     }
 }

@@ -90,22 +90,20 @@ public struct KinesisSender: ChunkSender {
             let reader = walk
             let dataStart = store.bytes.count
             do {
-                // The formatter leaves `walk` after the record. When it throws, the walk skips the
-                // record from its start; one that cannot even be skipped ends the walk, as it did
-                // when records were skipped before formatting.
                 try formatter.append(tag: tag, time: time, consuming: &walk, to: &store.bytes)
-            } catch let skip as RecordFormatter.Skip {
+            } catch {
+                // The formatter left `walk` somewhere in the record: skip it from its start. One
+                // that cannot even be skipped ends the walk, as when records were skipped first.
                 walk = reader
                 try walk.skipValue()
-                if case .keyNotFound(let key) = skip {
+                switch error {
+                case RecordFormatter.Skip.keyNotFound(let key):
                     dropRecord(index, reason: "key_not_found", detail: "key '\(key)' doesn't exist", reader: reader, stream: stream)
+                case is RecordFormatter.Skip: break
+                case let error as MessagePackError:
+                    dropRecord(index, reason: "invalid", detail: "\(error)", reader: reader, stream: stream)
+                default: throw error
                 }
-                dropped.insert(index)
-                return
-            } catch let error as MessagePackError {
-                walk = reader
-                try walk.skipValue()
-                dropRecord(index, reason: "invalid", detail: "\(error)", reader: reader, stream: stream)
                 dropped.insert(index)
                 return
             }

@@ -13,8 +13,7 @@ enum PutRecordsRequest {
         kind: KinesisOutputKind, streamName: String, records: [Int], store: RecordStore, into out: inout [UInt8]
     ) {
         let streams = kind != .firehose
-        let prefix = streams ? streamsPrefix : firehosePrefix
-        var head = prefix
+        var head = streams ? streamsPrefix : firehosePrefix
         JSONWriter.appendString(streamName, to: &head)
         head.append(contentsOf: recordsOpen)
         var bound = head.count + closing.count
@@ -101,13 +100,6 @@ enum Base64 {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encodedCount(_ count: Int) -> Int { (count + 2) / 3 * 4 }
-
-    static func append(_ input: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        guard input.count > 0 else { return }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: encodedCount(input.count)))
-        out.withUnsafeMutableBytes { buffer in _ = encode(input, into: buffer.baseAddress! + start) }
-    }
 
     /// Writes the encoding of `input` at `output` (which has room for `encodedCount`); returns
     /// how many bytes it wrote. Six input bytes become eight characters per step, stored at once.

@@ -69,10 +69,14 @@ public struct RecordFormatter: Sendable {
             out.removeSubrange(start...)
             throw error
         }
-        if appendNewLine {
-            RecordFormatter.chomp(&out, from: start)
-            out.append(0x0a)
-        }
+        endRecord(&out, from: start)
+    }
+
+    /// `append_new_line`: one newline ends the record, replacing a trailing one.
+    private func endRecord(_ out: inout [UInt8], from start: Int) {
+        guard appendNewLine else { return }
+        RecordFormatter.chomp(&out, from: start)
+        out.append(0x0a)
     }
 
     /// `append` that leaves `record` just after the record: the JSON format (the default) walks
@@ -92,10 +96,7 @@ public struct RecordFormatter: Sendable {
         }
         if format.addNewline { out.append(0x0a) }
         if chompRecord { RecordFormatter.chomp(&out, from: start) }
-        if appendNewLine {
-            RecordFormatter.chomp(&out, from: start)
-            out.append(0x0a)
-        }
+        endRecord(&out, from: start)
     }
 
     mutating func appendUncompressed(tag: String, time: EventTime, record: MessagePackReader, to out: inout [UInt8]) throws {

@@ -6,19 +6,24 @@ import Testing
 
 /// The request body written by hand: read back with Foundation's JSON and base64 decoders.
 @Suite struct PutRecordsRequestTests {
+    /// Encodes `input` after a byte already in the buffer, as the body writes it.
+    static func base64(_ input: [UInt8]) -> (text: String, written: Int) {
+        var out = [UInt8](repeating: UInt8(ascii: "x"), count: 1 + Base64.encodedCount(input.count))
+        let written = input.withUnsafeBytes { bytes in out.withUnsafeMutableBytes { Base64.encode(bytes, into: $0.baseAddress! + 1) } }
+        #expect(out[0] == UInt8(ascii: "x"))
+        return (String(decoding: out.dropFirst(), as: UTF8.self), written)
+    }
+
     @Test func base64MatchesFoundationAtEveryLengthAndByte() {
         var generator = SplitMix64(seed: 7)
         for length in 0..<200 {
             let input = (0..<length).map { index in length % 3 == 0 ? UInt8(truncatingIfNeeded: index * 37) : UInt8.random(in: 0...255, using: &generator) }
-            var out: [UInt8] = Array("x".utf8)
-            input.withUnsafeBytes { Base64.append($0, to: &out) }
-            #expect(String(decoding: out.dropFirst(), as: UTF8.self) == Data(input).base64EncodedString(), "length \(length)")
-            #expect(out.count == 1 + Base64.encodedCount(length))
+            let encoded = Self.base64(input)
+            #expect(encoded.text == Data(input).base64EncodedString(), "length \(length)")
+            #expect(encoded.written == Base64.encodedCount(length))
         }
         let all = Array(0...255).map { UInt8($0) }
-        var out: [UInt8] = []
-        all.withUnsafeBytes { Base64.append($0, to: &out) }
-        #expect(String(decoding: out, as: UTF8.self) == Data(all).base64EncodedString())
+        #expect(Self.base64(all).text == Data(all).base64EncodedString())
     }
 
     static func store(_ records: [(data: String, key: String)]) -> RecordStore {

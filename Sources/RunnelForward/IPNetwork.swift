@@ -24,7 +24,14 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
         address = bytes
     }
 
-    public var description: String { "\(address)/\(prefixLength)" }
+    /// The CIDR form as written by `inet_ntop` (`192.168.0.0/16`, `fd00::/8`).
+    public var description: String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = address.count == 4 ? AF_INET : AF_INET6
+        let written = address.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &text, socklen_t(text.count)) }
+        let host = written == nil ? "\(address)" : String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host)/\(prefixLength)"
+    }
 
     public func contains(_ text: String) -> Bool {
         guard var candidate = IPNetwork.parseAddress(text) else { return false }

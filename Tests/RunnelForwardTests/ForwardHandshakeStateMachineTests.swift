@@ -128,6 +128,14 @@ import Testing
     func networks(network: String, address: String, contained: Bool) {
         #expect(IPNetwork(network)?.contains(address) == contained)
     }
+
+    @Test(arguments: [
+        ("192.168.0.0/16", "192.168.0.0/16"), ("10.1.2.3", "10.1.2.3/32"), ("fd00::/8", "fd00::/8"),
+        ("FD00:0:0::1/128", "fd00::1/128"),
+    ])
+    func networksPrintInCIDRForm(network: String, printed: String) {
+        #expect(IPNetwork(network)?.description == printed)
+    }
 }
 
 extension MessagePackValue {

@@ -39,18 +39,18 @@ public enum FileIO {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw error("stat", path) }
         let available = max(0, Int(info.st_size) - offset)
-        var bytes = [UInt8](repeating: 0, count: min(available, maxBytes ?? available))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw error("read", path)
+        // Read straight into the array's storage: no zero fill of space pread overwrites at once.
+        let bytes = try [UInt8](unsafeUninitializedCapacity: min(available, maxBytes ?? available)) { buffer, count in
+            while count < buffer.count {
+                let n = pread(fd, buffer.baseAddress! + count, buffer.count - count, off_t(offset + count))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw error("read", path)
+                }
+                if n == 0 { break }
+                count += n
             }
-            if n == 0 { break }
-            done += n
         }
-        if done < bytes.count { bytes.removeLast(bytes.count - done) }
         return bytes
     }
 

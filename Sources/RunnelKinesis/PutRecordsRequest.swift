@@ -8,7 +8,7 @@ import RunnelCore
 enum PutRecordsRequest {
     /// Writes the body through one pointer into space reserved for its largest possible size
     /// (a key escaped in full), then trims: no per-append capacity or uniqueness check, no
-    /// per-record zero fill.
+    /// zero fill beyond the growth of the reused buffer.
     static func writeBody(
         kind: KinesisOutputKind, streamName: String, records: [Int], store: RecordStore, into out: inout [UInt8]
     ) {
@@ -22,8 +22,9 @@ enum PutRecordsRequest {
             bound += dataOpen.count + Base64.encodedCount(record.data.count) + 2
             if streams { bound += keyOpen.count + record.key.count * 6 + 2 }
         }
-        out.removeAll(keepingCapacity: true)
-        out.append(contentsOf: repeatElement(0, count: bound))
+        // Only space beyond the last body is zeroed; what the last body left is written over,
+        // and the end trimmed.
+        if out.count < bound { out.append(contentsOf: repeatElement(0, count: bound - out.count)) }
         let written = out.withUnsafeMutableBytes { body -> Int in
             store.bytes.withUnsafeBytes { arena in
                 var cursor = BodyCursor(base: body.baseAddress!)

@@ -69,6 +69,17 @@ import Testing
         #expect(String(decoding: body, as: UTF8.self) == #"{"DeliveryStreamName":"delivery","Records":[{"Data":"YmM="}]}"#)
     }
 
+    @Test func aReusedBufferHoldsOnlyTheNewBody() {
+        let store = Self.store([(data: String(repeating: "x", count: 2000), key: "long-key"), (data: "a", key: "k")])
+        var fresh: [UInt8] = []
+        PutRecordsRequest.writeBody(kind: .streams, streamName: "s", records: [1], store: store, into: &fresh)
+        var reused: [UInt8] = []
+        PutRecordsRequest.writeBody(kind: .streams, streamName: "s", records: [0, 1], store: store, into: &reused)
+        PutRecordsRequest.writeBody(kind: .streams, streamName: "s", records: [1], store: store, into: &reused)
+        #expect(reused == fresh)
+        #expect(String(decoding: reused, as: UTF8.self) == #"{"StreamName":"s","Records":[{"Data":"YQ==","PartitionKey":"k"}]}"#)
+    }
+
     @Test func needsEscapeAgreesWithTheWriter() {
         for text in ["", "plain ascii text longer than eight", "tab\t", "q\"", "b\\", "é", "0123456\u{7f}", "01234567\u{1}"] {
             var written: [UInt8] = []

@@ -179,7 +179,7 @@ extension BufferedOutput {
         if sentAny { metrics.flushLatency.recordNanoseconds(Int64(max(0, clock.now() - started) * 1e9)) }
         let progressed = progress.acceptedThisFlush > 0
         if let failure {
-            await failed(chunk, failure.error, rejected: failure.rejected, progressed: progressed, retries: retries)
+            await failed(chunk, failure.error, rejected: failure.rejected, progressed: progressed)
         } else if let deferredFor {
             deferred(chunk, retries: retries, after: deferredFor, progressed: progressed, pending: stillPending)
         } else {
@@ -232,10 +232,11 @@ extension BufferedOutput {
     /// A failed attempt: schedule the retry per policy, hand to the secondary, or give up.
     /// `progressed`: this attempt got some entries through, which resets the retry state as a
     /// successful flush does in Fluentd (the next wait is `retry_wait` again).
-    /// `retries`: per-record retries that slices sent before the failure asked for.
-    func failed(
-        _ chunk: ChunkRecord, _ error: DeliveryError, rejected: Bool, progressed: Bool = false, retries: PendingRetries = PendingRetries()
-    ) async {
+    /// The buffer's retry is in charge from here: the next attempt starts the per-record retries
+    /// afresh (none counted, the first backoff), as fluent-plugin-kinesis' write of a retried
+    /// chunk starts its batch retries and backoff from zero. Kept, records whose batch retries ran
+    /// out would get one try per `retry_wait` instead of `retries_on_batch_request`.
+    func failed(_ chunk: ChunkRecord, _ error: DeliveryError, rejected: Bool, progressed: Bool = false) async {
         let now = clock.now()
         let random = self.random()
         let hasSecondary = secondary != nil
@@ -245,7 +246,7 @@ extension BufferedOutput {
             state.noteDelivery(progressed, now: now)
             guard var record = state.chunks[chunk.id] else { return .giveUp }
             if progressed { record.retry = nil }
-            record.pendingRetries.merge(retries)
+            record.pendingRetries = PendingRetries()
             // The attempt stopped early: later slices were not read, so where the rest is is unknown.
             record.pendingLocations = nil
             record.failures += 1

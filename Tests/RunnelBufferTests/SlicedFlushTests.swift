@@ -16,6 +16,8 @@ import Testing
             case deliver
             /// Accepts the pending entries of even seq; defers the others for `after`.
             case deferOdd(after: Duration)
+            /// Fails the attempt (the destination is down).
+            case fail
         }
 
         struct Attempt: Sendable {
@@ -71,6 +73,8 @@ import Testing
                 var retries = PendingRetries(backoffCount: chunk.retries.backoffCount + 1)
                 for (index, seq) in pending where seq % 2 == 1 { retries.attempts[index] = (chunk.retries.attempts[index] ?? 0) + 1 }
                 return .deferred(accepted: EntrySet(even), retries: retries, after: after)
+            case .fail:
+                return .retry(DeliveryError("destination down"))
             }
         }
     }
@@ -152,6 +156,31 @@ import Testing
         // The retry holds only the entries still to send, with their indices.
         #expect(retried?.indices == [1, 3, 5])
         #expect(buffer.status.retryCount == 0)
+        #expect(buffer.status.queueLength == 0)
+    }
+
+    /// A failed attempt hands the chunk to the buffer's retry, and the attempt after it starts
+    /// the per-record retries afresh, as fluent-plugin-kinesis' write of a retried chunk does:
+    /// records whose batch retries ran out get `retries_on_batch_request` more, not one try per
+    /// `retry_wait`.
+    @Test func anAttemptAfterAFailureStartsThePerRecordRetriesAfresh() async throws {
+        let clock = ManualClock()
+        let sender = SlicingSender(sliceBytes: .max, answers: [.deferOdd(after: .seconds(2)), .fail, .deliver])
+        var configuration = BufferConfiguration(type: .memory, chunkKeys: ChunkKeys(tag: true))
+        configuration.retry.randomize = false
+        let buffer = try BufferedOutput(name: "out", configuration: configuration, sender: sender, logger: Logger(label: "t"), clock: clock)
+        try await buffer.emit(makeStream(tag: "a", seqs: 0..<4))
+        clock.advance(by: .seconds(61))
+        await buffer.flushDue()
+        clock.advance(by: .seconds(2))
+        await buffer.flushDue()
+        #expect(buffer.status.retryCount == 1)
+        clock.advance(by: .seconds(2))
+        await buffer.flushDue()
+        let attempts = sender.attempts.withLock { $0 }
+        #expect(attempts.map(\.pending) == [[0, 1, 2, 3], [1, 3], [1, 3]])
+        #expect(attempts[1].retries == PendingRetries(attempts: [1: 1, 3: 1], backoffCount: 1))
+        #expect(attempts[2].retries == PendingRetries())
         #expect(buffer.status.queueLength == 0)
     }
 
